@@ -1,0 +1,36 @@
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { createServices, type Services } from './services.js';
+import { createAppServer, type AppServer } from './server.js';
+import { createSchema } from './graphql/schema.js';
+
+/** A running API process: services plus the HTTP/WebSocket server. */
+export interface App {
+  readonly services: Services;
+  readonly server: AppServer;
+  /** The bound port. */
+  readonly port: number;
+  /** Graceful stop: no new orders, drain in-flight commits and requests, close the database. */
+  stop(): Promise<void>;
+}
+
+/** Builds and starts the whole API on `config`. */
+export async function startApp(config: Config, logger: Logger, progress?: (line: string) => void): Promise<App> {
+  const services = await createServices(config, logger, progress);
+  const schema = await createSchema();
+  const server = await createAppServer(services, schema);
+  const port = await server.listen(config.PORT, config.HOST);
+  let stopping: Promise<void> | undefined;
+  return {
+    services,
+    server,
+    port,
+    stop: () =>
+      (stopping ??= (async () => {
+        services.ready = false;
+        await services.path.stop();
+        await server.close();
+        await services.close();
+      })()),
+  };
+}

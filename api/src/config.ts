@@ -1,0 +1,80 @@
+/**
+ * The one place that reads the environment. Everything else receives a {@link Config}.
+ *
+ * Parsed once with zod; an invalid environment stops the process with a message naming the
+ * variable, before anything listens or connects.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Interface to bind; 0.0.0.0 in containers. */
+  HOST: z.string().default('0.0.0.0'),
+  /** HTTP + WebSocket port: /graphql, /metrics, /healthz, /readyz and the built web client. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** `sqlite:<path>` (embedded default) or `mysql://user:pass@host:port/db`. */
+  DATABASE_URL: z.string().default('sqlite:./data/trading.sqlite'),
+  /** Set to use Redis pub/sub for subscriptions across replicas; in-process when absent. */
+  REDIS_URL: z.string().url().optional(),
+  /** Run migrations at start (true for the embedded default; false for replicas, where a Job migrates). */
+  MIGRATE_ON_START: bool.default(true),
+  /** Load the product catalog at start when the products table is empty. */
+  SEED_CATALOG: bool.default(true),
+  /** The catalog CSV (symbol,name,type,price). Defaults to db/seeds/products.csv in the repo. */
+  CATALOG_PATH: z.string().optional(),
+  /** Admin account created on first start. A password is generated and printed once when unset. */
+  ADMIN_USERNAME: z.string().min(3).default('admin'),
+  ADMIN_PASSWORD: z.string().min(8).optional(),
+  /** Session token lifetime. */
+  TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(12 * 3600),
+  /** Directory of the built web client to serve on the same port; empty disables. */
+  WEB_DIST: z.string().optional(),
+  /** FIX 4.4 acceptor port; 0 disables the gateway. */
+  FIX_PORT: z.coerce.number().int().min(0).max(65535).default(9878),
+  /** Our CompID on FIX sessions. */
+  FIX_SENDER_COMP_ID: z.string().default('TRADINGAPP'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Serve the GraphQL IDE at GET /graphql (defaults to on outside production). */
+  GRAPHQL_IDE: bool.optional(),
+  /** Maximum query depth and complexity accepted. */
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(10),
+  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().positive().default(2000),
+  /** Largest page any list query returns. */
+  MAX_PAGE_SIZE: z.coerce.number().int().positive().default(200),
+  /** Largest order quantity accepted, in lots. */
+  MAX_ORDER_QTY: z.coerce.number().int().positive().default(1_000_000_000),
+  /** Failed logins allowed per username and per address within LOGIN_WINDOW_SECONDS. */
+  LOGIN_MAX_ATTEMPTS: z.coerce.number().int().positive().default(10),
+  LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(300),
+  /** Subscriptions per WebSocket connection and connections per user. */
+  WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(100),
+  WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().positive().default(20),
+  /** Largest message accepted on the WebSocket, in bytes. */
+  WS_MAX_PAYLOAD: z.coerce.number().int().positive().default(64 * 1024),
+  /** Seconds to drain in-flight work on SIGTERM before exiting. */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().positive().default(20),
+});
+
+/** Validated settings. */
+export type Config = z.infer<typeof schema> & { readonly graphqlIde: boolean };
+
+/** Raised for an invalid environment; the message names every offending variable. */
+export class ConfigError extends Error {}
+
+/**
+ * Parses settings from an environment-like record (default `process.env`).
+ * Tests call it with an explicit record so nothing leaks from the shell.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  return { ...c, graphqlIde: c.GRAPHQL_IDE ?? c.NODE_ENV !== 'production' };
+}

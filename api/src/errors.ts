@@ -1,0 +1,93 @@
+/**
+ * The one error model. Services return or throw {@link DomainError}s; `toGraphQLError` (the one
+ * map) turns them into GraphQL errors with `extensions.code`; the FIX gateway maps the same
+ * reasons to Reject / OrderCancelReject. Anything else reaching a client is a bug and is
+ * masked as INTERNAL_SERVER_ERROR in production.
+ */
+import { GraphQLError } from 'graphql';
+
+/** GraphQL `extensions.code` values the API produces. */
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'TOO_MANY_REQUESTS'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL_SERVER_ERROR';
+
+/** A failure the caller caused or can act on. `reason` is a stable machine-readable detail. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly reason: string,
+    message: string,
+    /** The input field concerned, when there is one (clients show the message beside it). */
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const badInput = (reason: string, message: string, field?: string) =>
+  new DomainError('BAD_USER_INPUT', reason, message, field);
+export const notFound = (reason: string, message: string) => new DomainError('NOT_FOUND', reason, message);
+export const conflict = (reason: string, message: string) => new DomainError('CONFLICT', reason, message);
+export const forbidden = (message = 'You are not allowed to do this.') =>
+  new DomainError('FORBIDDEN', 'FORBIDDEN', message);
+export const unauthenticated = (message = 'Log in first.') =>
+  new DomainError('UNAUTHENTICATED', 'UNAUTHENTICATED', message);
+
+/** Engine result codes → (GraphQL code, message). */
+const ENGINE_REASONS: Record<string, [ErrorCode, string]> = {
+  INVALID_QUANTITY: ['BAD_USER_INPUT', 'Quantity must be a positive whole number of lots.'],
+  INVALID_PRICE: ['BAD_USER_INPUT', 'Price must be a positive multiple of the tick size.'],
+  INVALID_ORDER_ID: ['BAD_USER_INPUT', 'Unknown order id.'],
+  INVALID_TIME_IN_FORCE: ['BAD_USER_INPUT', 'This time in force is not allowed for this order type.'],
+  DUPLICATE_ORDER_ID: ['CONFLICT', 'An order with this id already exists.'],
+  UNKNOWN_ORDER: ['CONFLICT', 'The order is no longer open.'],
+  AMEND_BELOW_FILLED: ['BAD_USER_INPUT', 'The new quantity must be above the filled quantity.'],
+  POST_ONLY_WOULD_TAKE: ['CONFLICT', 'A post-only order would have traded on arrival.'],
+  NOT_OWNER: ['FORBIDDEN', 'This order belongs to another account.'],
+};
+
+/** The DomainError for an engine result code other than OK. */
+export function engineError(code: string): DomainError {
+  const [gqlCode, message] = ENGINE_REASONS[code] ?? ['INTERNAL_SERVER_ERROR', 'Unexpected engine result.'];
+  return new DomainError(gqlCode, code, message, code === 'AMEND_BELOW_FILLED' ? 'quantity' : undefined);
+}
+
+/** The one map from any thrown value to what a GraphQL client sees. */
+export function toGraphQLError(error: unknown, production: boolean): GraphQLError {
+  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  if (original instanceof DomainError) {
+    const base = error instanceof GraphQLError ? error : undefined;
+    return new GraphQLError(original.message, {
+      nodes: base?.nodes,
+      path: base?.path,
+      extensions: {
+        code: original.code,
+        reason: original.reason,
+        ...(original.field ? { field: original.field } : {}),
+      },
+    });
+  }
+  if (error instanceof GraphQLError && error.extensions?.code && error.extensions.code !== 'INTERNAL_SERVER_ERROR') {
+    return error;
+  }
+  if (error instanceof GraphQLError && !error.originalError) {
+    // Parse and validation errors from graphql-js carry no original error.
+    return new GraphQLError(error.message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { ...error.extensions, code: error.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED' },
+    });
+  }
+  const base = error instanceof GraphQLError ? error : undefined;
+  return new GraphQLError(production ? 'Internal server error.' : String((original as Error)?.message ?? original), {
+    path: base?.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  });
+}

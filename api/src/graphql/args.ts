@@ -1,0 +1,16 @@
+import { badInput } from '../errors.js';
+
+/** Parses an ID argument holding a positive integer. */
+export function parseId(id: string, field: string): number {
+  if (!/^[1-9]\d{0,15}$/.test(id) || !Number.isSafeInteger(Number(id))) {
+    throw badInput('INVALID_ID', `${field} must be an id this API returned.`, field);
+  }
+  return Number(id);
+}
+
+/** Page size: default 50; above the server's cap is an error rather than a silent cut. */
+export function checkPageSize(first: number | undefined | null, max: number, fallback = 50): number {
+  if (first === undefined || first === null) return Math.min(fallback, max);
+  if (first < 1 || first > max) throw badInput('INVALID_PAGE_SIZE', `first must be between 1 and ${max}.`, 'first');
+  return first;
+}

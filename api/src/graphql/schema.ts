@@ -1,0 +1,29 @@
+import { buildSchema } from 'type-graphql';
+import { GraphQLDateTimeISO } from 'graphql-scalars';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import type { PubSub } from 'type-graphql';
+import './enums.js';
+import { authChecker } from './auth-checker.js';
+import { AccountResolver } from '../modules/accounts/account.resolver.js';
+import { ProductResolver } from '../modules/products/product.resolver.js';
+import { OrderResolver } from '../modules/orders/order.resolver.js';
+
+/** Every resolver class of the API. */
+export const resolvers = [AccountResolver, ProductResolver, OrderResolver] as const;
+
+/** Builds the executable schema. `pubSub` feeds subscriptions (in-process or Redis-backed). */
+export async function createSchema(pubSub?: PubSub): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [...resolvers] as unknown as [Function, ...Function[]],
+    authChecker,
+    validate: false,
+    scalarsMap: [{ type: Date, scalar: GraphQLDateTimeISO }],
+    pubSub,
+    emitSchemaFile: false,
+  });
+}
+
+/** The schema as committed in schema/schema.graphql (sorted, so diffs are stable). */
+export function printSortedSchema(schema: GraphQLSchema): string {
+  return printSchema(lexicographicSortSchema(schema)) + '\n';
+}

@@ -1,0 +1,81 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5];
+
+/**
+ * The app's Prometheus metrics. Label values are bounded: operation names come from the schema
+ * (unknown names are folded into "other"), reasons from fixed code lists; no per-user or
+ * per-order labels.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const m = {
+    registry,
+    graphqlOperations: new Counter({
+      name: 'trading_graphql_operations_total',
+      help: 'GraphQL operations by name, type and outcome.',
+      labelNames: ['operation', 'type', 'outcome'] as const,
+      registers: [registry],
+    }),
+    graphqlDuration: new Histogram({
+      name: 'trading_graphql_operation_duration_seconds',
+      help: 'GraphQL operation duration.',
+      labelNames: ['operation', 'type'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: 'trading_http_requests_total',
+      help: 'HTTP requests by route, method and status.',
+      labelNames: ['route', 'method', 'status'] as const,
+      registers: [registry],
+    }),
+    ordersReceived: new Counter({
+      name: 'trading_orders_received_total',
+      help: 'New orders received by side, type, time in force and channel.',
+      labelNames: ['side', 'ord_type', 'tif', 'channel'] as const,
+      registers: [registry],
+    }),
+    orderRejects: new Counter({
+      name: 'trading_order_rejects_total',
+      help: 'Order requests refused, by reason code.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    trades: new Counter({ name: 'trading_trades_total', help: 'Trades (fills) committed.', registers: [registry] }),
+    tradedQuantity: new Counter({ name: 'trading_traded_quantity_total', help: 'Quantity traded, in lots.', registers: [registry] }),
+    orderPathDuration: new Histogram({
+      name: 'trading_order_path_duration_seconds',
+      help: 'Order path latency per request: queueing, engine and commit.',
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    dbCommitDuration: new Histogram({
+      name: 'trading_db_commit_duration_seconds',
+      help: 'Duration of one order-path transaction.',
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    dbCommitGroupSize: new Histogram({
+      name: 'trading_db_commit_group_size',
+      help: 'Requests committed per order-path transaction (group commit).',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers: [registry],
+    }),
+    wsConnections: new Gauge({ name: 'trading_ws_connections', help: 'Open GraphQL WebSocket connections.', registers: [registry] }),
+    wsSubscriptions: new Gauge({
+      name: 'trading_ws_subscriptions',
+      help: 'Active subscriptions by topic.',
+      labelNames: ['topic'] as const,
+      registers: [registry],
+    }),
+    wsDisconnects: new Counter({ name: 'trading_ws_disconnects_total', help: 'WebSocket connections closed.', registers: [registry] }),
+    fixSessions: new Gauge({ name: 'trading_fix_sessions', help: 'Logged-on FIX sessions.', registers: [registry] }),
+    restingOrders: new Gauge({ name: 'trading_resting_orders', help: 'Orders resting in the books of this process.', registers: [registry] }),
+    booksLoaded: new Gauge({ name: 'trading_books_loaded', help: 'Books held in memory by this process.', registers: [registry] }),
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

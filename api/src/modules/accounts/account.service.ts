@@ -1,0 +1,214 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { Role, User } from './user.entity.js';
+import { Session } from './session.entity.js';
+import { hashPassword, verifyPassword } from './password.js';
+import { RateLimiter } from './rate-limiter.js';
+import { DomainError, badInput, conflict, notFound } from '../../errors.js';
+
+/** The authenticated caller, as loaded for each request (never cached: role and disable act at once). */
+export interface AuthUser {
+  readonly id: number;
+  readonly username: string;
+  readonly role: Role;
+  readonly sessionId: number;
+}
+
+/** A token handed out by signUp/login. The token is shown once and stored only as a hash. */
+export interface IssuedSession {
+  readonly token: string;
+  readonly expiresAt: Date;
+  readonly user: User;
+}
+
+/** A listener told when a user's sessions stop being valid (logout, disable), to close sockets. */
+export type RevocationListener = (userId: number, sessionId?: number) => void;
+
+const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export interface AccountServiceOptions {
+  readonly tokenTtlSeconds: number;
+  readonly loginMaxAttempts: number;
+  readonly loginWindowSeconds: number;
+  readonly now?: () => Date;
+}
+
+/** Accounts, passwords, sessions and roles. */
+export class AccountService {
+  private readonly byUser: RateLimiter;
+  private readonly byAddress: RateLimiter;
+  private readonly listeners = new Set<RevocationListener>();
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly options: AccountServiceOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+    const windowMs = options.loginWindowSeconds * 1000;
+    this.byUser = new RateLimiter(options.loginMaxAttempts, windowMs);
+    // An address may try several usernames (a shared office NAT), so it gets a larger budget.
+    this.byAddress = new RateLimiter(options.loginMaxAttempts * 5, windowMs);
+  }
+
+  /** Registers a listener for revoked sessions; returns the unsubscribe function. */
+  onRevoked(listener: RevocationListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Creates a TRADER account and logs it in. */
+  async signUp(username: string, password: string): Promise<IssuedSession> {
+    validateCredentials(username, password);
+    const em = this.orm.em.fork();
+    const user = em.create(User, {
+      username,
+      passwordHash: await hashPassword(password),
+      role: Role.TRADER,
+      memberSince: this.now().toISOString().slice(0, 10),
+      disabled: false,
+      createdAt: this.now(),
+    });
+    try {
+      await em.persistAndFlush(user);
+    } catch (e) {
+      if (e instanceof UniqueConstraintViolationException) {
+        throw conflict('USERNAME_TAKEN', 'This username is taken.');
+      }
+      throw e;
+    }
+    return this.issue(user);
+  }
+
+  /** Checks a password and opens a session. Failures are rate-limited per username and address. */
+  async login(username: string, password: string, address: string): Promise<IssuedSession> {
+    const userKey = username.toLowerCase();
+    if (this.byUser.blocked(userKey) || this.byAddress.blocked(address)) {
+      throw new DomainError('TOO_MANY_REQUESTS', 'LOGIN_RATE_LIMITED', 'Too many failed logins; wait a few minutes.');
+    }
+    const user = await this.verify(username, password);
+    if (!user) {
+      this.byUser.fail(userKey);
+      this.byAddress.fail(address);
+      throw new DomainError('UNAUTHENTICATED', 'BAD_CREDENTIALS', 'Wrong username or password.');
+    }
+    if (user.disabled) throw new DomainError('FORBIDDEN', 'ACCOUNT_DISABLED', 'This account is disabled.');
+    this.byUser.reset(userKey);
+    return this.issue(user);
+  }
+
+  /** The user whose password this is, or undefined. Used by login and the FIX Logon. */
+  async verify(username: string, password: string): Promise<User | undefined> {
+    const em = this.orm.em.fork();
+    const user = await em.findOne(User, { username }, { populate: ['passwordHash'] });
+    // Hash anyway when the user is unknown, so timing does not reveal which usernames exist.
+    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    return ok && user ? user : undefined;
+  }
+
+  /** The caller behind a bearer token, or undefined when the token is unknown, expired, revoked or the user disabled. */
+  async authenticate(token: string): Promise<AuthUser | undefined> {
+    if (token.length < 20 || token.length > 200) return undefined;
+    const em = this.orm.em.fork();
+    const session = await em.findOne(Session, { tokenHash: tokenHash(token) }, { populate: ['user'] });
+    if (!session || session.revokedAt || session.expiresAt <= this.now() || session.user.disabled) return undefined;
+    return { id: session.user.id, username: session.user.username, role: session.user.role, sessionId: session.id };
+  }
+
+  /** Revokes one session (logout). */
+  async logout(sessionId: number, userId: number): Promise<void> {
+    const em = this.orm.em.fork();
+    await em.nativeUpdate(Session, { id: sessionId, revokedAt: null }, { revokedAt: this.now() });
+    for (const l of this.listeners) l(userId, sessionId);
+  }
+
+  async findUser(id: number): Promise<User | null> {
+    return this.orm.em.fork().findOne(User, { id });
+  }
+
+  /** Users, oldest first, keyset-paginated by id. */
+  async listUsers(after: number | undefined, first: number): Promise<{ users: User[]; hasNextPage: boolean }> {
+    const em = this.orm.em.fork();
+    const users = await em.find(User, after ? { id: { $gt: after } } : {}, { orderBy: { id: 'asc' }, limit: first + 1 });
+    return { users: users.slice(0, first), hasNextPage: users.length > first };
+  }
+
+  /** Changes a user's role; it applies to the user's very next request. */
+  async setRole(actorId: number, userId: number, role: Role): Promise<User> {
+    if (actorId === userId && role !== Role.ADMIN) {
+      throw conflict('CANNOT_DEMOTE_SELF', 'An admin cannot remove their own admin role.');
+    }
+    return this.updateUser(userId, (u) => (u.role = role));
+  }
+
+  /** Disables or enables a user. Disabling revokes every session at once. */
+  async setDisabled(actorId: number, userId: number, disabled: boolean): Promise<User> {
+    if (actorId === userId && disabled) throw conflict('CANNOT_DISABLE_SELF', 'An admin cannot disable themselves.');
+    const user = await this.updateUser(userId, (u) => (u.disabled = disabled));
+    if (disabled) {
+      await this.orm.em.fork().nativeUpdate(Session, { user: userId, revokedAt: null }, { revokedAt: this.now() });
+      for (const l of this.listeners) l(userId);
+    }
+    return user;
+  }
+
+  /** Sets the membership start date (YYYY-MM-DD). */
+  async setMemberSince(userId: number, date: string): Promise<User> {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) {
+      throw badInput('INVALID_DATE', 'Membership start must be a date as YYYY-MM-DD.', 'memberSince');
+    }
+    return this.updateUser(userId, (u) => (u.memberSince = date));
+  }
+
+  /**
+   * Creates the admin account if no user has that name. Returns the generated password when one
+   * was generated (to be printed once), else undefined.
+   */
+  async ensureAdmin(username: string, password: string | undefined, generate: () => string): Promise<string | undefined> {
+    const em = this.orm.em.fork();
+    if (await em.count(User, { username })) return undefined;
+    const pw = password ?? generate();
+    em.create(User, {
+      username,
+      passwordHash: await hashPassword(pw),
+      role: Role.ADMIN,
+      memberSince: this.now().toISOString().slice(0, 10),
+      disabled: false,
+      createdAt: this.now(),
+    });
+    await em.flush();
+    return password ? undefined : pw;
+  }
+
+  private async updateUser(userId: number, change: (u: User) => void): Promise<User> {
+    const em = this.orm.em.fork();
+    const user = await em.findOne(User, { id: userId });
+    if (!user) throw notFound('USER_NOT_FOUND', 'No such user.');
+    change(user);
+    await em.flush();
+    return user;
+  }
+
+  private async issue(user: User): Promise<IssuedSession> {
+    const token = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(this.now().getTime() + this.options.tokenTtlSeconds * 1000);
+    const em = this.orm.em.fork();
+    em.create(Session, { tokenHash: tokenHash(token), user: user.id, createdAt: this.now(), expiresAt, revokedAt: null });
+    await em.flush();
+    return { token, expiresAt, user };
+  }
+}
+
+function validateCredentials(username: string, password: string): void {
+  if (!USERNAME.test(username)) {
+    throw badInput('INVALID_USERNAME', 'Username: 3 to 32 letters, digits, dot, dash or underscore.', 'username');
+  }
+  if (password.length < 8 || password.length > 128) {
+    throw badInput('INVALID_PASSWORD', 'Password: 8 to 128 characters.', 'password');
+  }
+}
+
+/** A valid hash of a random password: verifying against it costs what a real check costs. */
+const DUMMY_HASH = await hashPassword(randomBytes(16).toString('hex'));

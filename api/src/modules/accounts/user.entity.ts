@@ -1,0 +1,35 @@
+import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
+
+/** What an account may do. TRADER trades; SUPPORT also reads every account; ADMIN also manages accounts and products. */
+export enum Role {
+  TRADER = 'TRADER',
+  SUPPORT = 'SUPPORT',
+  ADMIN = 'ADMIN',
+}
+
+/** A platform account. Password hashes are scrypt with a per-user salt (see password.ts). */
+@Entity({ tableName: 'users' })
+export class User {
+  @PrimaryKey({ type: 'integer', autoincrement: true })
+  id!: number;
+
+  @Property({ type: 'string', length: 64, unique: true })
+  username!: string;
+
+  @Property({ type: 'string', length: 255, hidden: true, lazy: true })
+  passwordHash!: string;
+
+  @Enum({ items: () => Role })
+  role: Role = Role.TRADER;
+
+  /** The day the membership started (a date, no time). */
+  @Property({ type: 'date' })
+  memberSince!: string;
+
+  @Property({ type: 'boolean' })
+  disabled = false;
+
+  @Index()
+  @Property({ type: 'datetime', length: 3 })
+  createdAt: Date = new Date();
+}

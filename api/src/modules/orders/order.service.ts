@@ -1,0 +1,290 @@
+import { randomUUID } from 'node:crypto';
+import type { OrdStatus, OrdType, Side, TimeInForce } from '../../engine/index.js';
+import type { Knex } from '../../db/knex.js';
+import { toTicks } from '../../decimal.js';
+import { badInput, conflict, notFound } from '../../errors.js';
+import type { ProductService } from '../products/product.service.js';
+import { TradingStatus } from '../products/product.entity.js';
+import type { OrderOutcome, OrderPath } from './order-path.js';
+import { OPEN_STATUSES, executionFromRow, orderFromRow, type Channel, type ExecutionRecord, type OrderRecord } from './order-record.js';
+
+/** Who is acting: the account id and whether they may act on other accounts' orders. */
+export interface Actor {
+  readonly id: number;
+  readonly admin: boolean;
+}
+
+/** placeOrder's input as it arrives from GraphQL or FIX (prices as decimal strings). */
+export interface PlaceOrderInput {
+  readonly clOrdId?: string | null;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly type: OrdType;
+  readonly price?: string | null;
+  readonly quantity: number;
+  readonly timeInForce?: TimeInForce | null;
+  readonly postOnly?: boolean | null;
+}
+
+export type OrderSort = 'TIME_DESC' | 'TIME_ASC' | 'QUANTITY_DESC' | 'QUANTITY_ASC';
+
+export interface OrderFilter {
+  readonly symbol?: string | null;
+  readonly statuses?: readonly OrdStatus[] | null;
+  readonly accountId?: number;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly hasNextPage: boolean;
+  readonly endCursor: string | null;
+}
+
+/** Net position per symbol, derived from executions (so it can never disagree with them). */
+export interface HoldingRecord {
+  readonly symbol: string;
+  /** Net filled lots: bought − sold. */
+  readonly qty: number;
+  readonly buyQty: number;
+  readonly buyNotional: number;
+  readonly sellQty: number;
+  readonly sellNotional: number;
+}
+
+/** A public trade (one per fill), from the BUY execution row. */
+export interface TradeRecord {
+  readonly tradeId: number;
+  readonly symbol: string;
+  readonly priceTicks: number;
+  readonly qty: number;
+  readonly aggressorSide: Side;
+  readonly at: Date;
+}
+
+const CL_ORD_ID = /^[\x21-\x7e]{1,64}$/;
+
+export interface OrderServiceOptions {
+  readonly maxOrderQty: number;
+}
+
+/**
+ * Orders at the edge: validates input (nothing reaches the order path unless it is well-formed,
+ * on tick, within limits, for a trading symbol), checks ownership, and reads orders, trades and
+ * holdings. Shared by GraphQL and FIX.
+ */
+export class OrderService {
+  constructor(
+    private readonly knex: Knex,
+    private readonly path: OrderPath,
+    private readonly products: ProductService,
+    private readonly options: OrderServiceOptions,
+  ) {}
+
+  /** Validates and submits a new order. A retry with the same ClOrdID returns the existing order. */
+  async place(actor: Actor, input: PlaceOrderInput, channel: Channel): Promise<OrderOutcome> {
+    const clOrdId = input.clOrdId ?? randomUUID();
+    if (!CL_ORD_ID.test(clOrdId)) {
+      throw badInput('INVALID_CL_ORD_ID', 'ClOrdID: 1 to 64 printable characters without spaces.', 'clOrdId');
+    }
+    const product = await this.products.cached(input.symbol);
+    if (!product) throw badInput('UNKNOWN_SYMBOL', `No product ${input.symbol}.`, 'symbol');
+    if (product.status === TradingStatus.HALTED) {
+      // The cache may lag another replica's resume: ask the database before refusing.
+      const fresh = await this.products.get(input.symbol);
+      if (fresh?.status === TradingStatus.HALTED) throw conflict('SYMBOL_HALTED', `Trading in ${input.symbol} is halted.`);
+    }
+    this.checkQty(input.quantity);
+    const tif = input.timeInForce ?? (input.type === 'MARKET' ? 'IOC' : 'DAY');
+    let priceTicks = 0;
+    if (input.type === 'LIMIT') {
+      if (input.price === undefined || input.price === null || input.price === '') {
+        throw badInput('PRICE_REQUIRED', 'A limit order needs a price.', 'price');
+      }
+      priceTicks = this.ticks(input.price, product.tickSize);
+    } else {
+      if (input.price !== undefined && input.price !== null && input.price !== '') {
+        throw badInput('PRICE_NOT_ALLOWED', 'A market order takes no price.', 'price');
+      }
+      if (tif !== 'IOC' && tif !== 'FOK') {
+        throw badInput('INVALID_TIME_IN_FORCE', 'A market order must be IOC or FOK.', 'timeInForce');
+      }
+    }
+    const postOnly = input.postOnly ?? false;
+    if (postOnly && (input.type !== 'LIMIT' || tif === 'IOC' || tif === 'FOK')) {
+      throw badInput('POST_ONLY_NOT_ALLOWED', 'Post-only applies to resting (DAY or GTC) limit orders.', 'postOnly');
+    }
+    const outcome = await this.path.submit({
+      kind: 'new',
+      accountId: actor.id,
+      clOrdId,
+      symbol: input.symbol,
+      side: input.side,
+      ordType: input.type,
+      tif,
+      priceTicks,
+      qty: input.quantity,
+      postOnly,
+      channel,
+    });
+    if (outcome.duplicate) {
+      const o = outcome.order;
+      if (o.symbol !== input.symbol || o.side !== input.side || o.ordType !== input.type || o.tif !== tif) {
+        throw conflict('DUPLICATE_CL_ORD_ID', `ClOrdID ${clOrdId} was already used for a different order.`);
+      }
+    }
+    return outcome;
+  }
+
+  /** Cancels an open order: the owner's own, or anyone's for an admin. */
+  async cancel(actor: Actor, orderId: number, channel: Channel): Promise<OrderOutcome> {
+    const order = await this.openOrder(actor, orderId);
+    return this.path.submit({ kind: 'cancel', orderId, symbol: order.symbol, accountId: actor.admin ? undefined : actor.id, channel });
+  }
+
+  /**
+   * Cancel/replace. `quantity` is the new total quantity (it must stay above what is filled);
+   * `price` omitted keeps the price. Lowering the quantity keeps time priority.
+   */
+  async amend(actor: Actor, orderId: number, quantity: number, price: string | null | undefined, channel: Channel): Promise<OrderOutcome> {
+    const order = await this.openOrder(actor, orderId);
+    if (order.ordType !== 'LIMIT') throw conflict('ORDER_NOT_OPEN', 'Only resting limit orders can be amended.');
+    this.checkQty(quantity);
+    const product = await this.products.cached(order.symbol);
+    if (!product) throw notFound('UNKNOWN_SYMBOL', `No product ${order.symbol}.`);
+    const fresh = product.status === TradingStatus.HALTED ? await this.products.get(order.symbol) : product;
+    if (fresh?.status === TradingStatus.HALTED) throw conflict('SYMBOL_HALTED', `Trading in ${order.symbol} is halted.`);
+    const priceTicks = price === undefined || price === null || price === '' ? undefined : this.ticks(price, product.tickSize);
+    if (quantity <= order.cumQty) {
+      throw badInput('AMEND_BELOW_FILLED', `The new quantity must be above the ${order.cumQty} already filled.`, 'quantity');
+    }
+    return this.path.submit({ kind: 'amend', orderId, symbol: order.symbol, accountId: actor.admin ? undefined : actor.id, qty: quantity, priceTicks, channel });
+  }
+
+  async get(orderId: number): Promise<OrderRecord | undefined> {
+    const row = await this.knex('orders').where({ id: orderId }).first('*');
+    return row ? orderFromRow(row) : undefined;
+  }
+
+  async byClOrdId(accountId: number, clOrdId: string): Promise<OrderRecord | undefined> {
+    const row = await this.knex('orders').where({ account_id: accountId, cl_ord_id: clOrdId }).first('*');
+    return row ? orderFromRow(row) : undefined;
+  }
+
+  /** Orders, filtered and sorted, keyset-paginated (the cursor encodes the sort key and id). */
+  async list(filter: OrderFilter, sort: OrderSort, first: number, after?: string | null): Promise<Page<OrderRecord>> {
+    const [column, dir] = SORTS[sort];
+    const q = this.knex('orders').select('*');
+    if (filter.accountId !== undefined) q.where('account_id', filter.accountId);
+    if (filter.symbol) q.where('symbol', filter.symbol);
+    if (filter.statuses && filter.statuses.length > 0) q.whereIn('status', filter.statuses as string[]);
+    if (after) {
+      const [value, id] = decodeCursor(after);
+      const op = dir === 'desc' ? '<' : '>';
+      const v = column === 'created_at' ? new Date(value) : value;
+      q.where((w) => w.where(column, op, v).orWhere((e) => e.where(column, v).andWhere('id', op, id)));
+    }
+    q.orderBy([{ column, order: dir }, { column: 'id', order: dir }]).limit(first + 1);
+    const rows = (await q).map(orderFromRow);
+    const items = rows.slice(0, first);
+    const last = items[items.length - 1];
+    return {
+      items,
+      hasNextPage: rows.length > first,
+      endCursor: last ? encodeCursor(column === 'created_at' ? last.createdAt.getTime() : last.qty, last.id) : null,
+    };
+  }
+
+  /** Executions of one order, oldest first. */
+  async fills(orderId: number): Promise<ExecutionRecord[]> {
+    const rows = await this.knex('executions').where({ order_id: orderId }).orderBy('id').select('*');
+    return rows.map(executionFromRow);
+  }
+
+  /** Net positions of an account, one per symbol with a non-zero net quantity. */
+  async holdings(accountId: number): Promise<HoldingRecord[]> {
+    const rows = await this.knex('executions')
+      .where({ account_id: accountId })
+      .groupBy('symbol')
+      .orderBy('symbol')
+      .select(
+        'symbol',
+        this.knex.raw(`SUM(CASE WHEN side = 'BUY' THEN qty ELSE 0 END) AS buy_qty`),
+        this.knex.raw(`SUM(CASE WHEN side = 'BUY' THEN qty * price_ticks ELSE 0 END) AS buy_notional`),
+        this.knex.raw(`SUM(CASE WHEN side = 'SELL' THEN qty ELSE 0 END) AS sell_qty`),
+        this.knex.raw(`SUM(CASE WHEN side = 'SELL' THEN qty * price_ticks ELSE 0 END) AS sell_notional`),
+      );
+    return rows
+      .map((r: Record<string, unknown>) => ({
+        symbol: String(r.symbol),
+        buyQty: Number(r.buy_qty),
+        buyNotional: Number(r.buy_notional),
+        sellQty: Number(r.sell_qty),
+        sellNotional: Number(r.sell_notional),
+        qty: Number(r.buy_qty) - Number(r.sell_qty),
+      }))
+      .filter((h) => h.qty !== 0);
+  }
+
+  /** The public tape of a symbol, newest first. */
+  async trades(symbol: string, first: number, before?: number | null): Promise<TradeRecord[]> {
+    const q = this.knex('executions').where({ symbol, side: 'BUY' }).orderBy('trade_id', 'desc').limit(first).select('*');
+    if (before) q.where('trade_id', '<', before);
+    return (await q).map((r: Record<string, unknown>) => {
+      const e = executionFromRow(r);
+      return { tradeId: e.tradeId, symbol: e.symbol, priceTicks: e.priceTicks, qty: e.qty, aggressorSide: e.maker ? 'SELL' : 'BUY', at: e.createdAt };
+    });
+  }
+
+  private async openOrder(actor: Actor, orderId: number): Promise<OrderRecord> {
+    if (!Number.isSafeInteger(orderId) || orderId <= 0) throw badInput('INVALID_ORDER_ID', 'Unknown order id.', 'orderId');
+    const order = await this.get(orderId);
+    // Another account's order looks exactly like a missing one to a trader.
+    if (!order || (!actor.admin && order.accountId !== actor.id)) throw notFound('ORDER_NOT_FOUND', 'No such order.');
+    if (!(OPEN_STATUSES as string[]).includes(order.status)) {
+      throw conflict('ORDER_NOT_OPEN', `The order is ${order.status.toLowerCase().replace('_', ' ')}.`);
+    }
+    return order;
+  }
+
+  private checkQty(qty: number): void {
+    if (!Number.isSafeInteger(qty) || qty <= 0) {
+      throw badInput('INVALID_QUANTITY', 'Quantity must be a positive whole number.', 'quantity');
+    }
+    if (qty > this.options.maxOrderQty) {
+      throw badInput('QUANTITY_TOO_LARGE', `Quantity must be at most ${this.options.maxOrderQty}.`, 'quantity');
+    }
+  }
+
+  private ticks(price: string, tickSize: string): number {
+    const t = toTicks(price, tickSize);
+    if (t === undefined) {
+      const wellFormed = /^\d{1,18}(\.\d{1,12})?$/.test(price);
+      throw wellFormed
+        ? badInput('PRICE_OFF_TICK', `Price must be a multiple of the tick size ${tickSize}.`, 'price')
+        : badInput('INVALID_PRICE', 'Price must be a positive decimal such as 12.34.', 'price');
+    }
+    if (t <= 0) throw badInput('INVALID_PRICE', 'Price must be positive.', 'price');
+    return t;
+  }
+}
+
+const SORTS: Record<OrderSort, [string, 'asc' | 'desc']> = {
+  TIME_DESC: ['created_at', 'desc'],
+  TIME_ASC: ['created_at', 'asc'],
+  QUANTITY_DESC: ['qty', 'desc'],
+  QUANTITY_ASC: ['qty', 'asc'],
+};
+
+function encodeCursor(value: number, id: number): string {
+  return Buffer.from(JSON.stringify([value, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [number, number] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && v.every((x) => Number.isSafeInteger(x))) return v as [number, number];
+  } catch {
+    // fall through
+  }
+  throw badInput('INVALID_CURSOR', 'The cursor is not one this API returned.', 'after');
+}

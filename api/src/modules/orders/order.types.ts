@@ -1,0 +1,217 @@
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { GraphQLSafeInt } from 'graphql-scalars';
+import { DecimalScalar } from '../../graphql/scalars.js';
+import { PageInfo } from '../../graphql/page-info.js';
+import { OrdStatusEnum, OrdTypeEnum, SideEnum, TimeInForceEnum } from '../../graphql/enums.js';
+import { averagePrice, fromTicks } from '../../decimal.js';
+import type { OrderRecord } from './order-record.js';
+import type { HoldingRecord, TradeRecord } from './order.service.js';
+
+@ObjectType('Order', { description: 'An order with its FIX state.' })
+export class OrderGql {
+  @Field(() => ID, { description: 'OrderID (37), assigned by the exchange.' })
+  id!: string;
+
+  @Field({ description: "ClOrdID (11): the client's id, unique per account; a retry with the same one returns this order." })
+  clOrdId!: string;
+
+  @Field({ description: 'Product symbol.' })
+  symbol!: string;
+
+  @Field(() => SideEnum, { description: 'Side (54).' })
+  side!: SideEnum;
+
+  @Field(() => OrdTypeEnum, { description: 'OrdType (40).' })
+  type!: OrdTypeEnum;
+
+  @Field(() => TimeInForceEnum, { description: 'TimeInForce (59).' })
+  timeInForce!: TimeInForceEnum;
+
+  @Field({ description: 'Post-only: refused rather than taking liquidity.' })
+  postOnly!: boolean;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'Limit price (44); null for market orders.' })
+  price!: string | null;
+
+  @Field(() => Int, { description: 'OrderQty (38): total quantity.' })
+  quantity!: number;
+
+  @Field(() => Int, { description: 'CumQty (14): filled so far.' })
+  cumQty!: number;
+
+  @Field(() => Int, { description: 'LeavesQty (151): still open; 0 once done.' })
+  leavesQty!: number;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'AvgPx (6): average fill price; null before any fill.' })
+  avgPx!: string | null;
+
+  @Field(() => OrdStatusEnum, { description: 'OrdStatus (39).' })
+  status!: OrdStatusEnum;
+
+  @Field(() => String, { nullable: true, description: 'Why it was rejected, canceled or expired (e.g. SELF_TRADE, POST_ONLY_WOULD_TAKE), if it was.' })
+  reason!: string | null;
+
+  @Field({ description: "Whether the order is the caller's own." })
+  mine!: boolean;
+
+  @Field({ description: 'When it was received.' })
+  createdAt!: Date;
+
+  @Field({ description: 'When its state last changed.' })
+  updatedAt!: Date;
+
+  static from(o: OrderRecord, tickSize: string, viewerId: number | undefined): OrderGql {
+    return Object.assign(new OrderGql(), {
+      id: String(o.id),
+      clOrdId: o.clOrdId,
+      symbol: o.symbol,
+      side: o.side,
+      type: o.ordType,
+      timeInForce: o.tif,
+      postOnly: o.postOnly,
+      price: o.ordType === 'LIMIT' ? fromTicks(o.priceTicks, tickSize) : null,
+      quantity: o.qty,
+      cumQty: o.cumQty,
+      leavesQty: o.leavesQty,
+      avgPx: averagePrice(o.cumNotional, o.cumQty, tickSize),
+      status: o.status,
+      reason: o.reason,
+      mine: viewerId === o.accountId,
+      createdAt: o.createdAt,
+      updatedAt: o.updatedAt,
+    });
+  }
+}
+
+@ObjectType({ description: 'A page of orders.' })
+export class OrderConnection {
+  @Field(() => [OrderGql], { description: 'Orders on this page.' })
+  nodes!: OrderGql[];
+
+  @Field(() => PageInfo, { description: 'Where this page ends.' })
+  pageInfo!: PageInfo;
+}
+
+@InputType({ description: 'A new order (FIX NewOrderSingle).' })
+export class PlaceOrderInput {
+  @Field(() => String, { nullable: true, description: 'ClOrdID (11), up to 64 printable characters; generated when omitted. Reuse it to retry safely.' })
+  clOrdId?: string | null;
+
+  @Field({ description: 'Product symbol.' })
+  symbol!: string;
+
+  @Field(() => SideEnum, { description: 'Side (54).' })
+  side!: SideEnum;
+
+  @Field(() => OrdTypeEnum, { description: 'OrdType (40).' })
+  type!: OrdTypeEnum;
+
+  @Field(() => DecimalScalar, { nullable: true, description: "Limit price (44), a positive multiple of the product's tick size; omit for market orders." })
+  price?: string | null;
+
+  @Field(() => Int, { description: 'OrderQty (38), a positive whole number of shares.' })
+  quantity!: number;
+
+  @Field(() => TimeInForceEnum, { nullable: true, description: 'TimeInForce (59); default DAY for limit, IOC for market orders.' })
+  timeInForce?: TimeInForceEnum | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Post-only (limit DAY/GTC only): refused if it would trade on arrival.' })
+  postOnly?: boolean | null;
+}
+
+@ObjectType({ description: 'Net filled position in one product, with its value at the last price.' })
+export class HoldingGql {
+  @Field({ description: 'Product symbol.' })
+  symbol!: string;
+
+  @Field(() => Int, { description: 'Net filled shares: bought − sold (negative when short).' })
+  quantity!: number;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'Average price of the fills on the side of the position.' })
+  avgPrice!: string | null;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'Last traded price of the product.' })
+  lastPrice!: string | null;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'quantity × lastPrice.' })
+  marketValue!: string | null;
+
+  @Field(() => DecimalScalar, { nullable: true, description: '(lastPrice − avgPrice) × quantity.' })
+  unrealizedPnl!: string | null;
+
+  static from(h: HoldingRecord, tickSize: string, lastTicks: number | null): HoldingGql {
+    const long = h.qty > 0;
+    const notional = long ? h.buyNotional : h.sellNotional;
+    const sideQty = long ? h.buyQty : h.sellQty;
+    const avg = averagePrice(notional, sideQty, tickSize);
+    // P&L in ticks × lots, exact: last × |q| − avg × |q| = (last × sideQty − notional) × |q| / sideQty.
+    const pnl = lastTicks === null ? null : averagePrice((BigInt(lastTicks) * BigInt(sideQty) - BigInt(notional)) * BigInt(h.qty), sideQty, tickSize, 2);
+    return Object.assign(new HoldingGql(), {
+      symbol: h.symbol,
+      quantity: h.qty,
+      avgPrice: avg,
+      lastPrice: lastTicks === null ? null : fromTicks(lastTicks, tickSize),
+      marketValue: lastTicks === null ? null : fromTicks(lastTicks * h.qty, tickSize),
+      unrealizedPnl: pnl,
+    });
+  }
+}
+
+@ObjectType('Trade', { description: 'A fill on the public tape.' })
+export class TradeGql {
+  @Field(() => ID, { description: 'TradeID, unique per symbol (the book sequence number of the fill).' })
+  tradeId!: string;
+
+  @Field({ description: 'Product symbol.' })
+  symbol!: string;
+
+  @Field(() => DecimalScalar, { description: "Price (the resting order's price)." })
+  price!: string;
+
+  @Field(() => Int, { description: 'Quantity.' })
+  quantity!: number;
+
+  @Field(() => SideEnum, { description: 'Side of the incoming (aggressing) order.' })
+  aggressorSide!: SideEnum;
+
+  @Field({ description: 'When it happened.' })
+  time!: Date;
+
+  static from(t: TradeRecord, tickSize: string): TradeGql {
+    return Object.assign(new TradeGql(), {
+      tradeId: String(t.tradeId),
+      symbol: t.symbol,
+      price: fromTicks(t.priceTicks, tickSize),
+      quantity: t.qty,
+      aggressorSide: t.aggressorSide,
+      time: t.at,
+    });
+  }
+}
+
+@ObjectType({ description: 'One price level of the book.' })
+export class BookLevel {
+  @Field(() => DecimalScalar, { description: 'Price.' })
+  price!: string;
+
+  @Field(() => Int, { description: 'Total open quantity at this price.' })
+  quantity!: number;
+
+  @Field(() => Int, { description: 'Number of orders at this price.' })
+  orderCount!: number;
+}
+
+@ObjectType({ description: 'Level-2 order book of one product.' })
+export class OrderBookGql {
+  @Field({ description: 'Product symbol.' })
+  symbol!: string;
+
+  @Field(() => GraphQLSafeInt, { description: 'Sequence number of the last book event this snapshot includes.' })
+  seq!: number;
+
+  @Field(() => [BookLevel], { description: 'Bids, best (highest) first.' })
+  bids!: BookLevel[];
+
+  @Field(() => [BookLevel], { description: 'Asks, best (lowest) first.' })
+  asks!: BookLevel[];
+}

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { catalogPriceTicks } from '../../decimal.js';
+import type { Knex } from '../../db/knex.js';
+import { ProductType } from './product.entity.js';
+
+/** One catalog line: symbol,name,type,price (price may be empty). */
+export interface CatalogRow {
+  readonly symbol: string;
+  readonly name: string;
+  readonly type: ProductType;
+  readonly refPriceTicks: number | null;
+}
+
+const TYPES = new Set<string>(Object.values(ProductType));
+export const DEFAULT_TICK_SIZE = '0.01';
+
+/** Parses the catalog CSV. Rows with an unknown type or an empty symbol are reported, not loaded. */
+export function parseCatalog(csv: string): { rows: CatalogRow[]; skipped: string[] } {
+  const records = parse(csv, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  const rows: CatalogRow[] = [];
+  const skipped: string[] = [];
+  for (const r of records) {
+    const symbol = r.symbol ?? '';
+    const type = (r.type ?? '').toLowerCase();
+    if (!symbol || symbol.length > 32 || !TYPES.has(type)) {
+      skipped.push(symbol || JSON.stringify(r));
+      continue;
+    }
+    rows.push({
+      symbol,
+      name: (r.name ?? '').slice(0, 255),
+      type: type as ProductType,
+      refPriceTicks: catalogPriceTicks(r.price ?? '', DEFAULT_TICK_SIZE) ?? null,
+    });
+  }
+  return { rows, skipped };
+}
+
+/**
+ * Loads the catalog into an empty products table, in chunks, reporting progress. Does nothing
+ * when the table already has products (the catalog is seed data, not a sync source).
+ */
+export async function seedCatalog(knex: Knex, path: string, progress: (done: number, total: number) => void): Promise<number> {
+  const [{ n }] = (await knex('products').count({ n: '*' })) as [{ n: number | string }];
+  if (Number(n) > 0) return 0;
+  const { rows } = parseCatalog(readFileSync(path, 'utf8'));
+  const now = new Date();
+  const chunk = 1000;
+  await knex.transaction(async (trx) => {
+    for (let i = 0; i < rows.length; i += chunk) {
+      await trx('products').insert(
+        rows.slice(i, i + chunk).map((r) => ({
+          symbol: r.symbol,
+          name: r.name,
+          type: r.type,
+          tick_size: DEFAULT_TICK_SIZE,
+          ref_price_ticks: r.refPriceTicks,
+          last_price_ticks: null,
+          status: 'TRADING',
+          book_seq: 0,
+          updated_at: now,
+        })),
+      );
+      progress(Math.min(i + chunk, rows.length), rows.length);
+    }
+  });
+  return rows.length;
+}

@@ -1,0 +1,165 @@
+import type { Knex } from '../../db/knex.js';
+import { isDecimal, toTicks } from '../../decimal.js';
+import { badInput, conflict, notFound } from '../../errors.js';
+import { toDate } from '../orders/order-record.js';
+import { ProductType, TradingStatus } from './product.entity.js';
+import { DEFAULT_TICK_SIZE } from './catalog.js';
+
+/** A product as services use it (prices in ticks of `tickSize`). */
+export interface ProductRecord {
+  readonly symbol: string;
+  readonly name: string;
+  readonly type: ProductType;
+  readonly tickSize: string;
+  readonly refPriceTicks: number | null;
+  readonly lastPriceTicks: number | null;
+  readonly lastTradeAt: Date | null;
+  readonly status: TradingStatus;
+  readonly updatedAt: Date;
+}
+
+export interface ProductSearch {
+  /** Symbol prefix or words of the name (all must appear), case-insensitive. */
+  readonly query?: string;
+  readonly type?: ProductType;
+  /** Page size (already capped by the caller). */
+  readonly first: number;
+  /** Cursor: the last symbol of the previous page. */
+  readonly after?: string;
+}
+
+export interface ProductInput {
+  readonly symbol: string;
+  readonly name: string;
+  readonly type: ProductType;
+  readonly tickSize?: string;
+  readonly refPrice?: string | null;
+}
+
+const SYMBOL = /^[A-Za-z0-9][A-Za-z0-9.\-^=_]{0,31}$/;
+
+/**
+ * Escapes LIKE wildcards so user text matches literally. The escape character is `!`, which
+ * means the same in MySQL and SQLite string literals (a backslash does not).
+ */
+export const escapeLike = (s: string) => s.replace(/[!%_]/g, (c) => `!${c}`);
+
+/** Catalog queries and admin changes. Tick size is fixed at creation: prices in ticks depend on it. */
+export class ProductService {
+  /** symbol → product, for the order path's edge checks; refreshed on every change made here. */
+  private readonly cache = new Map<string, ProductRecord>();
+
+  constructor(private readonly knex: Knex) {}
+
+  async search(s: ProductSearch): Promise<{ products: ProductRecord[]; hasNextPage: boolean }> {
+    const q = this.knex('products').select('*').orderBy('symbol').limit(s.first + 1);
+    if (s.type) q.where('type', s.type);
+    if (s.after) q.where('symbol', '>', s.after);
+    const text = (s.query ?? '').trim().slice(0, 100);
+    if (text) {
+      const words = text.split(/\s+/).filter(Boolean).slice(0, 8);
+      q.where((w) => {
+        w.whereRaw(`symbol LIKE ? ESCAPE '!'`, [`${escapeLike(text.toUpperCase())}%`]);
+        w.orWhere((n) => {
+          for (const word of words) n.whereRaw(`LOWER(name) LIKE ? ESCAPE '!'`, [`%${escapeLike(word.toLowerCase())}%`]);
+        });
+      });
+    }
+    const rows = await q;
+    const products = rows.slice(0, s.first).map(productFromRow);
+    return { products, hasNextPage: rows.length > s.first };
+  }
+
+  async get(symbol: string): Promise<ProductRecord | undefined> {
+    const row = await this.knex('products').where({ symbol }).first('*');
+    if (!row) return undefined;
+    const p = productFromRow(row);
+    this.cache.set(symbol, p);
+    return p;
+  }
+
+  /** Like get, but served from memory after the first read: for tick size and existence checks. */
+  async cached(symbol: string): Promise<ProductRecord | undefined> {
+    return this.cache.get(symbol) ?? this.get(symbol);
+  }
+
+  /** Many products by symbol, in one query. */
+  async many(symbols: readonly string[]): Promise<Map<string, ProductRecord>> {
+    if (symbols.length === 0) return new Map();
+    const rows = await this.knex('products').whereIn('symbol', [...new Set(symbols)]).select('*');
+    return new Map(rows.map((r) => [String(r.symbol), productFromRow(r)]));
+  }
+
+  async create(input: ProductInput): Promise<ProductRecord> {
+    if (!SYMBOL.test(input.symbol)) throw badInput('INVALID_SYMBOL', 'Symbol: 1 to 32 letters, digits or . - ^ = _', 'symbol');
+    const tickSize = input.tickSize ?? DEFAULT_TICK_SIZE;
+    if (!isDecimal(tickSize) || toTicks(tickSize, tickSize) !== 1) {
+      throw badInput('INVALID_TICK_SIZE', 'Tick size must be a positive decimal such as 0.01.', 'tickSize');
+    }
+    const refPriceTicks = this.refTicks(input.refPrice, tickSize);
+    validateName(input.name);
+    if (await this.knex('products').where({ symbol: input.symbol }).first('symbol')) {
+      throw conflict('SYMBOL_EXISTS', `Product ${input.symbol} already exists.`);
+    }
+    await this.knex('products').insert({
+      symbol: input.symbol,
+      name: input.name,
+      type: input.type,
+      tick_size: tickSize,
+      ref_price_ticks: refPriceTicks,
+      last_price_ticks: null,
+      status: TradingStatus.TRADING,
+      book_seq: 0,
+      updated_at: new Date(),
+    });
+    return (await this.get(input.symbol))!;
+  }
+
+  async update(symbol: string, patch: { name?: string; type?: ProductType; refPrice?: string | null }): Promise<ProductRecord> {
+    const current = await this.get(symbol);
+    if (!current) throw notFound('UNKNOWN_SYMBOL', `No product ${symbol}.`);
+    const row: Record<string, unknown> = { updated_at: new Date() };
+    if (patch.name !== undefined) {
+      validateName(patch.name);
+      row.name = patch.name;
+    }
+    if (patch.type !== undefined) row.type = patch.type;
+    if (patch.refPrice !== undefined) row.ref_price_ticks = this.refTicks(patch.refPrice, current.tickSize);
+    await this.knex('products').where({ symbol }).update(row);
+    return (await this.get(symbol))!;
+  }
+
+  /** Halts or resumes trading. A halted symbol refuses new orders and amends; cancels still work. */
+  async setStatus(symbol: string, status: TradingStatus): Promise<ProductRecord> {
+    const n = await this.knex('products').where({ symbol }).update({ status, updated_at: new Date() });
+    if (n === 0) throw notFound('UNKNOWN_SYMBOL', `No product ${symbol}.`);
+    return (await this.get(symbol))!;
+  }
+
+  private refTicks(price: string | null | undefined, tickSize: string): number | null {
+    if (price === undefined || price === null || price === '') return null;
+    const ticks = toTicks(price, tickSize);
+    if (ticks === undefined || ticks <= 0) {
+      throw badInput('INVALID_PRICE', `Reference price must be a positive multiple of ${tickSize}.`, 'refPrice');
+    }
+    return ticks;
+  }
+}
+
+function validateName(name: string): void {
+  if (name.trim().length === 0 || name.length > 255) throw badInput('INVALID_NAME', 'Name: 1 to 255 characters.', 'name');
+}
+
+export function productFromRow(r: Record<string, unknown>): ProductRecord {
+  return {
+    symbol: String(r.symbol),
+    name: String(r.name),
+    type: r.type as ProductType,
+    tickSize: String(r.tick_size),
+    refPriceTicks: r.ref_price_ticks == null ? null : Number(r.ref_price_ticks),
+    lastPriceTicks: r.last_price_ticks == null ? null : Number(r.last_price_ticks),
+    lastTradeAt: r.last_trade_at == null ? null : toDate(r.last_trade_at),
+    status: r.status as TradingStatus,
+    updatedAt: toDate(r.updated_at),
+  };
+}

@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { resolve } from 'node:path';
+import express, { type Request, type Response } from 'express';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { Services } from './services.js';
+import { repoRoot } from './services.js';
+import type { GqlContext } from './graphql/context.js';
+import { complexityOf, depthLimit } from './graphql/limits.js';
+import { toGraphQLError } from './errors.js';
+
+/** The HTTP side of the API: /graphql, /healthz, /readyz, /metrics and the built web client. */
+export interface AppServer {
+  readonly http: Server;
+  readonly schema: GraphQLSchema;
+  /** Starts listening; resolves with the bound port. */
+  listen(port: number, host: string): Promise<number>;
+  /** Stops accepting connections and drains in-flight requests. */
+  close(): Promise<void>;
+}
+
+/** Reads the bearer token from an Authorization header value. */
+export function bearer(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return m?.[1];
+}
+
+/** Builds the context of one request from its token. */
+export async function contextFor(services: Services, token: string | undefined, address: string, reqId: string): Promise<GqlContext> {
+  const user = token ? await services.accounts.authenticate(token) : undefined;
+  return { services, user, address, reqId };
+}
+
+export async function createAppServer(services: Services, schema: GraphQLSchema): Promise<AppServer> {
+  const { config, metrics, logger } = services;
+  const production = config.NODE_ENV === 'production';
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  const http = createHttpServer(app);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    let db = false;
+    try {
+      await services.knex.raw('select 1');
+      db = true;
+    } catch {
+      db = false;
+    }
+    const ready = db && services.ready;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', database: db, books: services.ready });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+
+  const apollo = new ApolloServer<GqlContext>({
+    schema,
+    introspection: true,
+    includeStacktraceInErrorResponses: !production,
+    validationRules: [depthLimit(config.GRAPHQL_MAX_DEPTH)],
+    formatError: (formatted, error) => {
+      const e = toGraphQLError(error, production);
+      return { ...formatted, message: e.message, extensions: { ...(production ? {} : formatted.extensions), ...e.extensions } };
+    },
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: http }),
+      ApolloServerPluginLandingPageDisabled(),
+      limitsPlugin(schema, config.GRAPHQL_MAX_COMPLEXITY),
+      observabilityPlugin(services),
+    ],
+  });
+  await apollo.start();
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '64kb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => contextFor(services, bearer(req.headers.authorization), req.ip ?? 'unknown', requestId(req)),
+    }),
+  );
+
+  const webDist = config.WEB_DIST ?? resolve(repoRoot, 'web/dist');
+  if (config.WEB_DIST !== '' && existsSync(resolve(webDist, 'index.html'))) {
+    app.use(express.static(webDist, { index: false, maxAge: '1h' }));
+    // The client routes in the browser: every other GET serves the app shell.
+    app.get(/^\/(?!graphql|metrics|healthz|readyz).*/, (_req: Request, res: Response) => {
+      res.set('Cache-Control', 'no-cache');
+      res.sendFile(resolve(webDist, 'index.html'));
+    });
+  }
+  app.use((req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  // Malformed JSON and oversized bodies: a clear JSON error rather than an HTML page.
+  app.use((err: { status?: number; type?: string; message?: string }, req: Request, res: Response, _next: unknown) => {
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 400 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+    if (status === 500) logger.error({ component: 'http', err }, 'unhandled error');
+    res.status(status).json({ errors: [{ message: status === 500 ? 'Internal server error.' : (err.message ?? 'Bad request.'), extensions: { code } }] });
+  });
+
+  return {
+    http,
+    schema,
+    listen: (port, host) =>
+      new Promise((resolveListen, reject) => {
+        http.once('error', reject);
+        http.listen(port, host, () => {
+          const addr = http.address();
+          resolveListen(typeof addr === 'object' && addr ? addr.port : port);
+        });
+      }),
+    close: async () => {
+      await apollo.stop();
+      if (http.listening) await new Promise<void>((r) => http.close(() => r()));
+    },
+  };
+}
+
+function requestId(req: IncomingMessage): string {
+  const h = req.headers['x-request-id'];
+  return typeof h === 'string' && /^[\w.-]{1,64}$/.test(h) ? h : randomUUID();
+}
+
+/** Refuses operations above the complexity budget (aliases and page sizes included). */
+function limitsPlugin(schema: GraphQLSchema, max: number): ApolloServerPlugin<GqlContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          const complexity = complexityOf(schema, document, request.operationName ?? undefined, request.variables ?? {});
+          if (complexity > max) {
+            throw new GraphQLError(`Query complexity ${complexity} is above the limit of ${max}.`, {
+              extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' },
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+/** One log line and the metrics of every operation. */
+function observabilityPlugin(services: Services): ApolloServerPlugin<GqlContext> {
+  const { metrics, logger } = services;
+  const known = new Set<string>();
+  const typeNames = ['Query', 'Mutation', 'Subscription'] as const;
+  return {
+    async serverWillStart() {
+      return {
+        async schemaDidLoadOrUpdate({ apiSchema }) {
+          for (const t of typeNames) {
+            const type = apiSchema.getType(t);
+            if (type && 'getFields' in type) for (const f of Object.keys(type.getFields())) known.add(f);
+          }
+        },
+      };
+    },
+    async requestDidStart({ contextValue }) {
+      const started = performance.now();
+      let operation = 'unknown';
+      let type = 'unknown';
+      return {
+        async didResolveOperation({ operation: op, operationName }) {
+          type = op?.operation ?? 'unknown';
+          // Label by the root field (bounded by the schema), not the client-chosen operation name.
+          const first = op?.selectionSet.selections[0];
+          const field = first && first.kind === 'Field' ? first.name.value : (operationName ?? 'unknown');
+          operation = known.has(field) ? field : 'other';
+        },
+        async willSendResponse({ response, errors }) {
+          const seconds = (performance.now() - started) / 1000;
+          const failed = Boolean(errors?.length) || (response.body.kind === 'single' && Boolean(response.body.singleResult.errors?.length));
+          metrics.graphqlOperations.inc({ operation, type, outcome: failed ? 'error' : 'ok' });
+          metrics.graphqlDuration.observe({ operation, type }, seconds);
+          const codes = errors?.map((e) => e.extensions?.code).filter(Boolean);
+          logger.info(
+            {
+              component: 'graphql',
+              reqId: contextValue.reqId,
+              userId: contextValue.user?.id,
+              operation,
+              type,
+              durationMs: Math.round(seconds * 10000) / 10,
+              outcome: failed ? 'error' : 'ok',
+              ...(codes?.length ? { codes } : {}),
+            },
+            'graphql operation',
+          );
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MikroORM } from '@mikro-orm/core';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { openOrm, type Dialect } from './db/orm.js';
+import { knexOf, type Knex } from './db/knex.js';
+import { IdAllocator } from './db/id-allocator.js';
+import { MatchingEngine } from './engine/index.js';
+import { AccountService } from './modules/accounts/account.service.js';
+import { generatePassword } from './modules/accounts/password.js';
+import { ProductService } from './modules/products/product.service.js';
+import { seedCatalog } from './modules/products/catalog.js';
+import { OrderPath } from './modules/orders/order-path.js';
+import { OrderService } from './modules/orders/order.service.js';
+import { MarketDataService } from './modules/market-data/market-data.service.js';
+
+/** The repository root (api/src or api/dist → ../..). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Everything a request handler, the FIX gateway or a test needs. Built once per process. */
+export interface Services {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly orm: MikroORM;
+  readonly knex: Knex;
+  readonly dialect: Dialect;
+  readonly engine: MatchingEngine;
+  readonly path: OrderPath;
+  readonly accounts: AccountService;
+  readonly products: ProductService;
+  readonly orders: OrderService;
+  readonly marketData: MarketDataService;
+  /** True once books are loaded: /readyz. */
+  ready: boolean;
+  /** Generated admin password, present only on the first start that created the admin. */
+  readonly generatedAdminPassword?: string;
+  close(): Promise<void>;
+}
+
+/** Migrates the database to the latest schema. */
+export async function migrate(orm: MikroORM): Promise<string[]> {
+  const done = await orm.getMigrator().up();
+  return done.map((m) => m.name);
+}
+
+/**
+ * Opens the database (migrating and seeding when configured), builds the services and loads
+ * every book. `progress` receives human-readable start-up steps (printed by main).
+ */
+export async function createServices(config: Config, logger: Logger, progress: (line: string) => void = () => {}): Promise<Services> {
+  const { orm, dialect } = await openOrm(config.DATABASE_URL);
+  const knex = knexOf(orm);
+  if (config.MIGRATE_ON_START) {
+    const applied = await migrate(orm);
+    if (applied.length > 0) progress(`Applied migrations: ${applied.join(', ')}`);
+  }
+  if (config.SEED_CATALOG) {
+    const path = config.CATALOG_PATH ?? resolve(repoRoot, 'db/seeds/products.csv');
+    let lastPct = -1;
+    const loaded = await seedCatalog(knex, path, (done, total) => {
+      const pct = Math.floor((done / total) * 10) * 10;
+      if (pct !== lastPct) progress(`Loading product catalog: ${done}/${total}`);
+      lastPct = pct;
+    });
+    if (loaded > 0) progress(`Loaded ${loaded} products.`);
+  }
+  const metrics = createMetrics();
+  const engine = new MatchingEngine();
+  const path = new OrderPath({
+    knex,
+    dialect,
+    engine,
+    ids: new IdAllocator(knex, 'orders'),
+    onStats: (s) => {
+      metrics.dbCommitGroupSize.observe(s.size);
+      metrics.dbCommitDuration.observe(s.commitMs / 1000);
+    },
+    onFailure: (error, symbols) => logger.error({ component: 'order-path', err: error, symbols }, 'order batch failed; books rebuilt from the database'),
+  });
+  const accounts = new AccountService(orm, {
+    tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
+    loginMaxAttempts: config.LOGIN_MAX_ATTEMPTS,
+    loginWindowSeconds: config.LOGIN_WINDOW_SECONDS,
+  });
+  const generatedAdminPassword = await accounts.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD, generatePassword);
+  const products = new ProductService(knex);
+  const orders = new OrderService(knex, path, products, { maxOrderQty: config.MAX_ORDER_QTY });
+  const marketData = new MarketDataService(engine, path);
+  const books = await path.loadAllBooks();
+  metrics.booksLoaded.set(books);
+  const services: Services = {
+    config,
+    logger,
+    metrics,
+    orm,
+    knex,
+    dialect,
+    engine,
+    path,
+    accounts,
+    products,
+    orders,
+    marketData,
+    ready: true,
+    generatedAdminPassword,
+    async close() {
+      services.ready = false;
+      await path.stop();
+      await orm.close(true);
+    },
+  };
+  return services;
+}
