@@ -13,7 +13,7 @@ export const resolvers = [AccountResolver, ProductResolver, OrderResolver] as co
 
 /** Builds the executable schema. `pubSub` feeds subscriptions (in-process or Redis-backed). */
 export async function createSchema(pubSub?: PubSub): Promise<GraphQLSchema> {
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers: [...resolvers] as unknown as [Function, ...Function[]],
     authChecker,
     validate: false,
@@ -21,6 +21,14 @@ export async function createSchema(pubSub?: PubSub): Promise<GraphQLSchema> {
     pubSub,
     emitSchemaFile: false,
   });
+  // type-graphql has no option for the root types' descriptions.
+  const roots = [
+    [schema.getQueryType(), 'Reads: catalog, quotes, books, orders, holdings, accounts.'],
+    [schema.getMutationType(), 'Changes: accounts and sessions, orders, products.'],
+    [schema.getSubscriptionType(), 'Live updates over graphql-ws on the same /graphql path.'],
+  ] as const;
+  for (const [type, description] of roots) if (type) type.description = description;
+  return schema;
 }
 
 /** The schema as committed in schema/schema.graphql (sorted, so diffs are stable). */
