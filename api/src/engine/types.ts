@@ -58,7 +58,8 @@ export type ResultCode =
   | 'UNKNOWN_ORDER' // cancel/amend of an id not resting in the book (filled, canceled, never seen)
   | 'AMEND_BELOW_FILLED' // new quantity <= cumQty
   | 'POST_ONLY_WOULD_TAKE' // post-only limit order would have traded on arrival
-  | 'NOT_OWNER'; // cancel/amend naming an account that does not own the order
+  | 'NOT_OWNER' // cancel/amend naming an account that does not own the order
+  | 'INVALID_COMMAND'; // malformed command the type system should have stopped: unknown `type`, side, ordType or stp, account not a safe integer, postOnly on a MARKET order
 
 /** A new order entering the book. */
 export interface NewOrderCommand {
