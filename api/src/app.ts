@@ -3,6 +3,7 @@ import type { Logger } from './logger.js';
 import { createServices, type Services } from './services.js';
 import { createAppServer, type AppServer } from './server.js';
 import { createSchema } from './graphql/schema.js';
+import { attachWebSocketServer } from './modules/realtime/ws-server.js';
 
 /** A running API process: services plus the HTTP/WebSocket server. */
 export interface App {
@@ -19,6 +20,7 @@ export async function startApp(config: Config, logger: Logger, progress?: (line:
   const services = await createServices(config, logger, progress);
   const schema = await createSchema();
   const server = await createAppServer(services, schema);
+  const ws = attachWebSocketServer(server.http, schema, services);
   const port = await server.listen(config.PORT, config.HOST);
   let stopping: Promise<void> | undefined;
   return {
@@ -29,6 +31,7 @@ export async function startApp(config: Config, logger: Logger, progress?: (line:
       (stopping ??= (async () => {
         services.ready = false;
         await services.path.stop();
+        await ws.close();
         await server.close();
         await services.close();
       })()),

@@ -20,6 +20,8 @@ const schema = z.object({
   DATABASE_URL: z.string().default('sqlite:./data/trading.sqlite'),
   /** Set to use Redis pub/sub for subscriptions across replicas; in-process when absent. */
   REDIS_URL: z.string().url().optional(),
+  /** Prefix of this deployment's Redis channels (one Redis may serve several deployments). */
+  REDIS_CHANNEL_PREFIX: z.string().default('trading:'),
   /** Run migrations at start (true for the embedded default; false for replicas, where a Job migrates). */
   MIGRATE_ON_START: bool.default(true),
   /** Load the product catalog at start when the products table is empty. */

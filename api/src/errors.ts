@@ -75,19 +75,37 @@ export function toGraphQLError(error: unknown, production: boolean): GraphQLErro
     });
   }
   if (error instanceof GraphQLError && error.extensions?.code && error.extensions.code !== 'INTERNAL_SERVER_ERROR') {
-    return error;
+    return error.extensions.reason ? error : withReason(error, String(error.extensions.code));
   }
   if (error instanceof GraphQLError && !error.originalError) {
     // Parse and validation errors from graphql-js carry no original error.
-    return new GraphQLError(error.message, {
-      nodes: error.nodes,
-      path: error.path,
-      extensions: { ...error.extensions, code: error.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED' },
-    });
+    return withReason(error, String(error.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED'));
   }
   const base = error instanceof GraphQLError ? error : undefined;
   return new GraphQLError(production ? 'Internal server error.' : String((original as Error)?.message ?? original), {
     path: base?.path,
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  });
+}
+
+/**
+ * A coded GraphQL error from graphql-js or Apollo (variable coercion, parse, validation) with
+ * the `reason` every error of this API carries: INVALID_VARIABLE for a variable that does not
+ * coerce to its type, INVALID_QUERY for validation, SYNTAX_ERROR for parsing, else the code.
+ */
+function withReason(error: GraphQLError, code: string): GraphQLError {
+  const reason =
+    code === 'BAD_USER_INPUT' && error.message.startsWith('Variable "$')
+      ? 'INVALID_VARIABLE'
+      : code === 'GRAPHQL_VALIDATION_FAILED'
+        ? 'INVALID_QUERY'
+        : code === 'GRAPHQL_PARSE_FAILED'
+          ? 'SYNTAX_ERROR'
+          : code;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code, reason },
   });
 }

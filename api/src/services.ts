@@ -15,6 +15,8 @@ import { seedCatalog } from './modules/products/catalog.js';
 import { OrderPath } from './modules/orders/order-path.js';
 import { OrderService } from './modules/orders/order.service.js';
 import { MarketDataService } from './modules/market-data/market-data.service.js';
+import { createBus, type Bus } from './modules/realtime/bus.js';
+import { createPublisher } from './modules/realtime/publisher.js';
 
 /** The repository root (api/src or api/dist → ../..). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,6 +35,8 @@ export interface Services {
   readonly products: ProductService;
   readonly orders: OrderService;
   readonly marketData: MarketDataService;
+  /** Events after commit: execution reports, books, trades, quotes, order changes, revocations. */
+  readonly bus: Bus;
   /** True once books are loaded: /readyz. */
   ready: boolean;
   /** Generated admin password, present only on the first start that created the admin. */
@@ -89,6 +93,9 @@ export async function createServices(config: Config, logger: Logger, progress: (
   const products = new ProductService(knex);
   const orders = new OrderService(knex, path, products, { maxOrderQty: config.MAX_ORDER_QTY });
   const marketData = new MarketDataService(engine, path);
+  const bus = await createBus(config.REDIS_URL, config.REDIS_CHANNEL_PREFIX);
+  path.onCommit(createPublisher({ pubsub: bus.pubsub, engine, products, logger }));
+  accounts.onRevoked((userId, sessionId) => bus.pubsub.publish('revoked', { userId, sessionId }));
   const books = await path.loadAllBooks();
   metrics.booksLoaded.set(books);
   const services: Services = {
@@ -104,11 +111,13 @@ export async function createServices(config: Config, logger: Logger, progress: (
     products,
     orders,
     marketData,
+    bus,
     ready: true,
     generatedAdminPassword,
     async close() {
       services.ready = false;
       await path.stop();
+      await bus.close();
       await orm.close(true);
     },
   };

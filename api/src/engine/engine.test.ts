@@ -35,6 +35,14 @@ describe('MatchingEngine', () => {
     expect(restored.getOrder(7)).toMatchObject({ leavesQty: 2, status: 'PARTIALLY_FILLED' });
   });
 
+  it('forgets a dropped book so the next use starts empty', () => {
+    engine.execute('X', bid(1, 100, 5));
+    expect(engine.drop('X')).toBe(true);
+    expect(engine.has('X')).toBe(false);
+    expect(engine.drop('X')).toBe(false);
+    expect(engine.book('X').seq).toBe(0);
+  });
+
   it('keeps the old book when restore input is corrupt', () => {
     const before = engine.book('X');
     expect(() => engine.restore('X', [], -5)).toThrow(RangeError);

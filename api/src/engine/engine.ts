@@ -47,6 +47,15 @@ export class MatchingEngine {
     return b;
   }
 
+  /**
+   * Forgets the book for `symbol` (e.g. after a failed commit, so the next use rebuilds it from
+   * the database). Returns true if there was one. The next {@link MatchingEngine.book} call
+   * creates an empty book with seq 0.
+   */
+  drop(symbol: string): boolean {
+    return this.books.delete(symbol);
+  }
+
   /** Symbols with a book, sorted. */
   symbols(): string[] {
     return [...this.books.keys()].sort();

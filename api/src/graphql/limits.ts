@@ -8,7 +8,7 @@ import {
   type ValidationContext,
 } from 'graphql';
 import { getComplexity, simpleEstimator, fieldExtensionsEstimator } from 'graphql-query-complexity';
-import type { DocumentNode, OperationDefinitionNode } from 'graphql';
+import { getOperationAST, getVariableValues, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 
 /**
  * A validation rule refusing operations nested deeper than `maxDepth` fields (fragments are
@@ -53,8 +53,12 @@ export function depthLimit(maxDepth: number) {
 /**
  * The complexity of an operation: 1 per field, times the page size for lists with `first`
  * (via field extensions), so aliased and batched abuse is priced by what it would fetch.
+ * Operations whose variables do not coerce count 0: execution refuses them with the coded
+ * coercion errors (BAD_USER_INPUT, HTTP 400) before resolving anything.
  */
 export function complexityOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): number {
+  const operation = getOperationAST(document, operationName);
+  if (operation && getVariableValues(schema, operation.variableDefinitions ?? [], variables).errors) return 0;
   return getComplexity({
     schema,
     query: document,

@@ -7,12 +7,27 @@ import { authChecker } from './auth-checker.js';
 import { AccountResolver } from '../modules/accounts/account.resolver.js';
 import { ProductResolver } from '../modules/products/product.resolver.js';
 import { OrderResolver } from '../modules/orders/order.resolver.js';
+import { RealtimeResolver } from '../modules/realtime/realtime.resolver.js';
 
 /** Every resolver class of the API. */
-export const resolvers = [AccountResolver, ProductResolver, OrderResolver] as const;
+export const resolvers = [AccountResolver, ProductResolver, OrderResolver, RealtimeResolver] as const;
 
-/** Builds the executable schema. `pubSub` feeds subscriptions (in-process or Redis-backed). */
-export async function createSchema(pubSub?: PubSub): Promise<GraphQLSchema> {
+/**
+ * Every subscription supplies its own `subscribe` (streams over the services' bus), so the
+ * type-graphql topic PubSub must never be used: this one says so if it ever is.
+ */
+const noTopicPubSub: PubSub = {
+  publish: () => {
+    throw new Error('type-graphql topics are not used: publish on services.bus');
+  },
+  subscribe: () => {
+    throw new Error('type-graphql topics are not used: subscriptions define subscribe()');
+  },
+};
+
+/** Builds the executable schema. */
+export async function createSchema(): Promise<GraphQLSchema> {
+  const pubSub = noTopicPubSub;
   const schema = await buildSchema({
     resolvers: [...resolvers] as unknown as [Function, ...Function[]],
     authChecker,

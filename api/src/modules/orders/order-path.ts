@@ -289,7 +289,7 @@ export class OrderPath {
         await this.hydrate(trx, w);
         await this.write(trx, w);
         return w;
-      });
+      }, this.options.dialect === 'mysql' ? { isolationLevel: 'read committed' } : undefined);
     } catch (error) {
       await this.rebuildAfterFailure(touchedBooks, error);
       throw error;

@@ -1,0 +1,49 @@
+import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { Redis } from 'ioredis';
+import type { Topics } from './messages.js';
+
+/**
+ * The event bus behind subscriptions and the FIX gateway. In-process by default; with a Redis
+ * URL, every replica publishes its commits to Redis and hears everyone's (its own included),
+ * so a subscriber on any replica hears fills produced on any other. Redis pub/sub is
+ * at-most-once: messages carry complete state (book tops, order states) so a lost one is
+ * repaired by the next, and clients that detect a gap refetch.
+ */
+export interface Bus {
+  readonly pubsub: PubSub<Topics>;
+  /** True when backed by Redis. */
+  readonly distributed: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Redis channels are shared by every database index on a server: each deployment (and each
+ * test run) names its channels under its own prefix.
+ */
+function prefixed<T extends EventTarget>(target: T, prefix: string): EventTarget {
+  return {
+    addEventListener: (type: string, cb: EventListenerOrEventListenerObject | null, o?: AddEventListenerOptions | boolean) =>
+      target.addEventListener(prefix + type, cb, o),
+    removeEventListener: (type: string, cb: EventListenerOrEventListenerObject | null, o?: EventListenerOptions | boolean) =>
+      target.removeEventListener(prefix + type, cb, o),
+    dispatchEvent: (event: Event) => target.dispatchEvent(new CustomEvent(prefix + event.type, { detail: (event as CustomEvent).detail })),
+  };
+}
+
+export async function createBus(redisUrl?: string, channelPrefix = 'trading:'): Promise<Bus> {
+  if (!redisUrl) return { pubsub: createPubSub<Topics>(), distributed: false, close: async () => {} };
+  const options = { maxRetriesPerRequest: null, lazyConnect: true, enableAutoPipelining: true } as const;
+  const publishClient = new Redis(redisUrl, options);
+  const subscribeClient = new Redis(redisUrl, options);
+  await Promise.all([publishClient.connect(), subscribeClient.connect()]);
+  const eventTarget = createRedisEventTarget<CustomEvent>({ publishClient, subscribeClient });
+  const pubsub = createPubSub<Topics>({ eventTarget: prefixed(eventTarget as unknown as EventTarget, channelPrefix) as never });
+  return {
+    pubsub,
+    distributed: true,
+    close: async () => {
+      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import type { OrdStatus, OrdType, Side, TimeInForce } from '../../engine/index.js';
+import type { OrderRecord } from '../orders/order-record.js';
+
+/**
+ * What travels on the bus (in-process, or through Redis between replicas): plain JSON, times
+ * as epoch milliseconds, prices in ticks with the tick size alongside.
+ */
+
+export type ExecType = 'NEW' | 'CANCELED' | 'REPLACED' | 'REJECTED' | 'EXPIRED' | 'TRADE';
+
+/** An order's state on the wire. */
+export interface OrderWire {
+  readonly id: number;
+  readonly clOrdId: string;
+  readonly accountId: number;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly ordType: OrdType;
+  readonly tif: TimeInForce;
+  readonly postOnly: boolean;
+  readonly priceTicks: number;
+  readonly qty: number;
+  readonly cumQty: number;
+  readonly leavesQty: number;
+  readonly cumNotional: number;
+  readonly status: OrdStatus;
+  readonly reason: string | null;
+  readonly prioritySeq: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** A FIX-style execution report for one order. */
+export interface ExecReportMsg {
+  /** ExecID (17): unique; for fills it equals the execution row's exec_id. */
+  readonly execId: string;
+  readonly execType: ExecType;
+  readonly order: OrderWire;
+  readonly tickSize: string;
+  readonly lastQty: number | null;
+  readonly lastPxTicks: number | null;
+  readonly tradeId: number | null;
+  readonly reason: string | null;
+  readonly time: number;
+}
+
+export interface LevelWire {
+  readonly price: number;
+  readonly qty: number;
+  readonly count: number;
+}
+
+/** The top of a book after a commit: complete for any depth up to {@link BOOK_WIRE_DEPTH}. */
+export interface BookMsg {
+  readonly symbol: string;
+  readonly tickSize: string;
+  readonly seq: number;
+  readonly prevSeq: number;
+  readonly bids: readonly LevelWire[];
+  readonly asks: readonly LevelWire[];
+}
+
+export interface TradeMsg {
+  readonly symbol: string;
+  readonly tickSize: string;
+  readonly tradeId: number;
+  readonly priceTicks: number;
+  readonly qty: number;
+  readonly aggressorSide: Side;
+  readonly time: number;
+}
+
+export interface QuoteMsg {
+  readonly symbol: string;
+  readonly tickSize: string;
+  readonly last: number | null;
+  readonly bid: number | null;
+  readonly ask: number | null;
+  readonly reference: number | null;
+}
+
+export interface OrderChangeMsg {
+  readonly order: OrderWire;
+  readonly tickSize: string;
+}
+
+export interface RevokedMsg {
+  readonly userId: number;
+  /** Only this session; all of the user's sessions when absent. */
+  readonly sessionId?: number;
+}
+
+/** Levels per side carried by book messages: the deepest book a subscription may ask for. */
+export const BOOK_WIRE_DEPTH = 50;
+
+/** Topic → [routing key, payload]. */
+export type Topics = {
+  exec: [number, ExecReportMsg];
+  book: [string, BookMsg];
+  trades: [string, TradeMsg];
+  quotes: [string, QuoteMsg];
+  orders: [OrderChangeMsg];
+  revoked: [RevokedMsg];
+};
+
+export function orderToWire(o: OrderRecord): OrderWire {
+  return { ...o, createdAt: o.createdAt.getTime(), updatedAt: o.updatedAt.getTime() };
+}
+
+export function orderFromWire(o: OrderWire): OrderRecord {
+  return { ...o, createdAt: new Date(o.createdAt), updatedAt: new Date(o.updatedAt) };
+}

@@ -1,0 +1,115 @@
+import type { EngineEvent, MatchingEngine, OrderState } from '../../engine/index.js';
+import type { CommittedBatch } from '../orders/order-path.js';
+import type { OrderRecord } from '../orders/order-record.js';
+import type { ProductService } from '../products/product.service.js';
+import type { Logger } from '../../logger.js';
+import { BOOK_WIRE_DEPTH, orderToWire, type ExecReportMsg, type ExecType, type Topics } from './messages.js';
+import type { PubSub } from '@graphql-yoga/subscription';
+import { DEFAULT_TICK_SIZE } from '../products/catalog.js';
+
+/**
+ * Turns each committed batch into bus messages: execution reports per account, book tops,
+ * trades, quotes and order changes. Runs after the commit (the order path calls listeners
+ * only then), so nothing is ever published that the database does not have.
+ */
+export function createPublisher(deps: {
+  pubsub: PubSub<Topics>;
+  engine: MatchingEngine;
+  products: ProductService;
+  logger: Logger;
+}): (batch: CommittedBatch) => void {
+  const { pubsub, engine, products, logger } = deps;
+  return (batch) => {
+    publish(batch).catch((err: unknown) => logger.error({ component: 'realtime', err }, 'publishing a committed batch failed'));
+  };
+
+  async function publish(batch: CommittedBatch): Promise<void> {
+    const tick = new Map<string, string>();
+    const refs = new Map<string, number | null>();
+    for (const symbol of batch.events.keys()) {
+      const p = await products.cached(symbol);
+      tick.set(symbol, p?.tickSize ?? DEFAULT_TICK_SIZE);
+      refs.set(symbol, p?.refPriceTicks ?? null);
+    }
+    for (const [symbol, events] of batch.events) {
+      const tickSize = tick.get(symbol)!;
+      for (const report of executionReports(symbol, events, batch.orders, tickSize)) pubsub.publish('exec', report.order.accountId, report);
+      for (const e of events) {
+        if (e.type === 'trade') {
+          pubsub.publish('trades', symbol, {
+            symbol,
+            tickSize,
+            tradeId: e.tradeId,
+            priceTicks: e.price,
+            qty: e.qty,
+            aggressorSide: e.aggressorSide,
+            time: e.timestamp,
+          });
+        }
+      }
+      const firstSeq = events.find((e) => e.type !== 'rejected')?.seq;
+      if (firstSeq !== undefined && engine.has(symbol)) {
+        const book = engine.book(symbol);
+        const depth = book.depth(BOOK_WIRE_DEPTH);
+        pubsub.publish('book', symbol, { symbol, tickSize, seq: depth.seq, prevSeq: firstSeq - 1, bids: depth.bids, asks: depth.asks });
+        pubsub.publish('quotes', symbol, {
+          symbol,
+          tickSize,
+          last: book.lastTrade()?.price ?? null,
+          bid: book.bestBid() ?? null,
+          ask: book.bestAsk() ?? null,
+          reference: refs.get(symbol) ?? null,
+        });
+      }
+    }
+    for (const o of batch.orders.values()) pubsub.publish('orders', { order: orderToWire(o), tickSize: tick.get(o.symbol) ?? DEFAULT_TICK_SIZE });
+  }
+}
+
+/** Execution reports for one symbol's events, each carrying the order's state as of that event. */
+export function executionReports(
+  symbol: string,
+  events: readonly EngineEvent[],
+  orders: ReadonlyMap<number, OrderRecord>,
+  tickSize: string,
+): ExecReportMsg[] {
+  const out: ExecReportMsg[] = [];
+  const report = (execId: string, execType: ExecType, s: OrderState | undefined, orderId: number, time: number, extra: Partial<ExecReportMsg> = {}) => {
+    const final = orders.get(orderId);
+    if (!final) return;
+    const order = s
+      ? { ...orderToWire(final), priceTicks: s.price, qty: s.qty, cumQty: s.cumQty, leavesQty: s.leavesQty, cumNotional: s.cumNotional, status: s.status }
+      : orderToWire(final);
+    out.push({ execId, execType, order, tickSize, lastQty: null, lastPxTicks: null, tradeId: null, reason: null, time, ...extra });
+  };
+  for (const e of events) {
+    switch (e.type) {
+      case 'accepted':
+        report(`${symbol}:${e.seq}:${e.order.orderId}`, 'NEW', e.order, e.order.orderId, e.timestamp);
+        break;
+      case 'trade':
+        for (const s of [e.maker, e.taker]) {
+          report(`${symbol}:${e.tradeId}:${s.side === 'BUY' ? 'B' : 'S'}`, 'TRADE', s, s.orderId, e.timestamp, {
+            lastQty: e.qty,
+            lastPxTicks: e.price,
+            tradeId: e.tradeId,
+          });
+        }
+        break;
+      case 'amended':
+        report(`${symbol}:${e.seq}:${e.order.orderId}`, 'REPLACED', e.order, e.order.orderId, e.timestamp);
+        break;
+      case 'canceled':
+        report(`${symbol}:${e.seq}:${e.order.orderId}`, 'CANCELED', e.order, e.order.orderId, e.timestamp, { reason: e.reason });
+        break;
+      case 'expired':
+        report(`${symbol}:${e.seq}:${e.order.orderId}`, 'EXPIRED', e.order, e.order.orderId, e.timestamp, { reason: 'DAY_EXPIRED' });
+        break;
+      case 'rejected':
+        // Only a refused new order has a row (status REJECTED); refused cancels and amends are answered to their caller.
+        if (e.command === 'new') report(`${symbol}:r:${e.orderId}`, 'REJECTED', undefined, e.orderId, e.timestamp, { reason: e.reason });
+        break;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,213 @@
+import { Arg, Int, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { ExecutionReport, OrderBookUpdate, BookUpdateKind } from './realtime.types.js';
+import { OrderGql, TradeGql, BookLevel } from '../orders/order.types.js';
+import { Quote } from '../products/product.types.js';
+import { OrdStatusEnum, type ExecTypeEnum } from '../../graphql/enums.js';
+import { requireUser, type GqlContext } from '../../graphql/context.js';
+import { badInput } from '../../errors.js';
+import { fromTicks } from '../../decimal.js';
+import { coalesce, pipe } from './streams.js';
+import { diffLevels } from './book-delta.js';
+import { BOOK_WIRE_DEPTH, orderFromWire, type LevelWire } from './messages.js';
+
+type Data = SubscribeResolverData<unknown, Record<string, unknown>, GqlContext>;
+
+/** Counts active subscriptions per topic for as long as the stream runs. */
+async function* tracked<T>(ctx: GqlContext, topic: string, source: AsyncIterable<T>): AsyncGenerator<T> {
+  const gauge = ctx.services.metrics.wsSubscriptions;
+  gauge.inc({ topic });
+  try {
+    yield* source;
+  } finally {
+    gauge.dec({ topic });
+  }
+}
+
+async function productOrFail(ctx: GqlContext, symbol: string) {
+  const p = await ctx.services.products.cached(symbol);
+  if (!p) throw badInput('UNKNOWN_SYMBOL', `No product ${symbol}.`, 'symbol');
+  return p;
+}
+
+function toLevels(levels: readonly LevelWire[], tickSize: string): BookLevel[] {
+  return levels.map((l) => ({ price: fromTicks(l.price, tickSize), quantity: l.qty, orderCount: l.count }));
+}
+
+async function* bookStream(ctx: GqlContext, symbol: string, depth: number): AsyncGenerator<OrderBookUpdate> {
+  const { services } = ctx;
+  const product = await productOrFail(ctx, symbol);
+  // Subscribe before the snapshot so nothing committed in between is missed.
+  const source = coalesce(services.bus.pubsub.subscribe('book', symbol));
+  try {
+    await services.path.syncBook(symbol);
+    const d = services.engine.has(symbol) ? services.engine.book(symbol).depth(depth) : { seq: 0, bids: [], asks: [] };
+    let bids: readonly LevelWire[] = d.bids;
+    let asks: readonly LevelWire[] = d.asks;
+    let seq = d.seq;
+    yield { symbol, kind: BookUpdateKind.SNAPSHOT, seq, prevSeq: seq, bids: toLevels(bids, product.tickSize), asks: toLevels(asks, product.tickSize) };
+    for await (const msg of source) {
+      if (msg.seq <= seq) continue;
+      // Messages carry the whole top of the book, so a skipped (coalesced) one loses nothing.
+      const nextBids = msg.bids.slice(0, depth);
+      const nextAsks = msg.asks.slice(0, depth);
+      const update: OrderBookUpdate = {
+        symbol,
+        kind: BookUpdateKind.DELTA,
+        seq: msg.seq,
+        prevSeq: seq,
+        bids: toLevels(diffLevels(bids, nextBids), msg.tickSize),
+        asks: toLevels(diffLevels(asks, nextAsks), msg.tickSize),
+      };
+      bids = nextBids;
+      asks = nextAsks;
+      seq = msg.seq;
+      yield update;
+    }
+  } finally {
+    await source.return(undefined);
+  }
+}
+
+@Resolver()
+export class RealtimeResolver {
+  @Subscription(() => ExecutionReport, {
+    description: 'Your own order updates and fills, as FIX execution reports, whatever channel or server caused them.',
+    subscribe: ({ context }: Data) => {
+      const user = requireUser(context);
+      const viewer = user.id;
+      return tracked(
+        context,
+        'executionReports',
+        pipe(context.services.bus.pubsub.subscribe('exec', user.id), (m) => {
+          const report: ExecutionReport = {
+            execId: m.execId,
+            execType: m.execType as ExecTypeEnum,
+            order: OrderGql.from(orderFromWire(m.order), m.tickSize, viewer),
+            lastQty: m.lastQty,
+            lastPx: m.lastPxTicks === null ? null : fromTicks(m.lastPxTicks, m.tickSize),
+            tradeId: m.tradeId === null ? null : String(m.tradeId),
+            reason: m.reason,
+            time: new Date(m.time),
+          };
+          return report;
+        }),
+      );
+    },
+  })
+  executionReports(@Root() report: ExecutionReport): ExecutionReport {
+    return report;
+  }
+
+  @Subscription(() => OrderBookUpdate, {
+    description: 'Level-2 book of one product: a snapshot, then deltas (coalesced for slow readers).',
+    subscribe: ({ args, context }: Data) => {
+      const depth = (args.depth as number | undefined) ?? 10;
+      if (depth < 1 || depth > BOOK_WIRE_DEPTH) throw badInput('INVALID_DEPTH', `depth must be between 1 and ${BOOK_WIRE_DEPTH}.`, 'depth');
+      return tracked(context, 'orderBook', bookStream(context, args.symbol as string, depth));
+    },
+  })
+  orderBook(
+    @Root() update: OrderBookUpdate,
+    @Arg('symbol', { description: 'Product symbol.' }) _symbol: string,
+    @Arg('depth', () => Int, { nullable: true, description: `Levels per side (default 10, at most ${BOOK_WIRE_DEPTH}).` }) _depth?: number,
+  ): OrderBookUpdate {
+    return update;
+  }
+
+  @Subscription(() => TradeGql, {
+    description: 'The public tape of one product.',
+    subscribe: async ({ args, context }: Data) => {
+      await productOrFail(context, args.symbol as string);
+      return tracked(
+        context,
+        'trades',
+        pipe(context.services.bus.pubsub.subscribe('trades', args.symbol as string), (t) =>
+          TradeGql.from({ tradeId: t.tradeId, symbol: t.symbol, priceTicks: t.priceTicks, qty: t.qty, aggressorSide: t.aggressorSide, at: new Date(t.time) }, t.tickSize),
+        ),
+      );
+    },
+  })
+  trades(@Root() trade: TradeGql, @Arg('symbol', { description: 'Product symbol.' }) _symbol: string): TradeGql {
+    return trade;
+  }
+
+  @Subscription(() => Quote, {
+    description: 'Quotes of some products (last, bid, ask, change), at most 4 updates per second per product.',
+    subscribe: async ({ args, context }: Data) => {
+      const symbols = [...new Set(args.symbols as string[])];
+      if (symbols.length === 0 || symbols.length > 100) throw badInput('INVALID_SYMBOLS', 'Give 1 to 100 symbols.', 'symbols');
+      const products = await context.services.products.many(symbols);
+      const unknown = symbols.filter((s) => !products.has(s));
+      if (unknown.length > 0) throw badInput('UNKNOWN_SYMBOL', `No product ${unknown.join(', ')}.`, 'symbols');
+      const { pubsub } = context.services.bus;
+      return tracked(
+        context,
+        'quotes',
+        pipe(coalesce(merge(symbols.map((s) => pubsub.subscribe('quotes', s))), { key: (q) => q.symbol, minIntervalMs: 250 }), (q) => {
+          const change = q.last !== null && q.reference !== null ? q.last - q.reference : null;
+          return Quote.from(
+            {
+              symbol: q.symbol,
+              last: q.last,
+              bid: q.bid,
+              ask: q.ask,
+              reference: q.reference,
+              change,
+              changeBps: change !== null && q.reference ? Math.sign(change) * Math.round((Math.abs(change) * 10000) / q.reference) : null,
+            },
+            q.tickSize,
+          );
+        }),
+      );
+    },
+  })
+  quotes(@Root() quote: Quote, @Arg('symbols', () => [String], { description: 'Product symbols (1 to 100).' }) _symbols: string[]): Quote {
+    return quote;
+  }
+
+  @Subscription(() => OrderGql, {
+    description: 'Changes to the all-orders list (the Orderbook screen), optionally for one product and some statuses.',
+    subscribe: ({ args, context }: Data) => {
+      const viewer = requireUser(context).id;
+      const symbol = args.symbol as string | undefined;
+      const statuses = args.statuses as OrdStatusEnum[] | undefined;
+      return tracked(
+        context,
+        'orderUpdates',
+        pipe(context.services.bus.pubsub.subscribe('orders'), (m) => {
+          if (symbol && m.order.symbol !== symbol) return undefined;
+          if (statuses?.length && !statuses.includes(m.order.status as OrdStatusEnum)) return undefined;
+          return OrderGql.from(orderFromWire(m.order), m.tickSize, viewer);
+        }),
+      );
+    },
+  })
+  orderUpdates(
+    @Root() order: OrderGql,
+    @Arg('symbol', () => String, { nullable: true, description: 'Only this product.' }) _symbol?: string,
+    @Arg('statuses', () => [OrdStatusEnum], { nullable: true, description: 'Only orders now in these statuses.' }) _statuses?: OrdStatusEnum[],
+  ): OrderGql {
+    return order;
+  }
+}
+
+/** Merges several async iterables into one (values in arrival order). */
+async function* merge<T>(sources: AsyncIterable<T>[]): AsyncGenerator<T> {
+  const iterators = sources.map((s) => s[Symbol.asyncIterator]());
+  const next = (i: number) => iterators[i]!.next().then((r) => ({ i, r }));
+  const inflight = new Map(iterators.map((_, i) => [i, next(i)]));
+  try {
+    while (inflight.size > 0) {
+      const { i, r } = await Promise.race(inflight.values());
+      if (r.done) {
+        inflight.delete(i);
+        continue;
+      }
+      inflight.set(i, next(i));
+      yield r.value;
+    }
+  } finally {
+    await Promise.all(iterators.map((it) => it.return?.()));
+  }
+}
+
