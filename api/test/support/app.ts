@@ -27,6 +27,11 @@ export async function startTestApp(dialect: TestDialect, env: Record<string, str
   return startOn(db.url, env, db.drop);
 }
 
+/** Another API process-equivalent (own engine, order path and bus) on the same database: a replica. */
+export async function startReplica(of: TestApp, env: Record<string, string> = {}): Promise<TestApp> {
+  return startOn(of.databaseUrl, env, async () => {});
+}
+
 async function startOn(databaseUrl: string, env: Record<string, string>, drop: () => Promise<void>): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',

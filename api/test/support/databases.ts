@@ -69,3 +69,26 @@ export async function dialects(): Promise<{ dialect: TestDialect; skip: boolean 
     { dialect: 'mysql', skip: !mysqlOk },
   ];
 }
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
+let redisAvailable: Promise<boolean> | undefined;
+
+/** Whether Redis answers. Under CI this never returns false: it throws. */
+export function redisReachable(): Promise<boolean> {
+  redisAvailable ??= (async () => {
+    const { Redis } = await import('ioredis');
+    const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await r.connect();
+      await r.ping();
+      return true;
+    } catch (e) {
+      if (IN_CI) throw new Error(`Redis is required in CI but ${REDIS_URL} did not answer: ${(e as Error).message}`);
+      console.warn(`Redis tests skipped: ${REDIS_URL} did not answer (${(e as Error).message}).`);
+      return false;
+    } finally {
+      r.disconnect();
+    }
+  })();
+  return redisAvailable;
+}

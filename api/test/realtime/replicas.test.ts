@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReplica, startTestApp, type TestApp } from '../support/app.js';
+import { mysqlReachable, redisReachable, REDIS_URL } from '../support/databases.js';
+import { ok, gql, PLACE, trader } from '../support/gql.js';
+import { subscribe, wsClient, serverSubscribed } from '../support/ws.js';
+import { OrderBook } from '../../src/engine/index.js';
+import { toResting } from '../../src/modules/orders/order-path.js';
+import { orderFromRow } from '../../src/modules/orders/order-record.js';
+import type { Client } from 'graphql-ws';
+
+const EXEC = `subscription { executionReports { execId execType lastQty order { id status cumQty } } }`;
+const SYMBOLS = ['AAPL', 'MSFT', 'TSLA'];
+const ready = (await mysqlReachable()) && (await redisReachable());
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
+function rng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe.skipIf(!ready)('two API processes on one MySQL and one Redis', () => {
+  let a: TestApp;
+  let b: TestApp;
+  const clients: Client[] = [];
+  beforeAll(async () => {
+    const env = { REDIS_URL, REDIS_CHANNEL_PREFIX: `test-${randomBytes(4).toString('hex')}:` };
+    a = await startTestApp('mysql', env);
+    b = await startReplica(a, env);
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.dispose()));
+    await b?.stop();
+    await a?.dispose();
+  });
+
+  it('fills a cross-process cross exactly once and both owners hear it wherever their socket is', async () => {
+    const seller = await trader(a.url, 'xseller');
+    const buyer = await trader(b.url, 'xbuyer');
+    // The seller listens on B, the buyer on A: each hears fills produced by the other process.
+    const cs = wsClient(b.url, seller.token);
+    const cb = wsClient(a.url, buyer.token);
+    clients.push(cs, cb);
+    const sellerReports = subscribe(cs, EXEC);
+    const buyerReports = subscribe(cb, EXEC);
+    const count = (t: TestApp) => async () => (await t.app.services.metrics.wsSubscriptions.get()).values.find((v) => v.labels.topic === 'executionReports')?.value ?? 0;
+    await serverSubscribed(count(b), 1);
+    await serverSubscribed(count(a), 1);
+    await new Promise((r) => setTimeout(r, 200)); // Redis SUBSCRIBE is acknowledged asynchronously.
+    const sell = await ok(a.url, PLACE, { i: { symbol: 'AAPL', side: 'SELL', type: 'LIMIT', price: '140.00', quantity: 10 } }, seller.token);
+    const buy = await ok(b.url, PLACE, { i: { symbol: 'AAPL', side: 'BUY', type: 'LIMIT', price: '140.00', quantity: 10 } }, buyer.token);
+    expect(buy.placeOrder).toMatchObject({ status: 'FILLED', cumQty: 10 });
+    expect((await sellerReports.waitUntil((r) => r.execType === 'TRADE')).order).toMatchObject({ id: sell.placeOrder.id, status: 'FILLED' });
+    expect((await buyerReports.waitUntil((r) => r.execType === 'TRADE')).order).toMatchObject({ id: buy.placeOrder.id, status: 'FILLED' });
+    const fills = await a.app.services.knex('executions').where({ symbol: 'AAPL' }).count({ n: '*' });
+    expect(Number(fills[0]!.n)).toBe(2);
+  });
+
+  it('keeps one consistent exchange under hundreds of concurrent crossing orders through both processes', async () => {
+    const traders = await Promise.all(Array.from({ length: 8 }, (_, i) => trader(i % 2 ? a.url : b.url, `conc${i}`)));
+    const random = rng(7);
+    const acked: string[] = [];
+    const requests = Array.from({ length: 400 }, (_, i) => {
+      const who = traders[Math.floor(random() * traders.length)]!;
+      const via = random() < 0.5 ? a : b;
+      const side = random() < 0.5 ? 'BUY' : 'SELL';
+      const symbol = SYMBOLS[Math.floor(random() * SYMBOLS.length)]!;
+      const market = random() < 0.1;
+      const price = (100 + Math.floor(random() * 6)).toFixed(2);
+      const input = market
+        ? { symbol, side, type: 'MARKET', quantity: 1 + Math.floor(random() * 20), clOrdId: `c${i}` }
+        : { symbol, side, type: 'LIMIT', price, quantity: 1 + Math.floor(random() * 20), timeInForce: 'GTC', clOrdId: `c${i}` };
+      return { via, token: who.token, input };
+    });
+    const results = await Promise.all(requests.map((r) => gql(r.via.url, PLACE, { i: r.input }, r.token)));
+    for (const r of results) {
+      expect(r.errors).toBeUndefined();
+      acked.push(r.data!.placeOrder.id);
+    }
+    const { knex } = a.app.services;
+    // Every acknowledged order exists.
+    const orders = (await knex('orders').whereIn('id', acked).select('*')).map(orderFromRow);
+    expect(orders).toHaveLength(acked.length);
+    const execs = await knex('executions').select('*');
+    // CumQty equals the sum of fills; nothing is overfilled.
+    const filled = new Map<number, number>();
+    for (const e of execs) filled.set(Number(e.order_id), (filled.get(Number(e.order_id)) ?? 0) + Number(e.qty));
+    for (const o of (await knex('orders').select('*')).map(orderFromRow)) {
+      expect(o.cumQty, `order ${o.id}`).toBe(filled.get(o.id) ?? 0);
+      expect(o.cumQty).toBeLessThanOrEqual(o.qty);
+    }
+    // Every trade has exactly one buyer and one seller, same price and quantity.
+    const byTrade = new Map<string, { side: string; qty: number; price: number }[]>();
+    for (const e of execs) {
+      const k = `${e.symbol}:${e.trade_id}`;
+      byTrade.set(k, [...(byTrade.get(k) ?? []), { side: e.side, qty: Number(e.qty), price: Number(e.price_ticks) }]);
+    }
+    expect(byTrade.size).toBeGreaterThan(50);
+    for (const [k, sides] of byTrade) {
+      expect(sides.map((s) => s.side).sort(), k).toEqual(['BUY', 'SELL']);
+      expect(sides[0]!.qty).toBe(sides[1]!.qty);
+      expect(sides[0]!.price).toBe(sides[1]!.price);
+    }
+    // Both processes' books equal the book rebuilt from the database.
+    for (const symbol of SYMBOLS) {
+      const rows = (await knex('orders').where({ symbol }).select('*')).map(orderFromRow);
+      const product = await knex('products').where({ symbol }).first('book_seq');
+      const fromDb = OrderBook.restore(symbol, toResting(rows), Number(product.book_seq));
+      for (const t of [a, b]) {
+        await t.app.services.path.syncBook(symbol);
+        const book = t.app.services.engine.book(symbol);
+        expect(book.seq, `${symbol} seq`).toBe(Number(product.book_seq));
+        expect(book.restingOrders(), `${symbol} resting`).toEqual(fromDb.restingOrders());
+      }
+    }
+  });
+});
