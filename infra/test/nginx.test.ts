@@ -1,0 +1,226 @@
+/**
+ * The web image's nginx configuration, checked with Debian's nginx (`apt-get install nginx`;
+ * .ci/run installs it):
+ *  1. `nginx -t` on the config as the image assembles it (main config, snippets, and the server
+ *     block rendered from its template the way the image's entrypoint does), upstream set.
+ *  2. nginx actually serving a stand-in client build, in front of a stand-in API on loopback:
+ *     SPA fallback, cache and security headers, gzip, the /graphql proxy for HTTP and for a
+ *     graphql-transport-ws WebSocket, internal endpoints hidden.
+ * The same checks against the real API image belong to the compose smoke test (see the runbook).
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, copyFileSync, readdirSync, chmodSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
+import { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
+import { INFRA, requireTool, runOk, which } from './lib/tools.js';
+
+const HINT = 'apt-get install -y nginx';
+const MIME_TYPES = '/etc/nginx/mime.types';
+
+/** What the nginx image's 20-envsubst-on-templates.sh does: substitute only variables that are set. */
+function envsubst(template: string, env: Record<string, string>): string {
+  return template.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (m, name: string) => env[name] ?? m);
+}
+
+/** Lays out <prefix>/nginx.conf, mime.types, snippets/, conf.d/default.conf as in the image. */
+function assemble(prefix: string, env: Record<string, string>, rewrite: (s: string) => string = (s) => s): string {
+  mkdirSync(join(prefix, 'conf.d'), { recursive: true });
+  mkdirSync(join(prefix, 'snippets'), { recursive: true });
+  writeFileSync(join(prefix, 'nginx.conf'), rewrite(readFileSync(join(INFRA, 'nginx/nginx.conf'), 'utf8')));
+  copyFileSync(MIME_TYPES, join(prefix, 'mime.types'));
+  for (const f of readdirSync(join(INFRA, 'nginx/snippets'))) copyFileSync(join(INFRA, 'nginx/snippets', f), join(prefix, 'snippets', f));
+  for (const f of readdirSync(join(INFRA, 'nginx/templates'))) {
+    const out = envsubst(readFileSync(join(INFRA, 'nginx/templates', f), 'utf8'), env);
+    expect(out, 'every ${VAR} in the template is substituted').not.toMatch(/\$\{[A-Za-z_]+\}/);
+    writeFileSync(join(prefix, 'conf.d', f.replace(/\.template$/, '')), rewrite(out));
+  }
+  return join(prefix, 'nginx.conf');
+}
+
+/**
+ * nginx opens /dev/stdout for the access log. Under Node the child's stdout is a socketpair,
+ * which cannot be opened by path (ENXIO); in containers it is a pipe or pty and works. So the
+ * test copy logs to a file instead.
+ */
+const noStdoutLog = (prefix: string) => (s: string) => s.replace('access_log /dev/stdout json;', `access_log ${prefix}/access.log json;`);
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'trading-nginx-'));
+  chmodSync(d, 0o755); // nginx workers may run as an unprivileged user
+  dirs.push(d);
+  return d;
+}
+afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+
+it('nginx -t accepts the configuration with the upstream substituted', (ctx) => {
+  const nginx = requireTool(ctx, 'nginx', HINT);
+  const prefix = tempDir();
+  const conf = assemble(prefix, { API_UPSTREAM: '127.0.0.1:4000' }, noStdoutLog(prefix));
+  const out = runOk(nginx, ['-t', '-p', prefix, '-c', conf, '-e', 'stderr']);
+  expect(out).toBeDefined();
+});
+
+describe('nginx in front of a stand-in API', () => {
+  let nginxProc: ChildProcess | undefined;
+  let upstream: Server | undefined;
+  let wss: WebSocketServer | undefined;
+  let base = '';
+  let lastUpstreamHeaders: IncomingHttpHeaders = {};
+  const bigJs = `console.log(${JSON.stringify('x'.repeat(4000))});\n`;
+
+  const freePort = () => new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as AddressInfo).port; s.close(() => resolve(p)); });
+  });
+
+  beforeAll(async () => {
+    const nginx = which('nginx');
+    if (!nginx) return; // each test below then fails (CI) or skips via requireTool
+    upstream = createServer((req, res) => {
+      lastUpstreamHeaders = req.headers;
+      if (req.url === '/healthz') { res.setHeader('content-type', 'application/json'); res.end('{"status":"ok"}'); return; }
+      if (req.url === '/graphql') { res.setHeader('content-type', 'application/json'); res.end('{"data":{"ping":"pong"}}'); return; }
+      res.statusCode = 500; res.end('stand-in API: unexpected path ' + req.url);
+    });
+    wss = new WebSocketServer({ server: upstream, path: '/graphql', handleProtocols: (p) => (p.has('graphql-transport-ws') ? 'graphql-transport-ws' : false) });
+    wss.on('connection', (ws, req) => {
+      lastUpstreamHeaders = req.headers;
+      ws.on('message', (m) => ws.send(String(m)));
+    });
+    await new Promise<void>((r) => upstream!.listen(0, '127.0.0.1', r));
+    const apiPort = (upstream.address() as AddressInfo).port;
+
+    const prefix = tempDir();
+    const html = join(prefix, 'html');
+    mkdirSync(join(html, 'assets'), { recursive: true });
+    writeFileSync(join(html, 'index.html'), '<!doctype html><div id="app"></div>');
+    writeFileSync(join(html, 'assets', 'index-3f9a1c2b.js'), bigJs);
+    const port = await freePort();
+    const conf = assemble(prefix, { API_UPSTREAM: `127.0.0.1:${apiPort}` }, (s) => noStdoutLog(prefix)(s)
+      .replace(/^\s*listen \[::\]:8080;\n/m, '') // the test machine may have no IPv6
+      .replace(/listen 8080;/, `listen 127.0.0.1:${port};`)
+      .replace('root /usr/share/nginx/html;', `root ${html};`)
+      .replace('pid /tmp/nginx.pid;', `pid ${prefix}/nginx.pid;`)
+      .replace(/\/tmp\/nginx-/g, `${prefix}/tmp-`));
+    nginxProc = spawn(nginx, ['-p', prefix, '-c', conf, '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    nginxProc.stderr!.on('data', (d) => { stderr += String(d); });
+    base = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 100; i++) {
+      try { await fetch(`${base}/nginx-healthz`); return; } catch { await new Promise((r) => setTimeout(r, 50)); }
+      if (nginxProc.exitCode !== null) break;
+    }
+    throw new Error(`nginx did not start: ${stderr}`);
+  });
+
+  afterAll(async () => {
+    if (nginxProc && nginxProc.exitCode === null) {
+      // SIGTERM: fast shutdown (SIGQUIT would wait for proxied WebSockets, up to an hour).
+      const exited = new Promise((r) => nginxProc!.once('exit', r));
+      nginxProc.kill('SIGTERM');
+      const timer = setTimeout(() => nginxProc!.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    wss?.close();
+    await new Promise((r) => (upstream ? upstream.close(r) : r(undefined)));
+  });
+
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      request(`${base}${path}`, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      }).on('error', reject).end();
+    });
+
+  const expectSecurityHeaders = (h: IncomingHttpHeaders) => {
+    const csp = String(h['content-security-policy']);
+    expect(csp).toMatch(/default-src 'self'/);
+    expect(csp).toMatch(/frame-ancestors 'none'/);
+    expect(csp).toMatch(/connect-src 'self' ws:\/\/127\.0\.0\.1:\d+ wss:\/\/127\.0\.0\.1:\d+/);
+    expect(h['x-content-type-options']).toBe('nosniff');
+    expect(h['x-frame-options']).toBe('DENY');
+    expect(h['referrer-policy']).toBe('strict-origin-when-cross-origin');
+    expect(h.server).toBe('nginx'); // no version
+  };
+
+  it('serves the SPA shell, uncached, with security headers', async (ctx) => {
+    requireTool(ctx, 'nginx', HINT);
+    for (const path of ['/', '/index.html', '/orders/42', '/admin/products?page=2']) {
+      const r = await get(path);
+      expect(r.status, path).toBe(200);
+      expect(r.body.toString(), path).toContain('<div id="app">');
+      expect(r.headers['cache-control'], path).toBe('no-cache');
+      expectSecurityHeaders(r.headers);
+    }
+  });
+
+  it('serves hashed assets with a year-long immutable cache, gzip-compressed', async (ctx) => {
+    requireTool(ctx, 'nginx', HINT);
+    const r = await get('/assets/index-3f9a1c2b.js', { 'accept-encoding': 'gzip' });
+    expect(r.status).toBe(200);
+    expect(r.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(r.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(r.body).toString()).toBe(bigJs);
+    expectSecurityHeaders(r.headers);
+    const missing = await get('/assets/index-00000000.js');
+    expect(missing.status, 'a missing asset is a 404, not the SPA shell').toBe(404);
+  });
+
+  it('proxies GraphQL over HTTP with forwarding headers', async (ctx) => {
+    requireTool(ctx, 'nginx', HINT);
+    const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ping}"}' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { ping: 'pong' } });
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(lastUpstreamHeaders['x-forwarded-for']).toBe('127.0.0.1');
+    expect(lastUpstreamHeaders['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+    expect(lastUpstreamHeaders['x-forwarded-proto']).toBe('http');
+  });
+
+  it('proxies the graphql-ws WebSocket (subprotocol graphql-transport-ws) on /graphql', async (ctx) => {
+    requireTool(ctx, 'nginx', HINT);
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    try {
+      const echoed = await new Promise<string>((resolve, reject) => {
+        ws.once('open', () => ws.send('{"type":"connection_init"}'));
+        ws.once('message', (m) => resolve(String(m)));
+        ws.once('error', reject);
+      });
+      expect(ws.protocol).toBe('graphql-transport-ws');
+      expect(echoed).toBe('{"type":"connection_init"}');
+      expect(String(lastUpstreamHeaders.upgrade).toLowerCase()).toBe('websocket');
+      expect(lastUpstreamHeaders['sec-websocket-protocol']).toBe('graphql-transport-ws');
+    } finally {
+      ws.terminate();
+    }
+  });
+
+  it('passes /healthz through, hides /metrics and /readyz, answers its own health', async (ctx) => {
+    requireTool(ctx, 'nginx', HINT);
+    const h = await get('/healthz');
+    expect(h.status).toBe(200);
+    expect(JSON.parse(h.body.toString())).toEqual({ status: 'ok' });
+    expect((await get('/metrics')).status).toBe(404);
+    expect((await get('/readyz')).status).toBe(404);
+    const own = await get('/nginx-healthz');
+    expect(own.status).toBe(200);
+    expect(own.body.toString()).toBe('ok\n');
+  });
+});
+
+it('the image entrypoint guard refuses to start without API_UPSTREAM', (ctx) => {
+  const sh = requireTool(ctx, 'sh', 'a POSIX shell');
+  const script = join(INFRA, 'nginx/05-require-api-upstream.sh');
+  expect(existsSync(script)).toBe(true);
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+  expect(() => runOk(sh, [script], { env })).toThrow(/API_UPSTREAM is not set/);
+  runOk(sh, [script], { env: { ...env, API_UPSTREAM: 'api:4000' } });
+});
