@@ -127,8 +127,19 @@ export class OrderService {
       channel,
     });
     if (outcome.duplicate) {
+      // A retry must be the same order; anything else reusing the ClOrdID is refused, never
+      // silently answered with an order the client did not ask for. (An order amended since
+      // carries its new price and quantity, so a late retry of its original is refused too.)
       const o = outcome.order;
-      if (o.symbol !== input.symbol || o.side !== input.side || o.ordType !== input.type || o.tif !== tif) {
+      const same =
+        o.symbol === input.symbol &&
+        o.side === input.side &&
+        o.ordType === input.type &&
+        o.tif === tif &&
+        o.priceTicks === priceTicks &&
+        o.qty === input.quantity &&
+        o.postOnly === postOnly;
+      if (!same) {
         throw conflict('DUPLICATE_CL_ORD_ID', `ClOrdID ${clOrdId} was already used for a different order.`);
       }
     }
