@@ -91,7 +91,25 @@ export async function createServices(config: Config, logger: Logger, progress: (
   });
   const generatedAdminPassword = await accounts.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD, generatePassword);
   const products = new ProductService(knex);
-  const orders = new OrderService(knex, path, products, { maxOrderQty: config.MAX_ORDER_QTY });
+  const orders = new OrderService(knex, path, products, {
+    maxOrderQty: config.MAX_ORDER_QTY,
+    observer: {
+      received: (o) => metrics.ordersReceived.inc({ side: o.side, ord_type: o.ordType, tif: o.tif, channel: o.channel }),
+      rejected: (reason) => metrics.orderRejects.inc({ reason }),
+      pathLatency: (s) => metrics.orderPathDuration.observe(s),
+    },
+  });
+  path.onCommit((batch) => {
+    for (const events of batch.events.values()) {
+      for (const e of events) {
+        if (e.type !== 'trade') continue;
+        metrics.trades.inc();
+        metrics.tradedQuantity.inc(e.qty);
+      }
+    }
+    metrics.restingOrders.set(engine.symbols().reduce((n, s) => n + engine.book(s).restingCount, 0));
+    metrics.booksLoaded.set(engine.symbols().length);
+  });
   const marketData = new MarketDataService(engine, path);
   const bus = await createBus(config.REDIS_URL, config.REDIS_CHANNEL_PREFIX);
   path.onCommit(createPublisher({ pubsub: bus.pubsub, engine, products, logger }));

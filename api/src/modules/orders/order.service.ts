@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { OrdStatus, OrdType, Side, TimeInForce } from '../../engine/index.js';
 import type { Knex } from '../../db/knex.js';
 import { toTicks } from '../../decimal.js';
-import { badInput, conflict, notFound } from '../../errors.js';
+import { DomainError, badInput, conflict, notFound } from '../../errors.js';
 import type { ProductService } from '../products/product.service.js';
 import { TradingStatus } from '../products/product.entity.js';
 import type { OrderOutcome, OrderPath } from './order-path.js';
@@ -63,8 +63,17 @@ export interface TradeRecord {
 
 const CL_ORD_ID = /^[\x21-\x7e]{1,64}$/;
 
+/** What the order service reports to metrics (kept abstract: the service knows no Prometheus). */
+export interface OrderObserver {
+  received(input: { side: Side; ordType: OrdType; tif: TimeInForce; channel: Channel }): void;
+  rejected(reason: string): void;
+  /** Seconds from submission to the committed answer. */
+  pathLatency(seconds: number): void;
+}
+
 export interface OrderServiceOptions {
   readonly maxOrderQty: number;
+  readonly observer?: OrderObserver;
 }
 
 /**
@@ -82,6 +91,14 @@ export class OrderService {
 
   /** Validates and submits a new order. A retry with the same ClOrdID returns the existing order. */
   async place(actor: Actor, input: PlaceOrderInput, channel: Channel): Promise<OrderOutcome> {
+    const tif = input.timeInForce ?? (input.type === 'MARKET' ? 'IOC' : 'DAY');
+    this.options.observer?.received({ side: input.side, ordType: input.type, tif, channel });
+    const outcome = await this.observe(() => this.placeValidated(actor, input, tif, channel));
+    if (outcome.order.status === 'REJECTED' && outcome.order.reason && !outcome.duplicate) this.options.observer?.rejected(outcome.order.reason);
+    return outcome;
+  }
+
+  private async placeValidated(actor: Actor, input: PlaceOrderInput, tif: TimeInForce, channel: Channel): Promise<OrderOutcome> {
     const clOrdId = input.clOrdId ?? randomUUID();
     if (!CL_ORD_ID.test(clOrdId)) {
       throw badInput('INVALID_CL_ORD_ID', 'ClOrdID: 1 to 64 printable characters without spaces.', 'clOrdId');
@@ -94,7 +111,6 @@ export class OrderService {
       if (fresh?.status === TradingStatus.HALTED) throw conflict('SYMBOL_HALTED', `Trading in ${input.symbol} is halted.`);
     }
     this.checkQty(input.quantity);
-    const tif = input.timeInForce ?? (input.type === 'MARKET' ? 'IOC' : 'DAY');
     let priceTicks = 0;
     if (input.type === 'LIMIT') {
       if (input.price === undefined || input.price === null || input.price === '') {
@@ -148,8 +164,10 @@ export class OrderService {
 
   /** Cancels an open order: the owner's own, or anyone's for an admin. */
   async cancel(actor: Actor, orderId: number, channel: Channel): Promise<OrderOutcome> {
-    const order = await this.openOrder(actor, orderId);
-    return this.path.submit({ kind: 'cancel', orderId, symbol: order.symbol, accountId: actor.admin ? undefined : actor.id, channel });
+    return this.observe(async () => {
+      const order = await this.openOrder(actor, orderId);
+      return this.path.submit({ kind: 'cancel', orderId, symbol: order.symbol, accountId: actor.admin ? undefined : actor.id, channel });
+    });
   }
 
   /**
@@ -157,6 +175,10 @@ export class OrderService {
    * `price` omitted keeps the price. Lowering the quantity keeps time priority.
    */
   async amend(actor: Actor, orderId: number, quantity: number, price: string | null | undefined, channel: Channel): Promise<OrderOutcome> {
+    return this.observe(() => this.amendValidated(actor, orderId, quantity, price, channel));
+  }
+
+  private async amendValidated(actor: Actor, orderId: number, quantity: number, price: string | null | undefined, channel: Channel): Promise<OrderOutcome> {
     const order = await this.openOrder(actor, orderId);
     if (order.ordType !== 'LIMIT') throw conflict('ORDER_NOT_OPEN', 'Only resting limit orders can be amended.');
     this.checkQty(quantity);
@@ -169,6 +191,19 @@ export class OrderService {
       throw badInput('AMEND_BELOW_FILLED', `The new quantity must be above the ${order.cumQty} already filled.`, 'quantity');
     }
     return this.path.submit({ kind: 'amend', orderId, symbol: order.symbol, accountId: actor.admin ? undefined : actor.id, qty: quantity, priceTicks, channel });
+  }
+
+  /** Times a request and counts its refusal reason, if refused. */
+  private async observe(run: () => Promise<OrderOutcome>): Promise<OrderOutcome> {
+    const started = performance.now();
+    try {
+      return await run();
+    } catch (e) {
+      this.options.observer?.rejected(e instanceof DomainError ? e.reason : 'INTERNAL');
+      throw e;
+    } finally {
+      this.options.observer?.pathLatency((performance.now() - started) / 1000);
+    }
   }
 
   async get(orderId: number): Promise<OrderRecord | undefined> {

@@ -1,0 +1,108 @@
+/**
+ * bench:api — placeOrder mutations over HTTP from many accounts on several symbols, crossing
+ * each other, against the real API process on MySQL and on SQLite. Prints orders/s, p50/p99
+ * latency and the error count per database. `--json`: the last line is one JSON object.
+ * Options: --seconds N (default 10), --connections N (default 64), --accounts N (default 50),
+ * --only mysql|sqlite, --no-build.
+ */
+import autocannon from 'autocannon';
+import { call, ensureBuilt, freshDatabaseUrl, startApi, ADMIN_PASSWORD } from './support/api-process.js';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const json = process.argv.includes('--json');
+const seconds = arg('seconds', 10);
+const connections = arg('connections', 64);
+const accounts = arg('accounts', 50);
+const SYMBOLS = ['AAPL', 'MSFT', 'TSLA', 'SPY', 'QQQ'];
+const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status cumQty } }';
+
+interface Figures {
+  ordersPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  orders: number;
+  trades: number;
+}
+
+async function run(dialect: 'mysql' | 'sqlite'): Promise<Figures> {
+  const db = await freshDatabaseUrl(dialect);
+  const api = await startApi({ DATABASE_URL: db.url, LOGIN_MAX_ATTEMPTS: '1000', WS_MAX_CONNECTIONS_PER_USER: '1000' });
+  try {
+    await call(api.url, 'mutation($u:String!,$p:String!){ login(username:$u, password:$p){ token } }', { u: 'admin', p: ADMIN_PASSWORD });
+    const tokens: string[] = [];
+    for (let i = 0; i < accounts; i++) {
+      const d = await call<{ signUp: { token: string } }>(api.url, 'mutation($u:String!,$p:String!){ signUp(username:$u, password:$p){ token } }', {
+        u: `bench${i}`,
+        p: `bench-password-${i}`,
+      });
+      tokens.push(d.signUp.token);
+    }
+    let n = 0;
+    let graphqlErrors = 0;
+    // Prices straddle the mid so about half the orders cross resting ones.
+    const body = () => {
+      n++;
+      const side = n % 2 ? 'BUY' : 'SELL';
+      const symbol = SYMBOLS[n % SYMBOLS.length]!;
+      const offset = (n * 7919) % 11;
+      const price = (100 + (side === 'BUY' ? offset - 5 : 5 - offset) + 5).toFixed(2);
+      return JSON.stringify({ query: PLACE, variables: { i: { symbol, side, type: 'LIMIT', price, quantity: 1 + (n % 50), timeInForce: 'GTC' } } });
+    };
+    const result = await autocannon({
+      url: `${api.url}/graphql`,
+      connections,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req: autocannon.Request) => ({
+            ...req,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[n % tokens.length]}` },
+            body: body(),
+          }),
+          onResponse: (status: number, resBody: string) => {
+            if (status !== 200 || resBody.includes('"errors"')) graphqlErrors++;
+          },
+        },
+      ],
+    });
+    const counts = await call<{ orders: { nodes: unknown[] } }>(api.url, '{ orders(first: 1) { nodes { id } } }', {}, tokens[0]);
+    void counts;
+    const trades = await fetch(`${api.url}/metrics`).then((r) => r.text());
+    const tradeCount = Number(/^trading_trades_total (\d+)/m.exec(trades)?.[1] ?? 0);
+    const total = result.requests.total;
+    return {
+      ordersPerSec: Math.round(total / seconds),
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      errors: graphqlErrors + result.errors + result.timeouts + result.non2xx,
+      orders: total,
+      trades: tradeCount,
+    };
+  } finally {
+    await api.stop();
+    await db.drop();
+  }
+}
+
+ensureBuilt();
+const out: Record<string, Figures> = {};
+for (const dialect of ['mysql', 'sqlite'] as const) {
+  if (only && only !== dialect) continue;
+  const f = await run(dialect);
+  out[dialect] = f;
+  console.log(
+    `${dialect.padEnd(6)} ${f.ordersPerSec.toLocaleString('en')} orders/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  errors ${f.errors}  (${f.orders} orders, ${f.trades} trades, ${connections} connections, ${accounts} accounts, ${seconds} s)`,
+  );
+}
+const target = out.mysql;
+if (target) {
+  const pass = target.ordersPerSec >= 5000 && target.p99Ms <= 25 && target.errors === 0;
+  console.log(`target (MySQL ≥ 5,000 orders/s, p99 ≤ 25 ms, 0 errors): ${pass ? 'PASS' : 'FAIL'}`);
+}
+if (json) console.log(JSON.stringify(out));
