@@ -12,8 +12,8 @@ const bool = z
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  /** Interface to bind; 0.0.0.0 in containers. */
-  HOST: z.string().default('0.0.0.0'),
+  /** Interface to bind: loopback by default; 0.0.0.0 in containers. */
+  HOST: z.string().default('127.0.0.1'),
   /** HTTP + WebSocket port: /graphql, /metrics, /healthz, /readyz and the built web client. */
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   /** `sqlite:<path>` (embedded default) or `mysql://user:pass@host:port/db`. */

@@ -16,7 +16,8 @@ import { OrderPath } from './modules/orders/order-path.js';
 import { OrderService } from './modules/orders/order.service.js';
 import { MarketDataService } from './modules/market-data/market-data.service.js';
 import { createBus, type Bus } from './modules/realtime/bus.js';
-import { createPublisher } from './modules/realtime/publisher.js';
+import { createPublisher, executionReports } from './modules/realtime/publisher.js';
+import { DEFAULT_TICK_SIZE } from './modules/products/catalog.js';
 
 /** The repository root (api/src or api/dist → ../..). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -108,6 +109,17 @@ export async function createServices(config: Config, logger: Logger, progress: (
       }
     }
     metrics.restingOrders.set(engine.symbols().reduce((n, s) => n + engine.book(s).restingCount, 0));
+    // One log line per order-path event, after the commit (Loki: component="order-path").
+    if (logger.isLevelEnabled('info')) {
+      for (const [symbol, events] of batch.events) {
+        for (const r of executionReports(symbol, events, batch.orders, DEFAULT_TICK_SIZE)) {
+          logger.info(
+            { component: 'order-path', userId: r.order.accountId, symbol, orderId: r.order.id, execType: r.execType, status: r.order.status, lastQty: r.lastQty ?? undefined, reason: r.reason ?? undefined },
+            'order event',
+          );
+        }
+      }
+    }
     metrics.booksLoaded.set(engine.symbols().length);
   });
   const marketData = new MarketDataService(engine, path);
