@@ -117,6 +117,7 @@ export class OrderService {
         throw badInput('PRICE_REQUIRED', 'A limit order needs a price.', 'price');
       }
       priceTicks = this.ticks(input.price, product.tickSize);
+      this.checkNotional(priceTicks, input.quantity);
     } else {
       if (input.price !== undefined && input.price !== null && input.price !== '') {
         throw badInput('PRICE_NOT_ALLOWED', 'A market order takes no price.', 'price');
@@ -187,6 +188,7 @@ export class OrderService {
     const fresh = product.status === TradingStatus.HALTED ? await this.products.get(order.symbol) : product;
     if (fresh?.status === TradingStatus.HALTED) throw conflict('SYMBOL_HALTED', `Trading in ${order.symbol} is halted.`);
     const priceTicks = price === undefined || price === null || price === '' ? undefined : this.ticks(price, product.tickSize);
+    this.checkNotional(priceTicks ?? order.priceTicks, quantity);
     if (quantity <= order.cumQty) {
       throw badInput('AMEND_BELOW_FILLED', `The new quantity must be above the ${order.cumQty} already filled.`, 'quantity');
     }
@@ -298,6 +300,17 @@ export class OrderService {
     }
     if (qty > this.options.maxOrderQty) {
       throw badInput('QUANTITY_TOO_LARGE', `Quantity must be at most ${this.options.maxOrderQty}.`, 'quantity');
+    }
+  }
+
+  /**
+   * A limit order's notional (price ticks × lots) must be an exact integer: above 2^53 − 1 the
+   * engine's cumNotional and AvgPx lose precision, and the database column overflows (MySQL
+   * BIGINT refuses it, failing the whole commit).
+   */
+  private checkNotional(priceTicks: number, qty: number): void {
+    if (BigInt(priceTicks) * BigInt(qty) > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw badInput('NOTIONAL_TOO_LARGE', 'Price × quantity is too large for one order.', 'quantity');
     }
   }
 
