@@ -45,6 +45,15 @@ export interface Services {
   close(): Promise<void>;
 }
 
+/** Runs `f` for every value of a bus subscription until the bus closes. */
+async function forEach<T>(source: AsyncIterable<T>, f: (v: T) => void): Promise<void> {
+  try {
+    for await (const v of source) f(v);
+  } catch {
+    // The bus closed (shutdown).
+  }
+}
+
 /** Migrates the database to the latest schema. */
 export async function migrate(orm: MikroORM): Promise<string[]> {
   const done = await orm.getMigrator().up();
@@ -126,6 +135,10 @@ export async function createServices(config: Config, logger: Logger, progress: (
   const bus = await createBus(config.REDIS_URL, config.REDIS_CHANNEL_PREFIX);
   path.onCommit(createPublisher({ pubsub: bus.pubsub, engine, products, logger }));
   accounts.onRevoked((userId, sessionId) => bus.pubsub.publish('revoked', { userId, sessionId }));
+  accounts.onChanged((userId) => bus.pubsub.publish('userChanged', { userId }));
+  // Other replicas' account changes: forget cached sessions of that user.
+  const accountFeeds = [bus.pubsub.subscribe('revoked'), bus.pubsub.subscribe('userChanged')];
+  for (const feed of accountFeeds) void forEach(feed, (m) => accounts.forget(m.userId));
   const books = await path.loadAllBooks();
   metrics.booksLoaded.set(books);
   const services: Services = {
@@ -147,6 +160,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     async close() {
       services.ready = false;
       await path.stop();
+      await Promise.all(accountFeeds.map((f) => f.return(undefined)));
       await bus.close();
       await orm.close(true);
     },

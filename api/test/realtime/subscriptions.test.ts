@@ -40,7 +40,7 @@ describe('subscriptions', () => {
   const subs = (topic: string) => async () =>
     (await t.app.services.metrics.wsSubscriptions.get()).values.find((v) => v.labels.topic === topic)?.value ?? 0;
   beforeAll(async () => {
-    t = await startTestApp('sqlite');
+    t = await startTestApp('sqlite', { WS_MAX_SUBSCRIPTIONS: '3', WS_MAX_CONNECTIONS_PER_USER: '2', WS_MAX_PAYLOAD: '4096' });
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.dispose()));
@@ -134,5 +134,38 @@ describe('subscriptions', () => {
     await serverSubscribed(subs('executionReports'), before + 1);
     expect((await gql(t.url, 'mutation { logout }', {}, a.token)).data).toEqual({ logout: true });
     expect(await closed).toBe(4401);
+  });
+
+  it('refuses subscriptions beyond the per-connection limit', async () => {
+    const c = client();
+    const ok3 = [0, 1, 2].map(() => subscribe<BookUpdate>(c, BOOK_SUB, { s: 'QQQ' }));
+    await Promise.all(ok3.map((s) => s.waitFor(1)));
+    const fourth = subscribe(c, BOOK_SUB, { s: 'QQQ' });
+    await expect(fourth.waitFor(1, 1000)).rejects.toThrow();
+    expect(JSON.stringify(fourth.errors)).toContain('TOO_MANY_SUBSCRIPTIONS');
+    [...ok3, fourth].forEach((s) => s.stop());
+  });
+
+  it('refuses connections beyond the per-user limit', async () => {
+    const u = await trader(t.url, 'manysockets');
+    const codes: number[] = [];
+    const open = [0, 1, 2].map(() => {
+      const c = wsClient(t.url, u.token, { on: { closed: (e) => codes.push((e as { code: number }).code) } });
+      clients.push(c);
+      return subscribe<BookUpdate>(c, BOOK_SUB, { s: 'VOO' });
+    });
+    await Promise.allSettled(open.map((s) => s.waitFor(1, 2000)));
+    expect(open.filter((s) => s.values.length > 0)).toHaveLength(2);
+    expect(codes).toContain(4429);
+    open.forEach((s) => s.stop());
+  });
+
+  it('closes a socket that sends a message above the size limit', async () => {
+    const closed = new Promise<number>((resolve) => {
+      const c = wsClient(t.url, undefined, { on: { closed: (e) => resolve((e as { code: number }).code) } });
+      clients.push(c);
+      subscribe(c, BOOK_SUB, { s: 'AAPL', padding: 'x'.repeat(10_000) });
+    });
+    expect(await closed).toBe(1009);
   });
 });

@@ -26,6 +26,9 @@ export interface IssuedSession {
 export type RevocationListener = (userId: number, sessionId?: number) => void;
 
 const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
+/** How long an authenticated token is trusted without asking the database (bounds staleness if a bus message is lost). */
+const SESSION_CACHE_MS = 5_000;
+const SESSION_CACHE_MAX = 100_000;
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export interface AccountServiceOptions {
@@ -40,6 +43,13 @@ export class AccountService {
   private readonly byUser: RateLimiter;
   private readonly byAddress: RateLimiter;
   private readonly listeners = new Set<RevocationListener>();
+  private readonly changeListeners = new Set<(userId: number) => void>();
+  /**
+   * tokenHash → the caller it authenticated. Saves a query per request; entries live at most
+   * {@link SESSION_CACHE_MS} and are dropped at once on logout, disable and role change here,
+   * and on other replicas through {@link forget} (bus messages).
+   */
+  private readonly sessions = new Map<string, { user: AuthUser; userId: number; until: number }>();
   private readonly now: () => Date;
 
   constructor(
@@ -51,6 +61,17 @@ export class AccountService {
     this.byUser = new RateLimiter(options.loginMaxAttempts, windowMs);
     // An address may try several usernames (a shared office NAT), so it gets a larger budget.
     this.byAddress = new RateLimiter(options.loginMaxAttempts * 5, windowMs);
+  }
+
+  /** Registers a listener for changes to a user that other replicas must hear (role); returns the unsubscribe function. */
+  onChanged(listener: (userId: number) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Drops cached sessions of a user (their role, status or sessions changed somewhere). */
+  forget(userId: number): void {
+    for (const [k, v] of this.sessions) if (v.userId === userId) this.sessions.delete(k);
   }
 
   /** Registers a listener for revoked sessions; returns the unsubscribe function. */
@@ -111,16 +132,25 @@ export class AccountService {
   /** The caller behind a bearer token, or undefined when the token is unknown, expired, revoked or the user disabled. */
   async authenticate(token: string): Promise<AuthUser | undefined> {
     if (token.length < 20 || token.length > 200) return undefined;
+    const hash = tokenHash(token);
+    const nowMs = this.now().getTime();
+    const cached = this.sessions.get(hash);
+    if (cached && cached.until > nowMs) return cached.user;
+    this.sessions.delete(hash);
     const em = this.orm.em.fork();
-    const session = await em.findOne(Session, { tokenHash: tokenHash(token) }, { populate: ['user'] });
-    if (!session || session.revokedAt || session.expiresAt <= this.now() || session.user.disabled) return undefined;
-    return { id: session.user.id, username: session.user.username, role: session.user.role, sessionId: session.id };
+    const session = await em.findOne(Session, { tokenHash: hash }, { populate: ['user'] });
+    if (!session || session.revokedAt || session.expiresAt.getTime() <= nowMs || session.user.disabled) return undefined;
+    const user: AuthUser = { id: session.user.id, username: session.user.username, role: session.user.role, sessionId: session.id };
+    if (this.sessions.size >= SESSION_CACHE_MAX) this.sessions.clear();
+    this.sessions.set(hash, { user, userId: user.id, until: Math.min(session.expiresAt.getTime(), nowMs + SESSION_CACHE_MS) });
+    return user;
   }
 
   /** Revokes one session (logout). */
   async logout(sessionId: number, userId: number): Promise<void> {
     const em = this.orm.em.fork();
     await em.nativeUpdate(Session, { id: sessionId, revokedAt: null }, { revokedAt: this.now() });
+    this.forget(userId);
     for (const l of this.listeners) l(userId, sessionId);
   }
 
@@ -140,7 +170,10 @@ export class AccountService {
     if (actorId === userId && role !== Role.ADMIN) {
       throw conflict('CANNOT_DEMOTE_SELF', 'An admin cannot remove their own admin role.');
     }
-    return this.updateUser(userId, (u) => (u.role = role));
+    const user = await this.updateUser(userId, (u) => (u.role = role));
+    this.forget(userId);
+    for (const l of this.changeListeners) l(userId);
+    return user;
   }
 
   /** Disables or enables a user. Disabling revokes every session at once. */
@@ -149,6 +182,7 @@ export class AccountService {
     const user = await this.updateUser(userId, (u) => (u.disabled = disabled));
     if (disabled) {
       await this.orm.em.fork().nativeUpdate(Session, { user: userId, revokedAt: null }, { revokedAt: this.now() });
+      this.forget(userId);
       for (const l of this.listeners) l(userId);
     }
     return user;

@@ -101,6 +101,8 @@ export type Topics = {
   quotes: [string, QuoteMsg];
   orders: [OrderChangeMsg];
   revoked: [RevokedMsg];
+  /** A user's role or status changed: replicas drop what they cached about them. */
+  userChanged: [{ userId: number }];
 };
 
 export function orderToWire(o: OrderRecord): OrderWire {
