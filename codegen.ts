@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 /**
@@ -9,15 +8,8 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  */
 const SCHEMA = 'schema/schema.graphql';
 
-/**
- * Subscriptions agreed with the API but not yet printed into the schema: the client is coded
- * against them meanwhile. Used only while schema/schema.graphql has no `type Subscription`.
- */
-const PENDING = 'web/src/graphql/pending-subscriptions.graphqls';
-const hasSubscriptions = /^type Subscription\b/m.test(readFileSync(SCHEMA, 'utf8'));
-
 const config: CodegenConfig = {
-  schema: hasSubscriptions ? [SCHEMA] : [SCHEMA, PENDING],
+  schema: SCHEMA,
   documents: ['web/src/**/*.graphql'],
   ignoreNoDocuments: false,
   generates: {

@@ -4,17 +4,26 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Whether a book update is a whole snapshot or changes since the previous update. */
 export type BookUpdateKind =
+  /** Only the levels that changed; quantity 0 means the level is gone. */
   | 'DELTA'
+  /** The whole book up to the requested depth. */
   | 'SNAPSHOT';
 
-/** FIX ExecType (150). */
+/** FIX ExecType (150): what an execution report reports. */
 export type ExecType =
+  /** Canceled (150=4). */
   | 'CANCELED'
+  /** Expired (150=C). */
   | 'EXPIRED'
+  /** New (150=0). */
   | 'NEW'
+  /** Rejected (150=8). */
   | 'REJECTED'
+  /** Replaced (150=5). */
   | 'REPLACED'
+  /** Trade (150=F): a fill. */
   | 'TRADE';
 
 /** FIX OrdStatus (39). */
