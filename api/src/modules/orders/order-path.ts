@@ -575,9 +575,9 @@ export class OrderPath {
       if (w.inserted.has(o.id)) inserts.push(orderToRow(o));
       else updates.push(o);
     }
-    if (inserts.length > 0) await trx.batchInsert('orders', inserts, 500);
+    if (inserts.length > 0) await trx.batchInsert('orders', inserts, INSERT_CHUNK);
     if (updates.length > 0) await this.updateOrders(trx, updates);
-    if (w.executions.length > 0) await trx.batchInsert('executions', w.executions.map(executionToRow), 500);
+    if (w.executions.length > 0) await trx.batchInsert('executions', w.executions.map(executionToRow), INSERT_CHUNK);
     for (const [symbol, seq] of w.seqs) {
       const last = w.lastTrades.get(symbol);
       const patch: Record<string, unknown> = { book_seq: seq };
@@ -638,6 +638,9 @@ interface BatchWork {
   seqs: Map<string, number>;
   lastTrades: Map<string, { price: number; at: Date }>;
 }
+
+/** Rows per INSERT: SQLite builds multi-row inserts from UNION ALL selects, limited to 500 terms. */
+const INSERT_CHUNK = 250;
 
 const clKey = (accountId: number, clOrdId: string) => `${accountId}\u0000${clOrdId}`;
 

@@ -46,7 +46,8 @@ export async function seedCatalog(knex: Knex, path: string, progress: (done: num
   if (Number(n) > 0) return 0;
   const { rows } = parseCatalog(readFileSync(path, 'utf8'));
   const now = new Date();
-  const chunk = 1000;
+  // SQLite builds multi-row inserts from UNION ALL selects, limited to 500 terms.
+  const chunk = 250;
   await knex.transaction(async (trx) => {
     for (let i = 0; i < rows.length; i += chunk) {
       await trx('products').insert(
