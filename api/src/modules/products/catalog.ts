@@ -21,7 +21,8 @@ export function parseCatalog(csv: string): { rows: CatalogRow[]; skipped: string
   const rows: CatalogRow[] = [];
   const skipped: string[] = [];
   for (const r of records) {
-    const symbol = r.symbol ?? '';
+    // csv-parse's trim leaves quoted values alone (" Nuveen …", "… Inc. "): trim them here.
+    const symbol = (r.symbol ?? '').trim();
     const type = (r.type ?? '').toLowerCase();
     if (!symbol || symbol.length > 32 || !TYPES.has(type)) {
       skipped.push(symbol || JSON.stringify(r));
@@ -29,7 +30,7 @@ export function parseCatalog(csv: string): { rows: CatalogRow[]; skipped: string
     }
     rows.push({
       symbol,
-      name: (r.name ?? '').slice(0, 255),
+      name: (r.name ?? '').trim().slice(0, 255),
       type: type as ProductType,
       refPriceTicks: catalogPriceTicks(r.price ?? '', DEFAULT_TICK_SIZE) ?? null,
     });
