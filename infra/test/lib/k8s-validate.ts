@@ -11,10 +11,8 @@
  *    schema. TypeScript's excess-property check then flags any key the schema does not know,
  *    at any depth, and names it.
  */
-import ts from 'typescript';
-import { join } from 'node:path';
-import { INFRA } from './tools.js';
 import type { K8sObject } from './kustomize-lite.js';
+import { typecheckLiterals, type Item, type Problem } from './typecheck.js';
 
 /** The module (without extension) that defines a kind's model, or undefined when none does. */
 export function modelModule(apiVersion: string, kind: string): string | undefined {
@@ -26,7 +24,7 @@ export function modelModule(apiVersion: string, kind: string): string | undefine
   return `kubernetes-models/${group}/${version}/${kind}`;
 }
 
-export type Problem = { object: string; message: string };
+export type { Problem };
 
 function label(o: K8sObject): string {
   return `${o.kind}/${o.metadata?.name ?? '?'}`;
@@ -56,40 +54,12 @@ export async function validateWithModels(objects: K8sObject[]): Promise<Problem[
 
 /** Unknown-field (and type) check through the models' TypeScript interfaces. */
 export function checkKnownFields(objects: K8sObject[]): Problem[] {
-  const fileName = join(INFRA, 'test', '__k8s_fields_check__.ts');
-  const lines: string[] = [];
-  const owners: { from: number; to: number; object: string }[] = [];
   const problems: Problem[] = [];
-  objects.forEach((o, i) => {
+  const items: Item[] = [];
+  for (const o of objects) {
     const mod = modelModule(o.apiVersion, o.kind);
-    if (!mod) { problems.push({ object: label(o), message: `no model for ${o.apiVersion} ${o.kind}` }); return; }
-    const from = lines.length;
-    lines.push(`import type { I${o.kind} as T${i} } from ${JSON.stringify(mod)};`);
-    lines.push(`export const o${i}: T${i} = ${JSON.stringify(o, null, 1)};`);
-    owners.push({ from, to: lines.join('\n').split('\n').length, object: label(o) });
-  });
-  const source = lines.join('\n');
-  const options: ts.CompilerOptions = {
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    target: ts.ScriptTarget.ES2022,
-    strict: true,
-    noEmit: true,
-    skipLibCheck: true,
-    types: [],
-  };
-  const host = ts.createCompilerHost(options);
-  const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (name, lang, onError, create) =>
-    name === fileName ? ts.createSourceFile(name, source, lang, true) : getSourceFile(name, lang, onError, create);
-  const fileExists = host.fileExists.bind(host);
-  host.fileExists = (name) => name === fileName || fileExists(name);
-  const program = ts.createProgram([fileName], options, host);
-  const sf = program.getSourceFile(fileName)!;
-  for (const d of ts.getPreEmitDiagnostics(program, sf)) {
-    const line = d.start !== undefined ? sf.getLineAndCharacterOfPosition(d.start).line : -1;
-    const owner = owners.find((w) => line >= w.from && line < w.to);
-    problems.push({ object: owner?.object ?? '?', message: ts.flattenDiagnosticMessageText(d.messageText, '\n') });
+    if (!mod) problems.push({ object: label(o), message: `no model for ${o.apiVersion} ${o.kind}` });
+    else items.push({ module: mod, type: `I${o.kind}`, value: o, label: label(o) });
   }
-  return problems;
+  return [...problems, ...typecheckLiterals(items)];
 }

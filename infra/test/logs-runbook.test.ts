@@ -1,0 +1,107 @@
+/**
+ * Logs and the runbook: Promtail promotes only app, component and level to Loki labels (never
+ * userId, orderId, reqId...: one stream per value would swamp Loki's index); Loki's config is
+ * the minimal single-process one the compose stack mounts; and every query in
+ * docs/RUNBOOK.md parses, LogQL selecting only promoted labels, PromQL only real metrics.
+ */
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { INFRA, REPO } from './lib/tools.js';
+import { ALLOWED_METRICS, LOKI_LABELS, logqlStreamLabels, promqlMetrics } from './lib/observability.js';
+
+type Stage = Record<string, unknown>;
+type PromtailConfig = {
+  clients: { url: string }[];
+  scrape_configs: { job_name: string; pipeline_stages: Stage[]; relabel_configs?: { target_label?: string; action?: string }[]; static_configs?: { labels?: Record<string, string> }[] }[];
+};
+const PROMTAIL_FILES = ['promtail.yaml', 'promtail.kubernetes.yaml'];
+const runbook = readFileSync(join(REPO, 'docs/RUNBOOK.md'), 'utf8');
+const fenced = (lang: string) => [...runbook.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].flatMap((m) => m[1]!.split('\n').map((l) => l.trim()).filter(Boolean));
+
+describe.each(PROMTAIL_FILES)('promtail/%s', (file) => {
+  const cfg = parse(readFileSync(join(INFRA, 'monitoring/promtail', file), 'utf8')) as PromtailConfig;
+
+  it('promotes exactly app, component and level', () => {
+    for (const job of cfg.scrape_configs) {
+      const stages = job.pipeline_stages;
+      const labelStages = stages.filter((s) => 'labels' in s).map((s) => Object.keys(s.labels as object));
+      expect(labelStages.flat().sort(), job.job_name).toEqual([...LOKI_LABELS].sort());
+      const allow = stages.find((s) => 'labelallow' in s)?.labelallow as string[] | undefined;
+      expect(allow?.slice().sort(), `${job.job_name}: labelallow`).toEqual([...LOKI_LABELS].sort());
+      // labelallow must come after anything that could add labels.
+      expect(stages.findIndex((s) => 'labelallow' in s), job.job_name).toBe(stages.length - 1);
+      for (const r of job.relabel_configs ?? []) {
+        if (r.target_label) expect(r.target_label, `${job.job_name}: relabel target`).toMatch(/^__/);
+      }
+      for (const s of job.static_configs ?? []) expect(Object.keys(s.labels ?? {}).filter((l) => !l.startsWith('__'))).toEqual([]);
+    }
+  });
+
+  it('parses the pino JSON and uses its timestamp', () => {
+    for (const job of cfg.scrape_configs) {
+      const json = job.pipeline_stages.find((s) => 'json' in s)?.json as { expressions: Record<string, string> };
+      expect(json.expressions).toMatchObject({ app: 'app', component: 'component', level: 'level', time: 'time' });
+      expect(job.pipeline_stages.find((s) => 'timestamp' in s)?.timestamp).toEqual({ source: 'time', format: 'UnixMs' });
+      const forbidden = ['userId', 'orderId', 'reqId', 'symbol', 'operation'];
+      expect(Object.keys(json.expressions).filter((k) => forbidden.includes(k)), 'high-cardinality fields are not even extracted').toEqual([]);
+    }
+  });
+
+  it('ships to Loki', () => {
+    expect(cfg.clients[0]!.url).toMatch(/\/loki\/api\/v1\/push$/);
+  });
+});
+
+describe('loki/loki.yaml', () => {
+  const cfg = parse(readFileSync(join(INFRA, 'monitoring/loki/loki.yaml'), 'utf8')) as {
+    auth_enabled: boolean; server: { http_listen_port: number };
+    schema_config: { configs: { store: string; schema: string; object_store: string }[] };
+    limits_config: { retention_period: string; max_label_names_per_series: number }; compactor: { retention_enabled: boolean };
+  };
+  it('is a single-process filesystem Loki with tsdb/v13 and retention', () => {
+    expect(cfg.auth_enabled).toBe(false);
+    expect(cfg.server.http_listen_port).toBe(3100);
+    expect(cfg.schema_config.configs.at(-1)).toMatchObject({ store: 'tsdb', schema: 'v13', object_store: 'filesystem' });
+    expect(cfg.limits_config.retention_period).toMatch(/^\d+h$/);
+    expect(cfg.compactor.retention_enabled).toBe(true);
+    expect(cfg.limits_config.max_label_names_per_series).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('docs/RUNBOOK.md', () => {
+  it('has a "When something breaks" section for each failure the alerts point to', () => {
+    const section = runbook.slice(runbook.indexOf('## When something breaks'));
+    for (const h of ['API down', 'Slow trades SLI burn', 'Error ratio', 'Order-path latency', 'WebSocket drops', 'DB commit slow', 'FIX sessions gone', 'Rejects spike']) {
+      expect(section, h).toContain(`### ${h}\n`);
+    }
+  });
+
+  it('every LogQL query parses and selects only the promoted labels', () => {
+    const queries = fenced('logql');
+    expect(queries.length).toBeGreaterThanOrEqual(8);
+    for (const q of queries) {
+      const { labels, errors } = logqlStreamLabels(q);
+      expect(errors, q).toEqual([]);
+      expect(labels.length, q).toBeGreaterThan(0);
+      for (const l of labels) expect(LOKI_LABELS.has(l), `${q}: label ${l} is not promoted by Promtail`).toBe(true);
+    }
+  });
+
+  it('the LogQL check itself rejects a high-cardinality label', () => {
+    const { labels } = logqlStreamLabels('{app="trading-api", userId="42"} | json');
+    expect(labels.filter((l) => !LOKI_LABELS.has(l))).toEqual(['userId']);
+  });
+
+  it('every PromQL query parses and selects only real metrics or recorded series', () => {
+    const recorded = new Set([...readFileSync(join(INFRA, 'monitoring/prometheus/rules/trading-recording.yml'), 'utf8').matchAll(/record: (\S+)/g)].map((m) => m[1]!));
+    const queries = fenced('promql');
+    expect(queries.length).toBeGreaterThanOrEqual(8);
+    for (const q of queries) {
+      const { metrics, errors } = promqlMetrics(q);
+      expect(errors, q).toEqual([]);
+      for (const m of metrics) expect(ALLOWED_METRICS.has(m) || recorded.has(m), `${q}: ${m}`).toBe(true);
+    }
+  });
+});
