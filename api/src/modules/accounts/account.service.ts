@@ -84,6 +84,7 @@ export class AccountService {
   async signUp(username: string, password: string): Promise<IssuedSession> {
     validateCredentials(username, password);
     const em = this.orm.em.fork();
+    if (await this.idByUsername(em, username)) throw conflict('USERNAME_TAKEN', 'This username is taken.');
     const user = em.create(User, {
       username,
       passwordHash: await hashPassword(password),
@@ -123,7 +124,8 @@ export class AccountService {
   /** The user whose password this is, or undefined. Used by login and the FIX Logon. */
   async verify(username: string, password: string): Promise<User | undefined> {
     const em = this.orm.em.fork();
-    const user = await em.findOne(User, { username }, { populate: ['passwordHash'] });
+    const id = await this.idByUsername(em, username);
+    const user = id ? await em.findOne(User, { id }, { populate: ['passwordHash'] }) : null;
     // Hash anyway when the user is unknown, so timing does not reveal which usernames exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
     return ok && user ? user : undefined;
@@ -212,8 +214,24 @@ export class AccountService {
       disabled: false,
       createdAt: this.now(),
     });
-    await em.flush();
+    try {
+      await em.flush();
+    } catch (e) {
+      // Another replica created it first: theirs stands (and theirs printed the password).
+      if (e instanceof UniqueConstraintViolationException) return undefined;
+      throw e;
+    }
     return password ? undefined : pw;
+  }
+
+  /**
+   * The id of the account with this username, compared case-insensitively: usernames are unique
+   * regardless of case on every database (MySQL's collation already compares so; SQLite's `=`
+   * does not), so "alice" and "ALICE" are one account and one rate-limit key.
+   */
+  private async idByUsername(em: ReturnType<MikroORM['em']['fork']>, username: string): Promise<number | undefined> {
+    const rows = (await em.getConnection().execute('select id from users where lower(username) = ? limit 1', [username.toLowerCase()])) as { id: number }[];
+    return rows[0] ? Number(rows[0].id) : undefined;
   }
 
   private async updateUser(userId: number, change: (u: User) => void): Promise<User> {

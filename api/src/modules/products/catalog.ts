@@ -63,7 +63,10 @@ export async function seedCatalog(knex: Knex, path: string, progress: (done: num
           book_seq: 0,
           updated_at: now,
         })),
-      );
+      )
+        // Replicas starting together may seed at once: the first row wins, the others are no-ops.
+        .onConflict('symbol')
+        .ignore();
       progress(Math.min(i + chunk, rows.length), rows.length);
     }
   });
