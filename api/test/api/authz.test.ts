@@ -124,7 +124,7 @@ describe.skipIf(skip)(`authorization on ${dialect}`, () => {
   beforeAll(async () => {
     t = await startTestApp(dialect);
     admin = await adminClient(t.url);
-    [alice, bob, sue] = await Promise.all(['alice', 'bob', 'sue'].map((name) => newTrader(t.url, name)));
+    [alice, bob, sue] = await Promise.all([newTrader(t.url, 'alice'), newTrader(t.url, 'bob'), newTrader(t.url, 'sue')]);
     await ok(t.url, 'mutation($id: ID!) { setUserRole(userId: $id, role: SUPPORT) { id } }', { id: sue.id }, admin.token);
     targetUserId = (await newTrader(t.url, 'target')).id;
     await createProduct(t.url, admin.token, 'AZHALT');
@@ -228,6 +228,14 @@ describe.skipIf(skip)(`authorization on ${dialect}`, () => {
       expect(await errorOf(t.url, LOGIN, { u: 'VICTIM', p: 'victim-password' })).toMatchObject({ code: 'TOO_MANY_REQUESTS', reason: 'LOGIN_RATE_LIMITED' });
       // Another account from the same address is not locked out.
       expect((await ok(t.url, LOGIN, { u: 'bob', p: 'bob-password' })).login.user.id).toBe(bob.id);
+    });
+
+    it('a username is one account whatever its case: sign-up refuses a case variant, login accepts any case', async () => {
+      const u = await newTrader(t.url, 'Casey');
+      expect(await errorOf(t.url, SIGN_UP, { u: 'casey', p: 'another-password' })).toMatchObject({ code: 'CONFLICT', reason: 'USERNAME_TAKEN' });
+      expect((await ok(t.url, LOGIN, { u: 'CASEY', p: 'Casey-password' })).login.user).toMatchObject({ id: u.id, username: 'Casey' });
+      const rows = await t.app.services.knex('users').whereRaw('lower(username) = ?', ['casey']).select('id');
+      expect(rows.map((r) => String(r.id))).toEqual([u.id]);
     });
 
     it.each([

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/databases.js';
-import { AMEND, CANCEL, PLACE } from '../support/gql.js';
+import { AMEND, CANCEL, LOGIN, PLACE, SIGN_UP } from '../support/gql.js';
 import { HALT, ORDER, adminClient, bookOf, countRows, errorOf, gql, newTrader, postRaw, type TradingClient } from '../support/trading.js';
 
 const BOOKS = ['AAPL', 'TSLA'];
@@ -93,6 +93,24 @@ describe.skipIf(skip)(`bad input on ${dialect}`, () => {
         expect(e.data?.placeOrder ?? null).toBeNull();
       });
 
+    });
+
+    describe('signUp and login', () => {
+      it.each([
+        { bad: 'a username of 2 characters', u: 'ab', p: 'long-enough', code: 'BAD_USER_INPUT', reason: 'INVALID_USERNAME' },
+        { bad: 'a username of 33 characters', u: 'u'.repeat(33), p: 'long-enough', code: 'BAD_USER_INPUT', reason: 'INVALID_USERNAME' },
+        { bad: 'a username with a space', u: 'a b', p: 'long-enough', code: 'BAD_USER_INPUT', reason: 'INVALID_USERNAME' },
+        { bad: 'a password of 7 characters', u: 'newuser', p: 'x'.repeat(7), code: 'BAD_USER_INPUT', reason: 'INVALID_PASSWORD' },
+        { bad: 'a password of 129 characters', u: 'newuser', p: 'x'.repeat(129), code: 'BAD_USER_INPUT', reason: 'INVALID_PASSWORD' },
+        { bad: 'a taken username', u: 'alice', p: 'long-enough', code: 'CONFLICT', reason: 'USERNAME_TAKEN' },
+        { bad: 'a taken username in another case', u: 'ALICE', p: 'long-enough', code: 'CONFLICT', reason: 'USERNAME_TAKEN' },
+      ])('signUp refuses $bad with $code $reason', async ({ u, p, code, reason }) => {
+        expect(await errorOf(t.url, SIGN_UP, { u, p })).toMatchObject({ code, reason });
+      });
+
+      it('login refuses an oversized username without counting it (INVALID_CREDENTIALS_FORMAT)', async () => {
+        expect(await errorOf(t.url, LOGIN, { u: 'x'.repeat(65), p: 'whatever-password' })).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_CREDENTIALS_FORMAT' });
+      });
     });
 
     describe('amendOrder and cancelOrder', () => {

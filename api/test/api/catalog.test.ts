@@ -29,7 +29,9 @@ describe('the full catalog on sqlite', () => {
     const out: { symbol: string; name: string; type: string }[] = [];
     let after: string | null = null;
     for (let page = 0; page < 1000; page++) {
-      const r = (await ok(t.url, PRODUCTS, { ...args, first: 200, after })).products;
+      const r: { nodes: { symbol: string; name: string; type: string }[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } = (
+        await ok(t.url, PRODUCTS, { ...args, first: 200, after })
+      ).products;
       out.push(...r.nodes);
       if (!r.pageInfo.hasNextPage) return out;
       after = r.pageInfo.endCursor;

@@ -23,6 +23,7 @@ import {
   newTrader,
   ok,
   type OrderView,
+  type PageView,
   type TradingClient,
 } from '../support/trading.js';
 
@@ -34,7 +35,8 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
   /** A new product with an empty book. */
   const freshSymbol = (ref: string | null = '100.00') => createProduct(t.url, admin.token, `ZT${++n}`, ref);
   /** New trader accounts (unique names). */
-  const traders = (...names: string[]) => Promise.all(names.map((name) => newTrader(t.url, `${name}-${++n}`)));
+  const traders = async <N extends string[]>(...names: N) =>
+    (await Promise.all(names.map((name) => newTrader(t.url, `${name}-${++n}`)))) as { [K in keyof N]: TradingClient };
   const tradesOf = async (symbol: string, first = 50, before?: string) =>
     (await ok(t.url, TRADES, { s: symbol, first, before: before ?? null })).trades as { tradeId: string; price: string; quantity: number; aggressorSide: string; time: string }[];
 
@@ -304,8 +306,8 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
       const ids: string[] = [];
       let after: string | null = null;
       for (let page = 0; page < 10; page++) {
-        const r = (await ok(t.url, ORDERS, { symbol: s, sort, first: 3, after }, alice.token)).orders;
-        ids.push(...r.nodes.map((o: OrderView) => o.id));
+        const r: PageView<OrderView> = (await ok(t.url, ORDERS, { symbol: s, sort, first: 3, after }, alice.token)).orders;
+        ids.push(...r.nodes.map((o) => o.id));
         if (!r.pageInfo.hasNextPage) break;
         after = r.pageInfo.endCursor;
       }

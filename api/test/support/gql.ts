@@ -5,6 +5,7 @@ export interface GqlResult<T = Record<string, unknown>> {
   readonly errors?: { message: string; extensions?: { code?: string; reason?: string; field?: string } }[];
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function gql<T = Record<string, any>>(
   url: string,
   query: string,
@@ -21,6 +22,7 @@ export async function gql<T = Record<string, any>>(
 }
 
 /** The data of a successful operation; throws with the errors otherwise. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function ok<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
   const r = await gql<T>(url, query, variables, token);
   if (r.errors?.length || !r.data) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}`);

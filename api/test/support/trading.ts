@@ -43,6 +43,12 @@ export interface BookView {
   readonly asks: { price: string; quantity: number; orderCount: number }[];
 }
 
+/** A page of a connection (orders, products, users). */
+export interface PageView<T> {
+  readonly nodes: T[];
+  readonly pageInfo: { endCursor: string | null; hasNextPage: boolean };
+}
+
 export interface HoldingView {
   readonly symbol: string;
   readonly quantity: number;
@@ -101,7 +107,7 @@ export class TradingClient {
     return (await ok<{ order: OrderView | null }>(this.url, ORDER, { id }, this.token)).order;
   }
 
-  async myOrders(args: Record<string, unknown> = {}): Promise<{ nodes: OrderView[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } }> {
+  async myOrders(args: Record<string, unknown> = {}): Promise<PageView<OrderView>> {
     return (await ok(this.url, MY_ORDERS, { first: 100, ...args }, this.token)).myOrders;
   }
 
