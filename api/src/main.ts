@@ -26,7 +26,7 @@ const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : c
 const url = `http://${host}:${app.port}`;
 say('');
 say(`Trading App is running: open ${url}`);
-say(`  GraphQL API: ${url}/graphql   metrics: ${url}/metrics`);
+say(`  GraphQL API: ${url}/graphql${config.graphqlIde ? `   IDE: ${url}/graphiql.html` : ''}   metrics: ${url}/metrics`);
 if (app.services.generatedAdminPassword) {
   say(`  Log in as admin: username "${config.ADMIN_USERNAME}", password "${app.services.generatedAdminPassword}"`);
   say('  (generated on first start and shown only once; set ADMIN_PASSWORD to choose it)');

@@ -91,6 +91,8 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
 
   const webDist = config.WEB_DIST ?? resolve(repoRoot, 'web/dist');
   if (config.WEB_DIST !== '' && existsSync(resolve(webDist, 'index.html'))) {
+    // The bundled GraphiQL IDE (offline) is for development unless GRAPHQL_IDE says otherwise.
+    if (!config.graphqlIde) app.get('/graphiql.html', (_req, res) => void res.status(404).json({ error: 'not found' }));
     app.use(express.static(webDist, { index: false, maxAge: '1h' }));
     // The client routes in the browser: every other GET serves the app shell.
     app.get(/^\/(?!graphql|metrics|healthz|readyz).*/, (_req: Request, res: Response) => {
