@@ -11,10 +11,12 @@ import { Product } from '../modules/products/product.entity.js';
 import { Order } from '../modules/orders/order.entity.js';
 import { Execution } from '../modules/orders/execution.entity.js';
 import { IdBlock } from './id-block.entity.js';
+import { FixSessionRecord } from '../modules/fix/fix-session.entity.js';
+import { FixClOrdId } from '../modules/fix/fix-cl-ord-id.entity.js';
 import { migrationsFor } from './migrations.js';
 
 /** Every entity of the platform. */
-export const entities = [User, Session, Product, Order, Execution, IdBlock];
+export const entities = [User, Session, Product, Order, Execution, IdBlock, FixSessionRecord, FixClOrdId];
 
 /** Which database a URL selects. */
 export type Dialect = 'sqlite' | 'mysql';
