@@ -4,6 +4,7 @@ import { createServices, type Services } from './services.js';
 import { createAppServer, type AppServer } from './server.js';
 import { createSchema } from './graphql/schema.js';
 import { attachWebSocketServer } from './modules/realtime/ws-server.js';
+import { startFixGateway } from './modules/fix/fix-gateway.js';
 
 /** A running API process: services plus the HTTP/WebSocket server. */
 export interface App {
@@ -11,6 +12,8 @@ export interface App {
   readonly server: AppServer;
   /** The bound port. */
   readonly port: number;
+  /** The FIX gateway's bound port; null when FIX_ENABLED is false. */
+  readonly fixPort: number | null;
   /** Graceful stop: no new orders, drain in-flight commits and requests, close the database. */
   stop(): Promise<void>;
 }
@@ -22,13 +25,16 @@ export async function startApp(config: Config, logger: Logger, progress?: (line:
   const server = await createAppServer(services, schema);
   const ws = attachWebSocketServer(server.http, schema, services);
   const port = await server.listen(config.PORT, config.HOST);
+  const fix = config.FIX_ENABLED ? await startFixGateway(services, { host: config.HOST, port: config.FIX_PORT }) : undefined;
   let stopping: Promise<void> | undefined;
   return {
     services,
     server,
     port,
+    fixPort: fix?.port ?? null,
     stop: () =>
       (stopping ??= (async () => {
+        await fix?.stop();
         services.ready = false;
         await services.path.stop();
         await ws.close();

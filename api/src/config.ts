@@ -35,10 +35,12 @@ const schema = z.object({
   TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(12 * 3600),
   /** Directory of the built web client to serve on the same port; empty disables. */
   WEB_DIST: z.string().optional(),
-  /** FIX 4.4 acceptor port; 0 disables the gateway. */
+  /** Run the FIX 4.4 order-entry gateway (on HOST:FIX_PORT). */
+  FIX_ENABLED: bool.default(true),
+  /** FIX 4.4 acceptor port; 0 picks a free port (tests read it from the App). */
   FIX_PORT: z.coerce.number().int().min(0).max(65535).default(9878),
-  /** Our CompID on FIX sessions. */
-  FIX_SENDER_COMP_ID: z.string().default('TRADINGAPP'),
+  /** Our CompID on FIX sessions: SenderCompID (49) of our messages, TargetCompID (56) of the clients'. */
+  FIX_SENDER_COMP_ID: z.string().regex(/^[\x21-\x7e]{1,64}$/).default('TRADINGAPP'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Serve the GraphQL IDE at GET /graphql (defaults to on outside production). */
   GRAPHQL_IDE: bool.optional(),

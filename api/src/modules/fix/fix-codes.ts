@@ -1,0 +1,95 @@
+/**
+ * The FIX 4.4 vocabulary of the gateway: the platform's names (FIX names already, see
+ * ARCHITECTURE.md) mapped to their tag values, and the gateway's fixed settings.
+ *
+ * Tag numbers come from jspurefix's `MsgTag`, message types from `MsgType`, enumerations from
+ * the QuickFIX FIX 4.4 dictionary's generated enums, so no FIX code is spelled out by hand.
+ */
+import {
+  ExecInst,
+  ExecType as FixExecType,
+  OrdStatus as FixOrdStatus,
+  OrdType as FixOrdType,
+  Side as FixSide,
+  TimeInForce as FixTimeInForce,
+} from 'jspurefix/dist/types/FIX4.4/quickfix/enum/all-enum.js';
+import { MsgType } from 'jspurefix';
+import type { OrdStatus, OrdType, Side, TimeInForce } from '../../engine/index.js';
+import type { ExecType } from '../realtime/messages.js';
+
+/** BeginString (8) of every session. */
+export const BEGIN_STRING = 'FIX.4.4';
+
+/** jspurefix alias of the QuickFIX-format FIX 4.4 dictionary (node_modules/jspurefix/data/FIX44.xml). */
+export const DICTIONARY = 'qf44';
+
+/** OrderID (37) when no order exists (a refused NewOrderSingle, an unknown order). */
+export const NO_ORDER_ID = 'NONE';
+
+/** Accepted HeartBtInt (108) range on Logon, in seconds. */
+export const MIN_HEARTBEAT_SECONDS = 1;
+export const MAX_HEARTBEAT_SECONDS = 300;
+
+/** Application messages kept per session for answering ResendRequests with the originals. */
+export const RESEND_JOURNAL_SIZE = 10_000;
+
+/** How long a process's claim on a session lasts without renewal, and how often it renews. */
+export const SESSION_LEASE_MS = 15_000;
+export const SESSION_LEASE_RENEW_MS = 5_000;
+
+/** How long a graceful stop waits for counterparties to confirm our Logout. */
+export const LOGOUT_WAIT_MS = 2_000;
+
+/** The application messages the gateway answers; any other application message gets a Business Message Reject. */
+export const SUPPORTED_MSG_TYPES: ReadonlySet<string> = new Set([
+  MsgType.NewOrderSingle,
+  MsgType.OrderCancelRequest,
+  MsgType.OrderCancelReplaceRequest,
+  MsgType.OrderStatusRequest,
+]);
+
+/** Side (54). */
+export const SIDE_TO_FIX: Readonly<Record<Side, string>> = { BUY: FixSide.Buy, SELL: FixSide.Sell };
+export const SIDE_FROM_FIX: Readonly<Record<string, Side>> = { [FixSide.Buy]: 'BUY', [FixSide.Sell]: 'SELL' };
+
+/** OrdType (40). */
+export const ORD_TYPE_TO_FIX: Readonly<Record<OrdType, string>> = { MARKET: FixOrdType.Market, LIMIT: FixOrdType.Limit };
+export const ORD_TYPE_FROM_FIX: Readonly<Record<string, OrdType>> = { [FixOrdType.Market]: 'MARKET', [FixOrdType.Limit]: 'LIMIT' };
+
+/** TimeInForce (59). */
+export const TIF_TO_FIX: Readonly<Record<TimeInForce, string>> = {
+  DAY: FixTimeInForce.Day,
+  GTC: FixTimeInForce.GoodTillCancel,
+  IOC: FixTimeInForce.ImmediateOrCancel,
+  FOK: FixTimeInForce.FillOrKill,
+};
+export const TIF_FROM_FIX: Readonly<Record<string, TimeInForce>> = Object.fromEntries(
+  Object.entries(TIF_TO_FIX).map(([k, v]) => [v, k as TimeInForce]),
+);
+
+/** OrdStatus (39). */
+export const ORD_STATUS_TO_FIX: Readonly<Record<OrdStatus, string>> = {
+  PENDING_NEW: FixOrdStatus.PendingNew,
+  NEW: FixOrdStatus.New,
+  PARTIALLY_FILLED: FixOrdStatus.PartiallyFilled,
+  FILLED: FixOrdStatus.Filled,
+  CANCELED: FixOrdStatus.Canceled,
+  REJECTED: FixOrdStatus.Rejected,
+  EXPIRED: FixOrdStatus.Expired,
+};
+
+/** ExecType (150) of bus reports. */
+export const EXEC_TYPE_TO_FIX: Readonly<Record<ExecType, string>> = {
+  NEW: FixExecType.New,
+  CANCELED: FixExecType.Canceled,
+  REPLACED: FixExecType.Replace,
+  REJECTED: FixExecType.Rejected,
+  EXPIRED: FixExecType.Expired,
+  TRADE: FixExecType.Trade,
+};
+
+/** ExecType (150) of a report answering an OrderStatusRequest or a duplicate ClOrdID. */
+export const EXEC_TYPE_ORDER_STATUS: string = FixExecType.OrderStatus;
+
+/** ExecInst (18) value meaning post-only: "participate, don't initiate". */
+export const EXEC_INST_POST_ONLY: string = ExecInst.ParticipateDontInitiate;
