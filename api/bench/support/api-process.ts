@@ -111,7 +111,7 @@ export async function startApi(env: Record<string, string>): Promise<ApiProcess>
 }
 
 /** A GraphQL call over HTTP; throws on errors. */
-export async function call<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+export async function call<T = Record<string, unknown>>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
   const res = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },

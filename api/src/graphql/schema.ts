@@ -1,7 +1,7 @@
 import { buildSchema } from 'type-graphql';
 import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import type { PubSub } from 'type-graphql';
+import type { ClassType, NonEmptyArray, PubSub } from 'type-graphql';
 import './enums.js';
 import { authChecker } from './auth-checker.js';
 import { AccountResolver } from '../modules/accounts/account.resolver.js';
@@ -29,7 +29,7 @@ const noTopicPubSub: PubSub = {
 export async function createSchema(): Promise<GraphQLSchema> {
   const pubSub = noTopicPubSub;
   const schema = await buildSchema({
-    resolvers: [...resolvers] as unknown as [Function, ...Function[]],
+    resolvers: [...resolvers] as NonEmptyArray<ClassType>,
     authChecker,
     validate: false,
     scalarsMap: [{ type: Date, scalar: GraphQLDateTimeISO }],

@@ -24,12 +24,13 @@ export function wsClient(httpUrl: string, token?: string, extra: Partial<Paramet
   });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read payloads loosely
 export function subscribe<T = any>(client: Client, query: string, variables: Record<string, unknown> = {}): Sub<T> {
   const values: T[] = [];
   const errors: unknown[] = [];
   const waiters = new Set<() => void>();
   const notify = () => waiters.forEach((w) => w());
-  const stop = client.subscribe<any>(
+  const stop = client.subscribe<Record<string, unknown>>(
     { query, variables },
     {
       next: (v) => {
