@@ -8,7 +8,11 @@ import { createElement } from 'react';
 import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { buildSchema } from 'graphql';
 import 'graphiql/graphiql.css';
+// The contract as printed from the server, bundled: docs and completion work without
+// introspection (which the server's depth limit refuses) and without a network.
+import sdl from '../../../schema/schema.graphql?raw';
 
 function storedToken(): string | null {
   try {
@@ -43,12 +47,16 @@ mutation Login {
 }
 `;
 
+/** `?query=` opens the IDE on a given operation (shareable links). */
+const linked = new URLSearchParams(window.location.search).get('query');
+
 const root = document.getElementById('graphiql');
 if (root) {
   createRoot(root).render(
     createElement(GraphiQL, {
       fetcher,
-      defaultQuery: EXAMPLE,
+      schema: buildSchema(sdl),
+      ...(linked ? { query: linked } : { defaultQuery: EXAMPLE }),
       defaultEditorToolsVisibility: token ? 'headers' : false,
       headers: token ? JSON.stringify({ Authorization: `Bearer ${token}` }, null, 2) : undefined,
       shouldPersistHeaders: false,

@@ -47,5 +47,6 @@ describe('formatting', () => {
 
   it('humanizes enum values', () => {
     expect(humanize('PARTIALLY_FILLED')).toBe('Partially filled');
+    expect(humanize('ETF')).toBe('ETF');
   });
 });

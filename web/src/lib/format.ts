@@ -80,8 +80,12 @@ export function formatDateTime(iso: string | null | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatTime(iso)}`;
 }
 
-/** An enum value for people: PARTIALLY_FILLED → "Partially filled". */
+/** Enum values whose letters are an acronym. */
+const ACRONYMS: Readonly<Record<string, string>> = { ETF: 'ETF', IOC: 'IOC', FOK: 'FOK', GTC: 'GTC', DAY: 'Day' };
+
+/** An enum value for people: PARTIALLY_FILLED → "Partially filled", ETF → "ETF". */
 export function humanize(value: string): string {
+  if (ACRONYMS[value]) return ACRONYMS[value];
   const s = value.replace(/_/g, ' ').toLowerCase();
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
