@@ -79,6 +79,8 @@ export class GatewaySession extends AsciiSession {
   private entry: OrderEntry | undefined;
   private journalOf: OutboundJournal | undefined;
   private stopped = false;
+  /** MsgSeqNum (34) and ResetSeqNumFlag (141) of the last Logon received. */
+  private logonSeqNum: { readonly seq: number; readonly reset: boolean } | undefined;
   /** A ResendRequest jspurefix wants to send before our Logon went out (a Logon with a gap). */
   private deferredResend: [number, number] | undefined;
   private readonly ended: Promise<void>;
@@ -358,7 +360,25 @@ export class GatewaySession extends AsciiSession {
     }
   }
 
+  /**
+   * jspurefix drops a connection whose Logon has a MsgSeqNum below the expected one without a
+   * word; FIX wants a Logout saying so, sent here as the session stops.
+   */
+  protected override onSessionStopping(): void {
+    super.onSessionStopping();
+    const logon = this.logonSeqNum;
+    if (this.entry || !logon || logon.reset || !(this.sessionStore instanceof DbSessionStore)) return;
+    const expected = this.sessionStore.targetSeqNum;
+    if (logon.seq < expected) {
+      this.sendLogout(`MsgSeqNum too low, expecting ${expected} but received ${logon.seq}.`);
+      this.ctx.logger.info({ component: 'fix', session: this.sessionId.toString(), expected, received: logon.seq }, 'FIX logon refused: MsgSeqNum too low');
+    }
+  }
+
   protected onDecoded(msgType: string, txt: string): void {
+    if (msgType === MsgType.Logon) {
+      this.logonSeqNum = { seq: Number(/\|34=(\d+)\|/.exec(txt)?.[1]), reset: /\|141=Y\|/.test(txt) };
+    }
     this.ctx.logger.trace({ component: 'fix', dir: 'in', msgType, fix: redact(txt) }, 'FIX message received');
   }
 
