@@ -1,120 +1,131 @@
 /**
- * Order id → slot index: an open-addressing hash table of slot numbers.
+ * Positive safe integer key → non-negative int32 value: an open-addressing hash table in one
+ * Int32Array. Used for order id → slot (keys held by {@link OrderStore}) and price → level id
+ * (keys held by {@link PriceLevels}).
  *
  * Why not a `Map`: with hundreds of thousands of resting orders a `Map` costs ~40-80 bytes per
- * entry and several dependent cache misses per lookup. This table stores only the slot (an
- * Int32Array cell) and compares keys through the store's `orderId` array, so it costs 8-16 bytes
- * per order (load factor kept between 1/8 and 1/2) and one probe sequence per lookup. Linear
- * probing with backward-shift deletion: no tombstones, so lookups never slow down with churn.
- * Expected O(1) per operation; O(n) rehash when the table doubles or halves (amortized O(1)).
+ * entry and several dependent cache misses per lookup, and it was the largest cost on deep books.
+ * Here a bucket is two int32 cells `[value, 32-bit hash of key]` (8 bytes; value -1 = empty). The
+ * key itself is not stored: its owner returns it from {@link KeySource.keyAt}, and is asked only
+ * when the hash matches (a lookup for an absent key almost never touches the owner). Rehashing
+ * and deletion use the stored hashes, never the owner.
  *
- * Every method takes `keys`, the store's current order-id-by-slot array (the store replaces the
- * array when it grows, so the index must not keep its own reference).
+ * Linear probing with backward-shift deletion: no tombstones, so lookups do not slow down with
+ * churn. The load factor stays at most 1/2 (16 buckets minimum); tables above 1024 buckets halve
+ * when it drops below 1/8, so a large table costs 16-64 bytes per key and a small one at most
+ * 8 KiB. Expected O(1) per operation; O(n) rehash when the table doubles or halves (amortized O(1)).
  */
-import { NIL } from './order-store.js';
 
+const MIN_BUCKETS = 16;
+/** Tables this small never shrink: avoids resize thrash on books that fill and empty. */
+const NO_SHRINK_BUCKETS = 1024;
 const EMPTY = -1;
-const MIN_CAPACITY = 1024;
 
-/** Spreads a safe integer's bits over 32 bits (murmur3 fmix32 of low ^ mixed high word). */
+/** Spreads a safe integer's bits over 32 bits (murmur3 fmix32 of low ^ mixed high word), as int32. */
 export function hashId(id: number): number {
   const lo = id >>> 0;
   const hi = (id / 4294967296) >>> 0;
   let h = lo ^ Math.imul(hi, 0x9e3779b1);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  return h ^ (h >>> 16);
+}
+
+/** Whoever holds the keys: returns the key stored under `value`. */
+export interface KeySource {
+  keyAt(value: number): number;
 }
 
 export class IdIndex {
-  private table: Int32Array;
-  private mask: number;
+  private cells = new Int32Array(MIN_BUCKETS * 2).fill(EMPTY);
+  private mask = MIN_BUCKETS - 1;
   private count = 0;
 
-  constructor() {
-    this.table = new Int32Array(MIN_CAPACITY).fill(EMPTY);
-    this.mask = MIN_CAPACITY - 1;
-  }
+  constructor(private readonly keys: KeySource) {}
 
-  /** Number of ids indexed. */
+  /** Number of keys indexed. */
   get size(): number {
     return this.count;
   }
 
-  /** The slot of `id`, or {@link NIL}. */
-  get(id: number, keys: Float64Array): number {
-    const table = this.table;
+  /** Bytes held by the table. */
+  get bytes(): number {
+    return this.cells.byteLength;
+  }
+
+  /** The value stored for `key`, or -1. */
+  get(key: number): number {
+    const h = hashId(key);
+    const cells = this.cells;
     const mask = this.mask;
-    for (let i = hashId(id) & mask; ; i = (i + 1) & mask) {
-      const slot = table[i]!;
-      if (slot === EMPTY || keys[slot] === id) return slot;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const v = cells[2 * i]!;
+      if (v === EMPTY) return EMPTY;
+      if (cells[2 * i + 1] === h && this.keys.keyAt(v) === key) return v;
     }
   }
 
-  /** True if `id` is indexed. */
-  has(id: number, keys: Float64Array): boolean {
-    return this.get(id, keys) !== NIL;
-  }
-
-  /** Indexes `slot` under its id (`keys[slot]`), which must not be indexed yet. */
-  add(slot: number, keys: Float64Array): void {
-    if ((this.count + 1) * 2 > this.table.length) this.resize(this.table.length * 2, keys);
-    this.insert(slot, keys[slot]!);
+  /** Adds `key` (not yet indexed; `keys.keyAt(value)` must already return it) → `value` (>= 0). */
+  add(key: number, value: number): void {
+    if ((this.count + 1) * 2 > this.mask + 1) this.resize((this.mask + 1) * 2);
+    this.insert(hashId(key), value);
     this.count++;
   }
 
-  /** Removes `id` if indexed. Returns its slot or {@link NIL}. */
-  delete(id: number, keys: Float64Array): number {
-    const table = this.table;
+  /** Removes `key` if indexed (while `keys.keyAt` still returns it). Returns its value or -1. */
+  delete(key: number): number {
+    const h = hashId(key);
+    const cells = this.cells;
     const mask = this.mask;
-    let i = hashId(id) & mask;
+    let i = h & mask;
     for (;;) {
-      const slot = table[i]!;
-      if (slot === EMPTY) return NIL;
-      if (keys[slot] === id) break;
+      const v = cells[2 * i]!;
+      if (v === EMPTY) return EMPTY;
+      if (cells[2 * i + 1] === h && this.keys.keyAt(v) === key) break;
       i = (i + 1) & mask;
     }
-    const found = table[i]!;
-    // Backward-shift: pull later members of the probe run into the hole when their home allows.
+    const found = cells[2 * i]!;
+    // Backward shift: pull later members of the probe run into the hole when their home allows.
     let hole = i;
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const slot = table[j]!;
-      if (slot === EMPTY) break;
-      const home = hashId(keys[slot]!) & mask;
-      // keep slot at j if its home lies cyclically in (hole, j]
+      const v = cells[2 * j]!;
+      if (v === EMPTY) break;
+      const jh = cells[2 * j + 1]!;
+      const home = jh & mask;
+      // the entry at j stays if its home lies cyclically in (hole, j]
       const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
       if (!stays) {
-        table[hole] = slot;
+        cells[2 * hole] = v;
+        cells[2 * hole + 1] = jh;
         hole = j;
       }
     }
-    table[hole] = EMPTY;
+    cells[2 * hole] = EMPTY;
     this.count--;
-    if (this.table.length > MIN_CAPACITY && this.count * 8 < this.table.length) this.resize(this.table.length / 2, keys);
+    const buckets = this.mask + 1;
+    if (buckets > NO_SHRINK_BUCKETS && this.count * 8 < buckets) this.resize(buckets / 2);
     return found;
   }
 
-  /** Visits every indexed slot (unspecified order). */
-  forEachSlot(visit: (slot: number) => void): void {
-    const table = this.table;
-    for (let i = 0; i < table.length; i++) if (table[i] !== EMPTY) visit(table[i]!);
+  /** Visits every indexed value (unspecified order). */
+  forEachValue(visit: (value: number) => void): void {
+    const cells = this.cells;
+    for (let i = 0; i < cells.length; i += 2) if (cells[i] !== EMPTY) visit(cells[i]!);
   }
 
-  private insert(slot: number, id: number): void {
-    const table = this.table;
+  private insert(h: number, value: number): void {
+    const cells = this.cells;
     const mask = this.mask;
-    let i = hashId(id) & mask;
-    while (table[i] !== EMPTY) i = (i + 1) & mask;
-    table[i] = slot;
+    let i = h & mask;
+    while (cells[2 * i] !== EMPTY) i = (i + 1) & mask;
+    cells[2 * i] = value;
+    cells[2 * i + 1] = h;
   }
 
-  private resize(capacity: number, keys: Float64Array): void {
-    const old = this.table;
-    this.table = new Int32Array(capacity).fill(EMPTY);
-    this.mask = capacity - 1;
-    for (let i = 0; i < old.length; i++) {
-      const slot = old[i]!;
-      if (slot !== EMPTY) this.insert(slot, keys[slot]!);
-    }
+  private resize(buckets: number): void {
+    const old = this.cells;
+    this.cells = new Int32Array(buckets * 2).fill(EMPTY);
+    this.mask = buckets - 1;
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== EMPTY) this.insert(old[i + 1]!, old[i]!);
   }
 }

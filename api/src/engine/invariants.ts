@@ -40,16 +40,16 @@ export function assertBookInvariants(book: OrderBook): void {
       let n = 0;
       let total = 0;
       let prev = NIL;
-      for (let o = levels.head[lvl]!; o !== NIL; o = store.next[o]!) {
-        const id = store.orderId[o]!;
-        if (store.prev[o] !== prev) fail(`${name} ${price}: order ${id} prev link broken`);
-        if (store.level[o] !== lvl) fail(`${name} ${price}: order ${id} records level ${store.level[o]} not ${lvl}`);
-        if (Boolean(store.flags[o]! & FLAG_SELL) === levels.isBid) fail(`${name} ${price}: order ${id} is on the wrong side`);
-        const leaves = store.qty[o]! - store.cumQty[o]!;
+      for (let o = levels.head[lvl]!; o !== NIL; o = store.next(o)) {
+        const id = store.orderId(o);
+        if (store.prev(o) !== prev) fail(`${name} ${price}: order ${id} prev link broken`);
+        if (store.level(o) !== lvl) fail(`${name} ${price}: order ${id} records level ${store.level(o)} not ${lvl}`);
+        if (Boolean(store.flags(o) & FLAG_SELL) === levels.isBid) fail(`${name} ${price}: order ${id} is on the wrong side`);
+        const leaves = store.qty(o) - store.cumQty(o);
         if (!Number.isSafeInteger(leaves) || leaves <= 0) fail(`${name} ${price}: order ${id} rests with leaves ${leaves}`);
-        if (!(store.cumQty[o]! >= 0)) fail(`${name} ${price}: order ${id} has cumQty ${store.cumQty[o]}`);
+        if (!(store.cumQty(o) >= 0)) fail(`${name} ${price}: order ${id} has cumQty ${store.cumQty(o)}`);
         if (store.find(id) !== o) fail(`${name} ${price}: order ${id} not indexed at its slot`);
-        if (store.flags[o]! & FLAG_DAY) day++;
+        if (store.flags(o) & FLAG_DAY) day++;
         total += leaves;
         n++;
         prev = o;

@@ -629,6 +629,21 @@ describe('state hash', () => {
   });
 });
 
+describe('storage growth', () => {
+  it('keeps every order reachable across several storage chunks and slot reuse', () => {
+    const book = makeBook();
+    const n = 40_000; // > 2 chunks of 16,384 records
+    for (let i = 1; i <= n; i++) book.execute(i % 2 ? bid(i, 1_000 - (i % 50), 1 + (i % 9)) : ask(i, 1_001 + (i % 50), 1 + (i % 9)));
+    expect(book.restingCount).toBe(n);
+    for (let i = 1; i <= n; i += 3) expect(book.execute(cancel(i)).code).toBe('OK');
+    for (let i = n + 1; i <= n + 5_000; i++) book.execute(bid(i, 900, 1));
+    expect(book.getOrder(2)).toMatchObject({ orderId: 2, side: 'SELL', price: 1_003, qty: 3 });
+    expect(book.getOrder(n + 5_000)).toMatchObject({ price: 900, qty: 1 });
+    expect(book.getOrder(4)).toBeUndefined();
+    expect(book.restingCount).toBe(n - Math.ceil(n / 3) + 5_000);
+  });
+});
+
 describe('assertBookInvariants', () => {
   it('detects a level total that disagrees with its orders', () => {
     const book = new OrderBook('BROKEN');
@@ -644,7 +659,7 @@ describe('assertBookInvariants', () => {
     const { asks } = book.internals;
     const lvl = asks.heap[0]!;
     asks.byPrice.delete(101);
-    asks.byPrice.set(100, lvl);
+    asks.byPrice.add(100, lvl);
     asks.price[lvl] = 100;
     asks.key[0] = 100;
     expect(() => assertBookInvariants(book)).toThrow(/crossed/);

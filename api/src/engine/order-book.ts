@@ -215,14 +215,14 @@ export class OrderBook {
     this.forEachResting((slot, price, side) => {
       const s = this.store;
       out.push({
-        orderId: s.orderId[slot]!,
-        account: s.account[slot]!,
+        orderId: s.orderId(slot),
+        account: s.account(slot),
         side,
-        tif: s.flags[slot]! & FLAG_DAY ? 'DAY' : 'GTC',
+        tif: s.flags(slot) & FLAG_DAY ? 'DAY' : 'GTC',
         price,
-        qty: s.qty[slot]!,
-        cumQty: s.cumQty[slot]!,
-        cumNotional: s.cumNotional[slot]!,
+        qty: s.qty(slot),
+        cumQty: s.cumQty(slot),
+        cumNotional: s.cumNotional(slot),
       });
     });
     return out;
@@ -238,15 +238,15 @@ export class OrderBook {
     h.string('LOB1').number(this.seqNo).number(this.store.size);
     const s = this.store;
     this.forEachResting((slot, price) => {
-      const f = s.flags[slot]!;
-      h.number(s.orderId[slot]!)
-        .number(s.account[slot]!)
+      const f = s.flags(slot);
+      h.number(s.orderId(slot))
+        .number(s.account(slot))
         .byte(f & FLAG_SELL)
         .byte(f & FLAG_DAY)
         .number(price)
-        .number(s.qty[slot]!)
-        .number(s.cumQty[slot]!)
-        .number(s.cumNotional[slot]!);
+        .number(s.qty(slot))
+        .number(s.cumQty(slot))
+        .number(s.cumNotional(slot));
     });
     if (this.hasLastTrade) {
       h.byte(1).number(this.lastPx).number(this.lastQty).number(this.lastTradeId).number(this.lastTs);
@@ -389,7 +389,7 @@ export class OrderBook {
     if (!isPositiveSafeInteger(orderId)) return this.reject('cancel', orderId, 'INVALID_ORDER_ID', ts);
     const slot = this.store.find(orderId);
     if (slot === NIL) return this.reject('cancel', orderId, 'UNKNOWN_ORDER', ts);
-    if (cmd.account !== undefined && cmd.account !== this.store.account[slot]) {
+    if (cmd.account !== undefined && cmd.account !== this.store.account(slot)) {
       return this.reject('cancel', orderId, 'NOT_OWNER', ts);
     }
     return { code: 'OK', events: [this.removeResting(slot, 'USER', ts)] };
@@ -405,40 +405,39 @@ export class OrderBook {
     const s = this.store;
     const slot = s.find(orderId);
     if (slot === NIL) return this.reject('amend', orderId, 'UNKNOWN_ORDER', ts);
-    if (cmd.account !== undefined && cmd.account !== s.account[slot]) {
+    if (cmd.account !== undefined && cmd.account !== s.account(slot)) {
       return this.reject('amend', orderId, 'NOT_OWNER', ts);
     }
-    const cumQty = s.cumQty[slot]!;
+    const cumQty = s.cumQty(slot);
     if (qty <= cumQty) return this.reject('amend', orderId, 'AMEND_BELOW_FILLED', ts);
 
-    const flags = s.flags[slot]!;
+    const flags = s.flags(slot);
     const levels = flags & FLAG_SELL ? this.asks : this.bids;
-    const oldPrice = levels.price[s.level[slot]!]!;
+    const oldPrice = levels.price[s.level(slot)]!;
     const newPrice = cmd.price ?? oldPrice;
-    const oldQty = s.qty[slot]!;
+    const oldQty = s.qty(slot);
     if (newPrice === oldPrice && qty <= oldQty) {
-      levels.total[s.level[slot]!]! -= oldQty - qty;
-      s.qty[slot] = qty;
+      levels.total[s.level(slot)]! -= oldQty - qty;
+      s.setQty(slot, qty);
       return { code: 'OK', events: [{ type: 'amended', seq: ++this.seqNo, timestamp: ts, order: this.restingState(slot), priorityKept: true }] };
     }
 
     // Loses priority: leave the level, then enter again as a taker at the new price.
     levels.unlink(s, slot, oldQty - cumQty);
-    s.qty[slot] = qty;
+    s.setQty(slot, qty);
     const t = this.taker;
     t.orderId = orderId;
-    t.account = s.account[slot]!;
+    t.account = s.account(slot);
     t.side = flags & FLAG_SELL ? 'SELL' : 'BUY';
     t.ordType = 'LIMIT';
     t.tif = flags & FLAG_DAY ? 'DAY' : 'GTC';
     t.price = newPrice;
     t.qty = qty;
     t.cumQty = cumQty;
-    t.cumNotional = s.cumNotional[slot]!;
+    t.cumNotional = s.cumNotional(slot);
     const events: EngineEvent[] = [{ type: 'amended', seq: ++this.seqNo, timestamp: ts, order: t.state(), priorityKept: false }];
     const stopped = this.match(events, t, this.stpDefault === 'CANCEL_INCOMING', ts);
-    s.cumQty[slot] = t.cumQty;
-    s.cumNotional[slot] = t.cumNotional;
+    s.setFills(slot, t.cumQty, t.cumNotional);
     if (t.cumQty === qty) {
       this.forget(slot);
     } else if (stopped) {
@@ -455,7 +454,7 @@ export class OrderBook {
     const day: number[] = [];
     const s = this.store;
     this.forEachResting((slot) => {
-      if (s.flags[slot]! & FLAG_DAY) day.push(slot);
+      if (s.flags(slot) & FLAG_DAY) day.push(slot);
     });
     const events: EngineEvent[] = [];
     for (const slot of day) {
@@ -479,28 +478,24 @@ export class OrderBook {
     const market = t.ordType === 'MARKET';
     const limit = t.price;
     const s = this.store;
-    const sQty = s.qty;
-    const sCum = s.cumQty;
-    const sNotional = s.cumNotional;
-    const sAccount = s.account;
     while (t.cumQty < t.qty && opp.size > 0) {
       const lvl = opp.heap[0]!;
       const px = opp.price[lvl]!;
       if (!market && (isBuy ? px > limit : px < limit)) return false;
       for (;;) {
         const o = opp.head[lvl]!;
-        if (sAccount[o] === t.account) {
+        if (s.account(o) === t.account) {
           if (cancelIncoming) return true;
           const levelGone = opp.count[lvl] === 1;
           events.push(this.removeResting(o, 'SELF_TRADE', ts));
           if (levelGone) break;
           continue;
         }
-        const makerLeaves = sQty[o]! - sCum[o]!;
+        const makerQty = s.qty(o);
+        const makerLeaves = makerQty - s.cumQty(o);
         const need = t.qty - t.cumQty;
         const q = makerLeaves < need ? makerLeaves : need;
-        const makerCum = (sCum[o] = sCum[o]! + q);
-        const makerNotional = (sNotional[o] = sNotional[o]! + q * px);
+        s.addFill(o, q, px);
         t.cumQty += q;
         t.cumNotional += q * px;
         const seq = ++this.seqNo;
@@ -510,7 +505,7 @@ export class OrderBook {
         this.lastTradeId = seq;
         this.lastTs = ts;
         const makerDone = q === makerLeaves;
-        const flags = s.flags[o]!;
+        const flags = s.flags(o);
         events.push({
           type: 'trade',
           seq,
@@ -520,16 +515,16 @@ export class OrderBook {
           qty: q,
           aggressorSide: t.side,
           maker: orderState(
-            s.orderId[o]!,
-            sAccount[o]!,
+            s.orderId(o),
+            s.account(o),
             flags & FLAG_SELL ? 'SELL' : 'BUY',
             'LIMIT',
             flags & FLAG_DAY ? 'DAY' : 'GTC',
             px,
-            sQty[o]!,
-            makerCum,
+            makerQty,
+            s.cumQty(o),
             makerDone ? 0 : makerLeaves - q,
-            makerNotional,
+            s.cumNotional(o),
             makerDone ? 'FILLED' : 'PARTIALLY_FILLED',
           ),
           taker: t.state(),
@@ -573,12 +568,12 @@ export class OrderBook {
     let need = t.qty;
     opp.forEachBestFirst((lvl) => {
       if (!within(lvl)) return false;
-      for (let o = opp.head[lvl]!; o !== NIL; o = s.next[o]!) {
-        if (s.account[o] === t.account) {
+      for (let o = opp.head[lvl]!; o !== NIL; o = s.next(o)) {
+        if (s.account(o) === t.account) {
           if (cancelIncoming) return false; // matching would stop here
           continue;
         }
-        need -= s.qty[o]! - s.cumQty[o]!;
+        need -= s.qty(o) - s.cumQty(o);
         if (need <= 0) return false;
       }
       return true;
@@ -600,14 +595,8 @@ export class OrderBook {
     cumNotional: number,
   ): void {
     const s = this.store;
-    const slot = s.alloc();
     const day = tif === 'DAY';
-    s.orderId[slot] = orderId;
-    s.account[slot] = account;
-    s.qty[slot] = qty;
-    s.cumQty[slot] = cumQty;
-    s.cumNotional[slot] = cumNotional;
-    s.flags[slot] = (side === 'SELL' ? FLAG_SELL : 0) | (day ? FLAG_DAY : 0);
+    const slot = s.alloc(orderId, account, qty, cumQty, cumNotional, (side === 'SELL' ? FLAG_SELL : 0) | (day ? FLAG_DAY : 0));
     const levels = side === 'SELL' ? this.asks : this.bids;
     levels.append(s, slot, levels.levelAt(price), qty - cumQty);
     s.index(slot);
@@ -617,7 +606,7 @@ export class OrderBook {
   /** Cancels a resting order's remaining quantity: emits `canceled` and removes it. */
   private removeResting(slot: number, reason: CancelReason, ts: number): CanceledEvent {
     const s = this.store;
-    const canceledQty = s.qty[slot]! - s.cumQty[slot]!;
+    const canceledQty = s.qty(slot) - s.cumQty(slot);
     const order = this.restingState(slot, 'CANCELED');
     this.unlinkResting(slot);
     return { type: 'canceled', seq: ++this.seqNo, timestamp: ts, order, reason, canceledQty };
@@ -626,36 +615,36 @@ export class OrderBook {
   /** Unlinks a resting order from its level and frees its slot. */
   private unlinkResting(slot: number): void {
     const s = this.store;
-    const flags = s.flags[slot]!;
+    const flags = s.flags(slot);
     const levels = flags & FLAG_SELL ? this.asks : this.bids;
-    levels.unlink(s, slot, s.qty[slot]! - s.cumQty[slot]!);
+    levels.unlink(s, slot, s.qty(slot) - s.cumQty(slot));
     this.forget(slot);
   }
 
   /** Frees the slot of an order already unlinked from its level. */
   private forget(slot: number): void {
-    if (this.store.flags[slot]! & FLAG_DAY) this.dayCount--;
+    if (this.store.flags(slot) & FLAG_DAY) this.dayCount--;
     this.store.release(slot);
   }
 
   /** State of a resting order; with `done`, the state after its remaining quantity is removed. */
   private restingState(slot: number, done?: 'CANCELED' | 'EXPIRED'): OrderState {
     const s = this.store;
-    const flags = s.flags[slot]!;
+    const flags = s.flags(slot);
     const levels = flags & FLAG_SELL ? this.asks : this.bids;
-    const qty = s.qty[slot]!;
-    const cumQty = s.cumQty[slot]!;
+    const qty = s.qty(slot);
+    const cumQty = s.cumQty(slot);
     return orderState(
-      s.orderId[slot]!,
-      s.account[slot]!,
+      s.orderId(slot),
+      s.account(slot),
       flags & FLAG_SELL ? 'SELL' : 'BUY',
       'LIMIT',
       flags & FLAG_DAY ? 'DAY' : 'GTC',
-      levels.price[s.level[slot]!]!,
+      levels.price[s.level(slot)]!,
       qty,
       cumQty,
       done === undefined ? qty - cumQty : 0,
-      s.cumNotional[slot]!,
+      s.cumNotional(slot),
       done ?? liveStatus(qty, cumQty),
     );
   }
@@ -676,7 +665,7 @@ export class OrderBook {
       const side: Side = levels.isBid ? 'BUY' : 'SELL';
       for (const lvl of levels.allLevels()) {
         const price = levels.price[lvl]!;
-        for (let o = levels.head[lvl]!; o !== NIL; o = s.next[o]!) visit(o, price, side);
+        for (let o = levels.head[lvl]!; o !== NIL; o = s.next(o)) visit(o, price, side);
       }
     }
   }

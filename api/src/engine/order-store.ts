@@ -1,65 +1,60 @@
 /**
- * Resting-order storage as a struct of arrays.
+ * Resting-order storage: fixed 64-byte records with a free-list allocator.
  *
- * Each resting order lives in a numbered slot; its fields are entries of parallel typed arrays
- * rather than a JavaScript object, so a resting order costs about 53 bytes of array storage plus
- * 8-16 bytes in the id index ({@link IdIndex}), and creates no garbage. Free slots form a singly linked list threaded
- * through {@link OrderStore.next}; capacity doubles when the list is empty.
+ * Each resting order lives in a numbered slot: a 64-byte record (one cache line) read through a
+ * Float64Array view (ids and quantities: safe integers) and an Int32Array view (links, level,
+ * flags) of the same buffer. No JavaScript object per order, so no GC pressure, and touching an
+ * order costs one cache miss rather than one per field. Free slots form a singly linked list
+ * through the `next` field.
+ *
+ * Records live in chunks: chunk 0 starts at 16 slots and doubles up to {@link CHUNK_SLOTS}
+ * (so the 45k mostly idle books of the catalog stay about 1 KiB each); after that, growing adds
+ * a chunk of {@link CHUNK_SLOTS} records (1 MiB) without copying anything. A resting order costs
+ * 64 bytes plus at most one partly used chunk, plus 16-64 bytes in the id index ({@link IdIndex}).
  *
  * Price and side are not stored per order: they belong to the order's price level.
+ *
+ * Record layout (float64 cells 0-4, int32 cells 10-13, bytes 56-63 unused):
+ * orderId, account, qty (OrderQty, lots), cumQty (lots), cumNotional (ticks × lots),
+ * prev / next slot in the level FIFO ({@link NIL} at the ends), level id, flags.
  */
-
-import { IdIndex } from './id-index.js';
+import { IdIndex, type KeySource } from './id-index.js';
 
 /** Flag bit: the order is a SELL (clear = BUY). */
 export const FLAG_SELL = 1;
 /** Flag bit: time in force is DAY (clear = GTC). Only GTC and DAY orders rest. */
 export const FLAG_DAY = 2;
 
-/** "No slot" marker in the link arrays. */
+/** "No slot" marker in the link fields. */
 export const NIL = -1;
 
-const INITIAL_CAPACITY = 1024;
+const CHUNK_BITS = 14;
+/** Records per full chunk (16384 × 64 B = 1 MiB). */
+export const CHUNK_SLOTS = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_SLOTS - 1;
+const ORDER_ID = 0;
+const ACCOUNT = 1;
+const QTY = 2;
+const CUM_QTY = 3;
+const NOTIONAL = 4;
+const PREV = 10;
+const NEXT = 11;
+const LEVEL = 12;
+const FLAGS = 13;
 
-export class OrderStore {
-  /** Order id per slot (positive safe integer). */
-  orderId: Float64Array;
-  /** Owner account per slot. */
-  account: Float64Array;
-  /** OrderQty (total, lots) per slot. */
-  qty: Float64Array;
-  /** CumQty (lots) per slot; leaves = qty - cumQty > 0 while resting. */
-  cumQty: Float64Array;
-  /** Sum of fill price × qty per slot (ticks × lots). */
-  cumNotional: Float64Array;
-  /** Previous / next slot in the order's price-level FIFO ({@link NIL} at the ends); `next` also links free slots. */
-  prev: Int32Array;
-  next: Int32Array;
-  /** Price-level id (in the order's side) per slot. */
-  level: Int32Array;
-  /** {@link FLAG_SELL} | {@link FLAG_DAY}. */
-  flags: Uint8Array;
-  private readonly ids = new IdIndex();
+const INITIAL_SLOTS = 16;
 
+export class OrderStore implements KeySource {
+  private readonly f64s: Float64Array[] = [new Float64Array(INITIAL_SLOTS * 8)];
+  private readonly i32s: Int32Array[] = [new Int32Array(this.f64s[0]!.buffer)];
+  private readonly ids = new IdIndex(this);
   private freeHead = NIL;
   private highWater = 0;
+  private cap = INITIAL_SLOTS;
 
-  constructor(capacity: number = INITIAL_CAPACITY) {
-    const n = Math.max(16, capacity | 0);
-    this.orderId = new Float64Array(n);
-    this.account = new Float64Array(n);
-    this.qty = new Float64Array(n);
-    this.cumQty = new Float64Array(n);
-    this.cumNotional = new Float64Array(n);
-    this.prev = new Int32Array(n);
-    this.next = new Int32Array(n);
-    this.level = new Int32Array(n);
-    this.flags = new Uint8Array(n);
-  }
-
-  /** Number of slots the arrays can hold without growing. */
+  /** Number of slots available without growing. */
   get capacity(): number {
-    return this.orderId.length;
+    return this.cap;
   }
 
   /** Number of indexed (resting) orders. */
@@ -67,38 +62,122 @@ export class OrderStore {
     return this.ids.size;
   }
 
+  /** Bytes held by records and the id index (for diagnostics). */
+  get bytes(): number {
+    return this.cap * 64 + this.ids.bytes;
+  }
+
+  /** {@link KeySource} for the id index: the order id in `slot`. */
+  keyAt(slot: number): number {
+    return this.f64s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 3) + ORDER_ID]!;
+  }
+
+  orderId(slot: number): number {
+    return this.f64s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 3) + ORDER_ID]!;
+  }
+  account(slot: number): number {
+    return this.f64s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 3) + ACCOUNT]!;
+  }
+  qty(slot: number): number {
+    return this.f64s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 3) + QTY]!;
+  }
+  cumQty(slot: number): number {
+    return this.f64s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 3) + CUM_QTY]!;
+  }
+  cumNotional(slot: number): number {
+    return this.f64s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 3) + NOTIONAL]!;
+  }
+  /** qty - cumQty. */
+  leaves(slot: number): number {
+    const f = this.f64s[slot >> CHUNK_BITS]!;
+    const b = (slot & CHUNK_MASK) << 3;
+    return f[b + QTY]! - f[b + CUM_QTY]!;
+  }
+  prev(slot: number): number {
+    return this.i32s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 4) + PREV]!;
+  }
+  next(slot: number): number {
+    return this.i32s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 4) + NEXT]!;
+  }
+  level(slot: number): number {
+    return this.i32s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 4) + LEVEL]!;
+  }
+  flags(slot: number): number {
+    return this.i32s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 4) + FLAGS]!;
+  }
+
+  setQty(slot: number, qty: number): void {
+    this.f64s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 3) + QTY] = qty;
+  }
+  /** Records a fill of `qty` lots at `price` ticks. */
+  addFill(slot: number, qty: number, price: number): void {
+    const f = this.f64s[slot >> CHUNK_BITS]!;
+    const b = (slot & CHUNK_MASK) << 3;
+    f[b + CUM_QTY]! += qty;
+    f[b + NOTIONAL]! += qty * price;
+  }
+  setFills(slot: number, cumQty: number, cumNotional: number): void {
+    const f = this.f64s[slot >> CHUNK_BITS]!;
+    const b = (slot & CHUNK_MASK) << 3;
+    f[b + CUM_QTY] = cumQty;
+    f[b + NOTIONAL] = cumNotional;
+  }
+  setPrev(slot: number, prev: number): void {
+    this.i32s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 4) + PREV] = prev;
+  }
+  setNext(slot: number, next: number): void {
+    this.i32s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 4) + NEXT] = next;
+  }
+  setLevel(slot: number, level: number): void {
+    this.i32s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 4) + LEVEL] = level;
+  }
+
+  /** Takes a free slot and fills it (links cleared); the caller links it into a level, then {@link OrderStore.index}es it. */
+  alloc(orderId: number, account: number, qty: number, cumQty: number, cumNotional: number, flags: number): number {
+    let slot = this.freeHead;
+    if (slot !== NIL) {
+      this.freeHead = this.next(slot);
+    } else {
+      if (this.highWater === this.cap) this.grow();
+      slot = this.highWater++;
+    }
+    const f = this.f64s[slot >> CHUNK_BITS]!;
+    const b = (slot & CHUNK_MASK) << 3;
+    f[b + ORDER_ID] = orderId;
+    f[b + ACCOUNT] = account;
+    f[b + QTY] = qty;
+    f[b + CUM_QTY] = cumQty;
+    f[b + NOTIONAL] = cumNotional;
+    const i = this.i32s[slot >> CHUNK_BITS]!;
+    const j = b << 1;
+    i[j + PREV] = NIL;
+    i[j + NEXT] = NIL;
+    i[j + LEVEL] = NIL;
+    i[j + FLAGS] = flags;
+    return slot;
+  }
+
   /** The slot of resting order `orderId`, or {@link NIL}. */
   find(orderId: number): number {
-    return this.ids.get(orderId, this.orderId);
+    return this.ids.get(orderId);
   }
 
-  /** Indexes a filled-in slot under its `orderId` (which must not be resting). */
+  /** Indexes a filled-in slot under its orderId (which must not be resting). */
   index(slot: number): void {
-    this.ids.add(slot, this.orderId);
+    this.ids.add(this.orderId(slot), slot);
   }
 
-  /** Takes a free slot (growing the arrays if needed). The caller fills every field and indexes it. */
-  alloc(): number {
-    const free = this.freeHead;
-    if (free !== NIL) {
-      this.freeHead = this.next[free]!;
-      return free;
-    }
-    if (this.highWater === this.orderId.length) this.grow();
-    return this.highWater++;
-  }
-
-  /** Returns a slot to the free list and removes its id from the index. */
+  /** Removes the slot's id from the index and returns the slot to the free list. */
   release(slot: number): void {
-    this.ids.delete(this.orderId[slot]!, this.orderId);
-    this.next[slot] = this.freeHead;
+    this.ids.delete(this.orderId(slot));
+    this.setNext(slot, this.freeHead);
     this.freeHead = slot;
   }
 
   /** Slots currently on the free list (for invariant checks). */
   freeSlots(): number {
     let n = 0;
-    for (let s = this.freeHead; s !== NIL; s = this.next[s]!) n++;
+    for (let s = this.freeHead; s !== NIL; s = this.next(s)) n++;
     return n;
   }
 
@@ -107,19 +186,22 @@ export class OrderStore {
     return this.highWater;
   }
 
+  /** Doubles chunk 0 until it is full size, then adds full-size chunks; never copies more than chunk 0. */
   private grow(): void {
-    const n = this.orderId.length * 2;
-    this.orderId = growF64(this.orderId, n);
-    this.account = growF64(this.account, n);
-    this.qty = growF64(this.qty, n);
-    this.cumQty = growF64(this.cumQty, n);
-    this.cumNotional = growF64(this.cumNotional, n);
-    this.prev = growI32(this.prev, n);
-    this.next = growI32(this.next, n);
-    this.level = growI32(this.level, n);
-    const flags = new Uint8Array(n);
-    flags.set(this.flags);
-    this.flags = flags;
+    if (this.cap < CHUNK_SLOTS) {
+      const n = this.cap * 2;
+      const f = new Float64Array(n * 8);
+      const i = new Int32Array(f.buffer);
+      i.set(this.i32s[0]!); // integer copy: bit-exact
+      this.f64s[0] = f;
+      this.i32s[0] = i;
+      this.cap = n;
+    } else {
+      const f = new Float64Array(CHUNK_SLOTS * 8);
+      this.f64s.push(f);
+      this.i32s.push(new Int32Array(f.buffer));
+      this.cap += CHUNK_SLOTS;
+    }
   }
 }
 

@@ -14,7 +14,7 @@ describe('PriceLevels', () => {
             levels.levelAt(price);
             live.add(price);
           } else if (live.has(price)) {
-            levels.removeLevel(levels.byPrice.get(price)!);
+            levels.removeLevel(levels.byPrice.get(price));
             live.delete(price);
           }
           const want = live.size === 0 ? undefined : isBid ? Math.max(...live) : Math.min(...live);

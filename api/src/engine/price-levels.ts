@@ -3,22 +3,23 @@
  *
  * Why an indexed binary heap: matching only ever needs the best level (O(1): the heap root),
  * adding a level and removing an emptied level must be O(log L) (a sorted array would be O(L)
- * memmove), and a `Map` price → level finds the level an order joins in O(1). Each level records
+ * memmove), and a hash table price → level finds the level an order joins in O(1). Each level records
  * its heap position, so an emptied level is removed from the middle of the heap in O(log L)
  * without lazy-deletion tombstones. Ordered walks (depth, FOK checks, snapshots) use a best-first
  * traversal of the heap that costs O(k log k) for the first k levels, independent of L.
  * Compared with a balanced tree or a skip list, the heap is a few dozen lines, has no per-node
  * objects (everything lives in typed arrays) and no randomness.
  *
- * Each level owns an intrusive doubly linked FIFO of order slots (links live in
- * {@link OrderStore.prev}/{@link OrderStore.next}), so an order is appended, removed from the
+ * Each level owns an intrusive doubly linked FIFO of order slots (the links live in the
+ * orders' records in {@link OrderStore}), so an order is appended, removed from the
  * front or cancelled from the middle in O(1).
  */
+import { IdIndex, type KeySource } from './id-index.js';
 import { NIL, growF64, growI32, type OrderStore } from './order-store.js';
 
-const INITIAL_LEVELS = 64;
+const INITIAL_LEVELS = 8;
 
-export class PriceLevels {
+export class PriceLevels implements KeySource {
   /** True for the bid side (best = highest price), false for asks (best = lowest). */
   readonly isBid: boolean;
   /** Price in ticks per level id. */
@@ -37,8 +38,8 @@ export class PriceLevels {
   key: Float64Array;
   /** Number of live levels (= heap size). */
   size = 0;
-  /** Price → level id of every live level. */
-  readonly byPrice = new Map<number, number>();
+  /** Price → level id of every live level (an open-addressing table: cheaper than a Map when levels churn). */
+  readonly byPrice = new IdIndex(this);
 
   private readonly sign: number;
   private freeHead = NIL;
@@ -58,6 +59,11 @@ export class PriceLevels {
     this.key = new Float64Array(n);
   }
 
+  /** {@link KeySource} for the price index: the price of level `lvl`. */
+  keyAt(lvl: number): number {
+    return this.price[lvl]!;
+  }
+
   /** The best level id, or {@link NIL} when the side is empty. */
   best(): number {
     return this.size > 0 ? this.heap[0]! : NIL;
@@ -71,7 +77,7 @@ export class PriceLevels {
   /** The live level at `price`, creating (and heap-inserting) an empty one if needed. */
   levelAt(price: number): number {
     const existing = this.byPrice.get(price);
-    if (existing !== undefined) return existing;
+    if (existing !== NIL) return existing;
     let lvl = this.freeHead;
     if (lvl !== NIL) {
       this.freeHead = this.head[lvl]!;
@@ -84,7 +90,7 @@ export class PriceLevels {
     this.tail[lvl] = NIL;
     this.total[lvl] = 0;
     this.count[lvl] = 0;
-    this.byPrice.set(price, lvl);
+    this.byPrice.add(price, lvl);
     this.siftUp(this.size++, lvl, this.sign * price);
     return lvl;
   }
@@ -108,11 +114,11 @@ export class PriceLevels {
   /** Appends `slot` at the back of level `lvl`'s FIFO; adds `leaves` to the level total. */
   append(store: OrderStore, slot: number, lvl: number, leaves: number): void {
     const tail = this.tail[lvl]!;
-    store.prev[slot] = tail;
-    store.next[slot] = NIL;
-    store.level[slot] = lvl;
+    store.setPrev(slot, tail);
+    store.setNext(slot, NIL);
+    store.setLevel(slot, lvl);
     if (tail === NIL) this.head[lvl] = slot;
-    else store.next[tail] = slot;
+    else store.setNext(tail, slot);
     this.tail[lvl] = slot;
     this.count[lvl]!++;
     this.total[lvl]! += leaves;
@@ -123,13 +129,13 @@ export class PriceLevels {
    * level when it becomes empty. Returns true if the level was removed.
    */
   unlink(store: OrderStore, slot: number, leaves: number): boolean {
-    const lvl = store.level[slot]!;
-    const p = store.prev[slot]!;
-    const n = store.next[slot]!;
+    const lvl = store.level(slot);
+    const p = store.prev(slot);
+    const n = store.next(slot);
     if (p === NIL) this.head[lvl] = n;
-    else store.next[p] = n;
+    else store.setNext(p, n);
     if (n === NIL) this.tail[lvl] = p;
-    else store.prev[n] = p;
+    else store.setPrev(n, p);
     this.total[lvl]! -= leaves;
     if (--this.count[lvl]! === 0) {
       this.removeLevel(lvl);
