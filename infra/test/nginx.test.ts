@@ -6,53 +6,22 @@
  *  2. nginx actually serving a stand-in client build, in front of a stand-in API on loopback:
  *     SPA fallback, cache and security headers, gzip, the /graphql proxy for HTTP and for a
  *     graphql-transport-ws WebSocket, internal endpoints hidden.
- * The same checks against the real API image belong to the compose smoke test (see the runbook).
+ * The same paths in front of the real API (compiled, on loopback) are checked by
+ * live/nginx-api.test.ts.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, copyFileSync, readdirSync, chmodSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
 import { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { INFRA, requireTool, runOk, which } from './lib/tools.js';
-
-const HINT = 'apt-get install -y nginx';
-const MIME_TYPES = '/etc/nginx/mime.types';
-
-/** What the nginx image's 20-envsubst-on-templates.sh does: substitute only variables that are set. */
-function envsubst(template: string, env: Record<string, string>): string {
-  return template.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (m, name: string) => env[name] ?? m);
-}
-
-/** Lays out <prefix>/nginx.conf, mime.types, snippets/, conf.d/default.conf as in the image. */
-function assemble(prefix: string, env: Record<string, string>, rewrite: (s: string) => string = (s) => s): string {
-  mkdirSync(join(prefix, 'conf.d'), { recursive: true });
-  mkdirSync(join(prefix, 'snippets'), { recursive: true });
-  writeFileSync(join(prefix, 'nginx.conf'), rewrite(readFileSync(join(INFRA, 'nginx/nginx.conf'), 'utf8')));
-  copyFileSync(MIME_TYPES, join(prefix, 'mime.types'));
-  for (const f of readdirSync(join(INFRA, 'nginx/snippets'))) copyFileSync(join(INFRA, 'nginx/snippets', f), join(prefix, 'snippets', f));
-  for (const f of readdirSync(join(INFRA, 'nginx/templates'))) {
-    const out = envsubst(readFileSync(join(INFRA, 'nginx/templates', f), 'utf8'), env);
-    expect(out, 'every ${VAR} in the template is substituted').not.toMatch(/\$\{[A-Za-z_]+\}/);
-    writeFileSync(join(prefix, 'conf.d', f.replace(/\.template$/, '')), rewrite(out));
-  }
-  return join(prefix, 'nginx.conf');
-}
-
-/**
- * nginx opens /dev/stdout for the access log. Under Node the child's stdout is a socketpair,
- * which cannot be opened by path (ENXIO); in containers it is a pipe or pty and works. So the
- * test copy logs to a file instead.
- */
-const noStdoutLog = (prefix: string) => (s: string) => s.replace('access_log /dev/stdout json;', `access_log ${prefix}/access.log json;`);
+import { assemble, forLoopback, NGINX_HINT as HINT, nginxTempDir, noStdoutLog, runNginx, type RunningNginx } from './lib/nginx.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'trading-nginx-'));
-  chmodSync(d, 0o755); // nginx workers may run as an unprivileged user
+  const d = nginxTempDir();
   dirs.push(d);
   return d;
 }
@@ -67,7 +36,7 @@ it('nginx -t accepts the configuration with the upstream substituted', (ctx) => 
 });
 
 describe('nginx in front of a stand-in API', () => {
-  let nginxProc: ChildProcess | undefined;
+  let running: RunningNginx | undefined;
   let upstream: Server | undefined;
   let wss: WebSocketServer | undefined;
   let base = '';
@@ -101,32 +70,13 @@ describe('nginx in front of a stand-in API', () => {
     writeFileSync(join(html, 'index.html'), '<!doctype html><div id="app"></div>');
     writeFileSync(join(html, 'assets', 'index-3f9a1c2b.js'), bigJs);
     const port = await freePort();
-    const conf = assemble(prefix, { API_UPSTREAM: `127.0.0.1:${apiPort}` }, (s) => noStdoutLog(prefix)(s)
-      .replace(/^\s*listen \[::\]:8080;\n/m, '') // the test machine may have no IPv6
-      .replace(/listen 8080;/, `listen 127.0.0.1:${port};`)
-      .replace('root /usr/share/nginx/html;', `root ${html};`)
-      .replace('pid /tmp/nginx.pid;', `pid ${prefix}/nginx.pid;`)
-      .replace(/\/tmp\/nginx-/g, `${prefix}/tmp-`));
-    nginxProc = spawn(nginx, ['-p', prefix, '-c', conf, '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    nginxProc.stderr!.on('data', (d) => { stderr += String(d); });
-    base = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 100; i++) {
-      try { await fetch(`${base}/nginx-healthz`); return; } catch { await new Promise((r) => setTimeout(r, 50)); }
-      if (nginxProc.exitCode !== null) break;
-    }
-    throw new Error(`nginx did not start: ${stderr}`);
+    const conf = assemble(prefix, { API_UPSTREAM: `127.0.0.1:${apiPort}` }, forLoopback(prefix, port, html));
+    running = await runNginx(nginx, prefix, conf, port);
+    base = running.base;
   });
 
   afterAll(async () => {
-    if (nginxProc && nginxProc.exitCode === null) {
-      // SIGTERM: fast shutdown (SIGQUIT would wait for proxied WebSockets, up to an hour).
-      const exited = new Promise((r) => nginxProc!.once('exit', r));
-      nginxProc.kill('SIGTERM');
-      const timer = setTimeout(() => nginxProc!.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await running?.stop();
     wss?.close();
     await new Promise((r) => (upstream ? upstream.close(r) : r(undefined)));
   });
