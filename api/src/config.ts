@@ -44,8 +44,11 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Serve the GraphQL IDE at GET /graphql (defaults to on outside production). */
   GRAPHQL_IDE: bool.optional(),
-  /** Maximum query depth and complexity accepted. */
-  GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(10),
+  /**
+   * Maximum query depth and complexity accepted. 15 is the depth of graphql-js's standard
+   * introspection query (what GraphQL IDEs send); no data query of this schema goes deeper.
+   */
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(15),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().positive().default(2000),
   /** Largest page any list query returns. */
   MAX_PAGE_SIZE: z.coerce.number().int().positive().default(200),

@@ -3,6 +3,7 @@
  * nothing — the orders, executions and users tables and the books are unchanged afterwards.
  * The books hold crossing liquidity, so a bad order that slipped through would trade.
  */
+import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/databases.js';
@@ -177,15 +178,21 @@ describe.skipIf(skip)(`bad input on ${dialect}`, () => {
         for (let i = 0; i < depth - 5; i++) inner = `ofType { ${inner} }`;
         return `{ __schema { types { fields { type { ${inner} } } } } }`;
       };
-      it('refuses a query nested deeper than 10 levels (GRAPHQL_VALIDATION_FAILED QUERY_TOO_DEEP) and accepts one of exactly 10', async () => {
-        expect(await errorOf(t.url, nest(11))).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_DEEP', status: 400 });
-        expect((await errorOf(t.url, nest(10))).code).toBeUndefined();
+      it('refuses a query nested deeper than 15 levels (GRAPHQL_VALIDATION_FAILED QUERY_TOO_DEEP) and accepts one of exactly 15', async () => {
+        expect(await errorOf(t.url, nest(16))).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_DEEP', status: 400 });
+        expect((await errorOf(t.url, nest(15))).code).toBeUndefined();
+      });
+
+      it("accepts graphql-js's standard introspection query (what GraphQL IDEs send)", async () => {
+        const r = await errorOf(t.url, getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true }));
+        expect(r.code).toBeUndefined();
+        expect(r.status).toBe(200);
       });
 
       it('counts depth through fragments too', async () => {
         const q = `query { __schema { types { ...F } } }
           fragment F on __Type { fields { type { ...G } } }
-          fragment G on __Type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } }`;
+          fragment G on __Type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } }`;
         expect(await errorOf(t.url, q)).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_DEEP' });
       });
 
