@@ -72,40 +72,44 @@ export class OrderStore implements KeySource {
     return this.f64s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 3) + ORDER_ID]!;
   }
 
+  /** Order id (positive safe integer). */
   orderId(slot: number): number {
     return this.f64s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 3) + ORDER_ID]!;
   }
+  /** Owner account. */
   account(slot: number): number {
     return this.f64s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 3) + ACCOUNT]!;
   }
+  /** OrderQty: total quantity in lots. */
   qty(slot: number): number {
     return this.f64s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 3) + QTY]!;
   }
+  /** CumQty: filled lots. */
   cumQty(slot: number): number {
     return this.f64s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 3) + CUM_QTY]!;
   }
+  /** Sum of fill price × qty (ticks × lots). */
   cumNotional(slot: number): number {
     return this.f64s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 3) + NOTIONAL]!;
   }
-  /** qty - cumQty. */
-  leaves(slot: number): number {
-    const f = this.f64s[slot >> CHUNK_BITS]!;
-    const b = (slot & CHUNK_MASK) << 3;
-    return f[b + QTY]! - f[b + CUM_QTY]!;
-  }
+  /** Previous slot in the level FIFO, or {@link NIL}. */
   prev(slot: number): number {
     return this.i32s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 4) + PREV]!;
   }
+  /** Next slot in the level FIFO (or on the free list), or {@link NIL}. */
   next(slot: number): number {
     return this.i32s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 4) + NEXT]!;
   }
+  /** Price-level id on the order's side. */
   level(slot: number): number {
     return this.i32s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 4) + LEVEL]!;
   }
+  /** {@link FLAG_SELL} | {@link FLAG_DAY}. */
   flags(slot: number): number {
     return this.i32s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 4) + FLAGS]!;
   }
 
+  /** Sets OrderQty (amend). */
   setQty(slot: number, qty: number): void {
     this.f64s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 3) + QTY] = qty;
   }
@@ -116,12 +120,14 @@ export class OrderStore implements KeySource {
     f[b + CUM_QTY]! += qty;
     f[b + NOTIONAL]! += qty * price;
   }
+  /** Sets CumQty and notional (after an amended order traded as taker). */
   setFills(slot: number, cumQty: number, cumNotional: number): void {
     const f = this.f64s[slot >> CHUNK_BITS]!;
     const b = (slot & CHUNK_MASK) << 3;
     f[b + CUM_QTY] = cumQty;
     f[b + NOTIONAL] = cumNotional;
   }
+  /** Link setters, used by the price levels. */
   setPrev(slot: number, prev: number): void {
     this.i32s[slot >> CHUNK_BITS]![((slot & CHUNK_MASK) << 4) + PREV] = prev;
   }

@@ -69,11 +69,6 @@ export class PriceLevels implements KeySource {
     return this.size > 0 ? this.heap[0]! : NIL;
   }
 
-  /** True when `price` is at least as good as the level price `levelPrice` for this side. */
-  isBetterOrEqual(price: number, levelPrice: number): boolean {
-    return this.isBid ? price >= levelPrice : price <= levelPrice;
-  }
-
   /** The live level at `price`, creating (and heap-inserting) an empty one if needed. */
   levelAt(price: number): number {
     const existing = this.byPrice.get(price);
