@@ -7,6 +7,7 @@ import type { Role } from './graphql/generated/graphql';
 import type { Session } from './composables/session';
 import type { Toasts } from './composables/toasts';
 import HomePage from './pages/HomePage.vue';
+import { safeRedirect } from './lib/redirect';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -70,10 +71,4 @@ export function createAppRouter({ session, toasts, refresh }: RouterDeps): Route
   });
 
   return router;
-}
-
-/** A `redirect` query value if it is a path inside the app (never another origin). */
-export function safeRedirect(value: unknown): string | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  return typeof v === 'string' && v.startsWith('/') && !v.startsWith('//') && !v.startsWith('/login') ? v : undefined;
 }
