@@ -31,6 +31,7 @@ describe('FIX gateway order entry (sqlite)', () => {
   let gqlBuyer: { token: string; id: string };
   let fixToken: string;
   const ws: Client[] = [];
+  const execSubscriptions = async () => (await t.app.services.metrics.wsSubscriptions.get()).values.find((v) => v.labels.topic === 'executionReports')?.value ?? 0;
 
   beforeAll(async () => {
     t = await startTestApp('sqlite');
@@ -72,8 +73,7 @@ describe('FIX gateway order entry (sqlite)', () => {
       const sub = wsClient(t.url, fixToken);
       ws.push(sub);
       const reports = subscribe(sub, EXEC_SUB);
-      const subscriptions = async () => (await t.app.services.metrics.wsSubscriptions.get()).values.find((v) => v.labels.topic === 'executionReports')?.value ?? 0;
-      await serverSubscribed(subscriptions, 1);
+      await serverSubscribed(execSubscriptions, 1);
 
       sendOrder(c, 'sell-1', { side: SELL, qty: 100, price: '140.00' });
       const accepted = await report(c, 'sell-1', EXEC.NEW);
@@ -122,6 +122,7 @@ describe('FIX gateway order entry (sqlite)', () => {
       const seller = wsClient(t.url, gqlSeller.token);
       ws.push(seller);
       const heard = subscribe(seller, EXEC_SUB);
+      await serverSubscribed(execSubscriptions, 2);
       const resting = await ok(t.url, PLACE, { i: { symbol: 'MSFT', side: 'SELL', type: 'LIMIT', price: '236.00', quantity: 30 } }, gqlSeller.token);
       sendOrder(c, 'take-1', { symbol: 'MSFT', side: BUY, qty: 50, price: '237.00', tif: IOC });
       const trade = await report(c, 'take-1', EXEC.TRADE);
