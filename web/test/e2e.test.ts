@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ADMIN, buildIfStale, gql, startServer, type RunningServer } from './support/app-server';
+import { ADMIN, buildIfStale, gql, ROOT, startServer, type RunningServer } from './support/app-server';
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium, SCREENSHOTS } from './support/browser';
 
 const CI = process.env.CI === 'true';
@@ -21,6 +21,8 @@ const POLL = { timeout: 15_000, interval: 100 };
 
 describe.skipIf(!available && !CI)('web client in Chromium against the real server', () => {
   let server: RunningServer;
+  /** A second server on the full 45,055-product catalog: seeding takes a while, so it starts in the background. */
+  let fullCatalog: Promise<RunningServer> | undefined;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   let alice: Page;
@@ -33,18 +35,20 @@ describe.skipIf(!available && !CI)('web client in Chromium against the real serv
   beforeAll(async () => {
     if (!available) throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it (apt-get install -y chromium) or set CHROMIUM_PATH; CI does not skip browser tests.`);
     buildIfStale();
-    server = await startServer();
-    browser = await launchChromium();
+    [server, browser] = await Promise.all([startServer(), launchChromium()]);
+    fullCatalog = startServer({ CATALOG_PATH: join(ROOT, 'db/seeds/products.csv') });
+    fullCatalog.catch(() => {});
   }, 240_000);
 
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
     await server?.stop();
+    await (await fullCatalog?.catch(() => undefined))?.stop();
   });
 
-  async function newPage(): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: VIEWPORT, baseURL: server.url });
+  async function newPage(baseURL = server.url): Promise<Page> {
+    const ctx = await browser.newContext({ viewport: VIEWPORT, baseURL });
     contexts.push(ctx);
     ctx.setDefaultTimeout(10_000);
     const page = await ctx.newPage();
@@ -59,6 +63,18 @@ describe.skipIf(!available && !CI)('web client in Chromium against the real serv
   const mark = (page: Page) => page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
   const notReloaded = (page: Page) => page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload === true);
   const live = (page: Page) => page.locator('.live-dot.connected').waitFor({ timeout: 15_000 });
+  /** Whether the page fits its window's width (wide tables scroll inside their panels). */
+  const fitsWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+
+  async function signUp(page: Page, name: string, from = '/portfolio') {
+    await page.goto(from);
+    await page.waitForURL((u) => u.pathname === '/login' && u.searchParams.get('redirect') === from);
+    await page.getByRole('button', { name: 'Sign up', exact: true }).first().click();
+    await page.getByLabel('Username').fill(name);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign up', exact: true }).last().click();
+    await page.waitForURL((u) => u.pathname === from);
+  }
 
   async function openTicket(page: Page, symbol: string) {
     await nav(page).getByRole('link', { name: 'Quotes' }).click();
@@ -95,22 +111,18 @@ describe.skipIf(!available && !CI)('web client in Chromium against the real serv
   });
 
   it('signs two traders up and takes each where they were going', async () => {
-    alice = await newPage();
-    bob = await newPage();
-    for (const [page, name] of [
+    [alice, bob] = await Promise.all([newPage(), newPage()]);
+    const pairs: [Page, string][] = [
       [alice, names.alice],
       [bob, names.bob],
-    ] as const) {
-      await page.goto('/portfolio');
-      await page.waitForURL(/\/login\?redirect=(%2F|\/)portfolio$/);
-      await page.getByRole('button', { name: 'Sign up', exact: true }).first().click();
-      await page.getByLabel('Username').fill(name);
-      await page.getByLabel('Password').fill(password);
-      await page.getByRole('button', { name: 'Sign up', exact: true }).last().click();
-      await page.waitForURL(/\/portfolio$/);
-      await expect.poll(() => page.getByTestId('whoami').textContent(), POLL).toContain(name);
-      expect(await nav(page).getByRole('link').allTextContents()).toEqual(['Home', 'Quotes', 'Portfolio', 'Orderbook']);
-    }
+    ];
+    await Promise.all(
+      pairs.map(async ([page, name]) => {
+        await signUp(page, name);
+        await expect.poll(() => page.getByTestId('whoami').textContent(), POLL).toContain(name);
+        expect(await nav(page).getByRole('link').allTextContents()).toEqual(['Home', 'Quotes', 'Portfolio', 'Orderbook']);
+      }),
+    );
   });
 
   it('checks the ticket like the server and shows server errors beside the field', async () => {
@@ -118,8 +130,12 @@ describe.skipIf(!available && !CI)('web client in Chromium against the real serv
     const ticket = alice.getByTestId('order-ticket');
     await placeLimit(alice, 'Buy', '10', '150.005');
     await expect.poll(() => ticket.locator('#ticket-price-error').textContent(), POLL).toContain('multiple of the tick size 0.01');
-    await placeLimit(alice, 'Buy', '0', '150.00');
+    // From the keyboard: Enter in a field submits the ticket.
+    await ticket.getByLabel('Limit price').fill('150.00');
+    await ticket.getByLabel('Quantity').fill('0');
+    await ticket.getByLabel('Quantity').press('Enter');
     await expect.poll(() => ticket.locator('#ticket-quantity-error').textContent(), POLL).toContain('positive whole number');
+    expect(await ticket.locator('#ticket-price-error').count()).toBe(0);
 
     // A rule only the server knows at that moment: the product was halted after the page loaded.
     await openTicket(alice, 'TSLA');
@@ -179,6 +195,11 @@ describe.skipIf(!available && !CI)('web client in Chromium against the real serv
     await bob.getByTestId('price-chart').locator('canvas').first().waitFor();
     await shot(bob, 'orderbook');
     await bobTicket.close();
+    for (const page of [alice, bob]) {
+      await page.setViewportSize({ width: 1280, height: 720 });
+      expect(await fitsWidth(page)).toBe(true);
+      await page.setViewportSize(VIEWPORT);
+    }
 
     await nav(bob).getByRole('link', { name: 'Portfolio' }).click();
     await expect.poll(() => bob.locator('[data-testid="holdings"] tr[data-symbol="AAPL"] [data-col="quantity"]').textContent(), POLL).toBe('40');
@@ -238,6 +259,24 @@ describe.skipIf(!available && !CI)('web client in Chromium against the real serv
     await expect.poll(() => admin.getByTestId('toasts').textContent(), POLL).toContain(`${names.alice}: member since 2024-01-15`);
   });
 
+  it('sends a disabled account to Login without a reload', async () => {
+    const carol = await newPage();
+    const name = `carol_${suffix}`;
+    await signUp(carol, name);
+    const row = admin.locator(`tr[data-username="${name}"]`);
+    await admin.reload();
+    await row.getByRole('button', { name: /^Disable/ }).click();
+    await expect.poll(() => row.textContent(), POLL).toContain('Disabled');
+    // The server closes the account's sockets at once, which already ends the session here;
+    // otherwise the next navigation finds the token refused.
+    const quotes = nav(carol).getByRole('link', { name: 'Quotes' });
+    if (await quotes.count()) await quotes.click({ timeout: 2_000 }).catch(() => {});
+    await carol.waitForURL(/\/login/);
+    await expect.poll(() => carol.getByTestId('toasts').textContent(), POLL).toContain('Your session has ended');
+    expect(await token(carol)).toBe('');
+    expect(await nav(carol).getByRole('link').allTextContents()).toEqual(['Home']);
+  });
+
   it('serves the GraphQL IDE from the build, running queries with nothing fetched from elsewhere', async () => {
     const page = await newPage();
     const foreign: string[] = [];
@@ -265,5 +304,35 @@ describe.skipIf(!available && !CI)('web client in Chromium against the real serv
     server = await startServer({ PORT: port, DATABASE_URL: database });
     await page.getByTestId('reconnect-banner').waitFor({ state: 'detached', timeout: 30_000 });
     await live(page);
+  });
+
+  it('logs out from any screen', async () => {
+    await alice.getByRole('button', { name: 'Log out' }).click();
+    await alice.waitForURL((u) => u.pathname === '/');
+    expect(await nav(alice).getByRole('link').allTextContents()).toEqual(['Home']);
+    expect(await token(alice)).toBe('');
+    await alice.goto('/portfolio');
+    await alice.waitForURL(/\/login/);
+  });
+
+  it('searches and pages the full 45,055-product catalog', async () => {
+    const full = await fullCatalog!;
+    const page = await newPage(full.url);
+    await signUp(page, `dave_${suffix}`, '/quotes');
+    await page.getByLabel('Search symbol or name').fill('bank');
+    const rows = page.locator('.quotes-table tbody tr[data-symbol]');
+    const symbols = () => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-symbol')).join(' '));
+    // The unfiltered first page shows first; wait for the search's own page.
+    await page.waitForURL(/[?&]q=bank/);
+    await expect.poll(() => page.locator('.quotes-table').getAttribute('aria-busy'), POLL).toBe('false');
+    await expect.poll(async () => (await rows.locator('td.name').allTextContents()).some((n) => /bank/i.test(n)), POLL).toBe(true);
+    expect(await rows.count()).toBe(25);
+    const page1 = await symbols();
+    await page.getByRole('button', { name: 'Next ›' }).click();
+    await expect.poll(() => page.locator('.pager-page').textContent(), POLL).toBe('Page 2');
+    await expect.poll(async () => (await symbols()) !== page1 && (await rows.count()) > 0, POLL).toBe(true);
+    await shot(page, 'quotes-full-catalog');
+    await page.getByRole('button', { name: '‹ Prev' }).click();
+    await expect.poll(symbols, POLL).toBe(page1);
   });
 });

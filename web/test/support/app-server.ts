@@ -37,8 +37,17 @@ function run(args: string[]): void {
   if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
 }
 
-/** Builds what is missing or stale (the root `npm run build` is these two steps). */
+/**
+ * Builds what is missing or stale (the root `npm run build` is these two steps).
+ * WEB_E2E_NO_REBUILD=1 keeps existing builds (e.g. while api/src is mid-edit); missing ones are
+ * still built.
+ */
 export function buildIfStale(): void {
+  if (process.env.WEB_E2E_NO_REBUILD === '1') {
+    if (!existsSync(join(ROOT, 'api/dist/main.js'))) run(['run', 'build', '-w', 'api']);
+    if (!existsSync(join(ROOT, 'web/dist/index.html'))) run(['run', 'build', '-w', 'web']);
+    return;
+  }
   if (stale(join(ROOT, 'api/dist/main.js'), ['api/src', 'api/tsconfig.json', 'api/tsconfig.build.json', 'db/migrations'])) run(['run', 'build', '-w', 'api']);
   if (stale(join(ROOT, 'web/dist/index.html'), ['web/src', 'web/index.html', 'web/graphiql.html', 'web/vite.config.ts', 'web/build'])) run(['run', 'build', '-w', 'web']);
 }
