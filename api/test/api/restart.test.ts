@@ -7,7 +7,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/databases.js';
 import { auditOrderPath } from '../support/audit.js';
 import { EXPECTED_CODES, runFlow, seededCommands, type FlowContext } from '../support/commands.js';
-import { ORDERS, TradingClient, adminClient, bookOf, newTrader, ok, type OrderView } from '../support/trading.js';
+import { ORDERS, QUOTE, TRADES, TradingClient, adminClient, bookOf, newTrader, ok, type OrderView } from '../support/trading.js';
 
 const SYMBOLS = ['AAPL', 'MSFT', 'SPY'];
 const SHAPE = { accounts: 4, symbols: SYMBOLS.length };
@@ -20,7 +20,7 @@ describe.skipIf(skip)(`restart on ${dialect}`, () => {
   const known: string[] = [];
   const ctx = (): FlowContext => ({ url: t.url, clients, symbols: SYMBOLS, known });
 
-  /** Every order (paged through the API), every book, each book's state hash and seq. */
+  /** Every order (paged through the API), every book, quote and tape, each book's state hash and seq. */
   const state = async () => {
     const orders: OrderView[] = [];
     let after: string | null = null;
@@ -33,6 +33,8 @@ describe.skipIf(skip)(`restart on ${dialect}`, () => {
     return {
       orders,
       books: await Promise.all(SYMBOLS.map((s) => bookOf(t.url, s))),
+      quotes: await Promise.all(SYMBOLS.map(async (s) => (await ok(t.url, QUOTE, { s })).product.quote)),
+      tapes: await Promise.all(SYMBOLS.map(async (s) => (await ok(t.url, TRADES, { s, first: 200 })).trades)),
       hashes: SYMBOLS.map((s) => (engine.has(s) ? engine.book(s).stateHash() : null)),
       seqs: await knex('products').whereIn('symbol', SYMBOLS).orderBy('symbol').select('symbol', 'book_seq'),
     };

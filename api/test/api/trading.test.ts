@@ -31,6 +31,10 @@ for (const { dialect, skip } of await dialects())
 describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
   let t: TestApp;
   let admin: TradingClient;
+  /** Shared traders: tests that need clean accounts (holdings) sign up their own. */
+  let alice: TradingClient;
+  let bob: TradingClient;
+  let carol: TradingClient;
   let n = 0;
   /** A new product with an empty book. */
   const freshSymbol = (ref: string | null = '100.00') => createProduct(t.url, admin.token, `ZT${++n}`, ref);
@@ -43,6 +47,7 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
   beforeAll(async () => {
     t = await startTestApp(dialect);
     admin = await adminClient(t.url);
+    [alice, bob, carol] = await traders('alice', 'bob', 'carol');
   });
   afterAll(async () => t?.dispose());
 
@@ -59,7 +64,6 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
 
   it('partially fills a resting order and shows cumQty, leavesQty, avgPx and status on both sides, then and later', async () => {
     const s = await freshSymbol();
-    const [alice, bob] = await traders('alice', 'bob');
     const sell = await alice.place({ symbol: s, side: 'SELL', price: '10.00', quantity: 100 });
     expect(sell).toMatchObject({ status: 'NEW', cumQty: 0, leavesQty: 100, avgPx: null, mine: true });
 
@@ -83,7 +87,6 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
 
   it('sweeps several price levels at the makers’ prices, with the exact average price', async () => {
     const s = await freshSymbol();
-    const [alice, carol, bob] = await traders('alice', 'carol', 'bob');
     const m1 = await alice.place({ symbol: s, side: 'SELL', price: '10.00', quantity: 1 });
     const m2 = await carol.place({ symbol: s, side: 'SELL', price: '10.01', quantity: 1 });
     const m3 = await alice.place({ symbol: s, side: 'SELL', price: '10.01', quantity: 1 });
@@ -106,7 +109,6 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
 
   it('cancels a resting order: CANCELED, nothing left open, gone from the book, and a second cancel is refused', async () => {
     const s = await freshSymbol();
-    const [alice, bob] = await traders('alice', 'bob');
     const a = await alice.place({ symbol: s, side: 'SELL', price: '20.00', quantity: 10 });
     await alice.place({ symbol: s, side: 'SELL', price: '20.00', quantity: 5 });
     await bob.place({ symbol: s, side: 'BUY', price: '20.00', quantity: 4 });
@@ -127,7 +129,6 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
     { change: 'changing the price loses', firstPrice: '10.01', quantity: 10, price: '10.00', filledFirst: 'second' },
   ])('amend: $change time priority (proved by which maker fills first)', async ({ firstPrice, quantity, price, filledFirst }) => {
     const s = await freshSymbol();
-    const [alice, carol, bob] = await traders('alice', 'carol', 'bob');
     const first = await alice.place({ symbol: s, side: 'SELL', price: firstPrice, quantity: 10 });
     const second = await carol.place({ symbol: s, side: 'SELL', price: '10.00', quantity: 10 });
 
@@ -144,7 +145,6 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
 
   it.each([6, 3])('refuses an amend to %i, not above the 6 filled (AMEND_BELOW_FILLED), and changes nothing', async (quantity) => {
     const s = await freshSymbol();
-    const [alice, bob] = await traders('alice', 'bob');
     const a = await alice.place({ symbol: s, side: 'SELL', price: '10.00', quantity: 10 });
     await bob.place({ symbol: s, side: 'BUY', price: '10.00', quantity: 6 });
     const before = await bookOf(t.url, s);
@@ -156,7 +156,6 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
 
   it('IOC: fills what it can and cancels the rest (IOC_REMAINDER), which never rests', async () => {
     const s = await freshSymbol();
-    const [alice, bob] = await traders('alice', 'bob');
     await alice.place({ symbol: s, side: 'SELL', price: '10.00', quantity: 4 });
     await alice.place({ symbol: s, side: 'SELL', price: '10.05', quantity: 4 });
     const ioc = await bob.place({ symbol: s, side: 'BUY', price: '10.00', quantity: 10, timeInForce: 'IOC' });
@@ -166,7 +165,6 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
 
   it('FOK: does nothing at all when it cannot fill entirely, and fills entirely when it can', async () => {
     const s = await freshSymbol();
-    const [alice, bob] = await traders('alice', 'bob');
     await alice.place({ symbol: s, side: 'SELL', price: '10.00', quantity: 4 });
     await alice.place({ symbol: s, side: 'SELL', price: '10.01', quantity: 3 });
     const before = await bookOf(t.url, s);
@@ -185,7 +183,6 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
 
   it('market order: takes the liquidity there is and cancels the rest (MARKET_REMAINDER)', async () => {
     const s = await freshSymbol();
-    const [alice, bob] = await traders('alice', 'bob');
     await alice.place({ symbol: s, side: 'SELL', price: '10.00', quantity: 5 });
     await alice.place({ symbol: s, side: 'SELL', price: '10.05', quantity: 5 });
     const mkt = await bob.place({ symbol: s, side: 'BUY', type: 'MARKET', quantity: 12 });
@@ -195,17 +192,15 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
 
   it('market order into an empty book is canceled without a trade', async () => {
     const s = await freshSymbol();
-    const [bob] = await traders('bob');
     const mkt = await bob.place({ symbol: s, side: 'SELL', type: 'MARKET', quantity: 5 });
     expect(mkt).toMatchObject({ status: 'CANCELED', reason: 'MARKET_REMAINDER', cumQty: 0, leavesQty: 0, avgPx: null });
     expect(await tradesOf(s)).toEqual([]);
-    expect(await bob.holdings()).toEqual([]);
+    expect((await bob.holdings()).filter((h) => h.symbol === s)).toEqual([]);
     expect(await bookOf(t.url, s)).toMatchObject({ bids: [], asks: [] });
   });
 
   it('post-only: rests when it would not trade, is REJECTED (POST_ONLY_WOULD_TAKE) when it would', async () => {
     const s = await freshSymbol();
-    const [alice, bob] = await traders('alice', 'bob');
     const maker = await alice.place({ symbol: s, side: 'SELL', price: '10.00', quantity: 5, postOnly: true });
     expect(maker).toMatchObject({ status: 'NEW', postOnly: true, leavesQty: 5 });
     const before = await bookOf(t.url, s);
@@ -219,13 +214,12 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
 
   it('self-trade prevention: an account crossing itself cancels its resting order (SELF_TRADE), with no trade and no holding', async () => {
     const s = await freshSymbol();
-    const [alice] = await traders('alice');
     const resting = await alice.place({ symbol: s, side: 'SELL', price: '10.00', quantity: 10 });
     const incoming = await alice.place({ symbol: s, side: 'BUY', price: '10.00', quantity: 10 });
     expect(incoming).toMatchObject({ status: 'NEW', cumQty: 0, leavesQty: 10 });
     expect(await alice.order(resting.id)).toMatchObject({ status: 'CANCELED', reason: 'SELF_TRADE', cumQty: 0, leavesQty: 0 });
     expect(await tradesOf(s)).toEqual([]);
-    expect(await alice.holdings()).toEqual([]);
+    expect((await alice.holdings()).filter((h) => h.symbol === s)).toEqual([]);
     expect(await bookOf(t.url, s)).toMatchObject({ bids: [{ price: '10.00', quantity: 10, orderCount: 1 }], asks: [] });
   });
 
@@ -260,13 +254,10 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
   describe('the orders query', () => {
     let s: string;
     let all: OrderView[];
-    let alice: TradingClient;
-    let bob: TradingClient;
     const canceled: string[] = [];
 
     beforeAll(async () => {
       s = await freshSymbol();
-      [alice, bob] = await traders('alice', 'bob');
       const quantities = [5, 3, 8, 3, 10, 1, 8, 3, 7];
       const placed: OrderView[] = [];
       for (const [i, quantity] of quantities.entries()) {
@@ -327,7 +318,6 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
 
   it('trades(symbol): the tape newest first, paged with before', async () => {
     const s = await freshSymbol();
-    const [alice, bob] = await traders('alice', 'bob');
     for (const [price, quantity] of [['11.00', 1], ['11.01', 2], ['11.02', 3]] as const) {
       await alice.place({ symbol: s, side: 'BUY', price, quantity });
       await bob.place({ symbol: s, side: 'SELL', price, quantity });
@@ -348,7 +338,6 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
 
   it('orderBook: levels best first with total quantity and order count, limited by depth', async () => {
     const s = await freshSymbol();
-    const [alice, bob] = await traders('alice', 'bob');
     for (const [price, quantity] of [['9.98', 1], ['9.99', 2], ['9.99', 3], ['9.97', 4]] as const) await alice.place({ symbol: s, side: 'BUY', price, quantity });
     for (const [price, quantity] of [['10.02', 5], ['10.01', 6], ['10.02', 7]] as const) await bob.place({ symbol: s, side: 'SELL', price, quantity });
     const book = await bookOf(t.url, s);
@@ -367,7 +356,6 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
 
   it('product(symbol).quote: last, bid, ask and change against the reference after trades', async () => {
     const s = await freshSymbol('100.00');
-    const [alice, bob] = await traders('alice', 'bob');
     expect((await ok(t.url, QUOTE, { s })).product.quote).toEqual({ symbol: s, last: null, bid: null, ask: null, reference: '100.00', change: null, changePercent: null });
 
     await alice.place({ symbol: s, side: 'BUY', price: '99.50', quantity: 5 });
@@ -424,8 +412,7 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
   describe('ClOrdID', () => {
     it('a retry with the same ClOrdID returns the same order and creates nothing', async () => {
       const s = await freshSymbol();
-      const [alice] = await traders('alice');
-      const input = { clOrdId: 'retry-1', symbol: s, side: 'SELL', price: '30.00', quantity: 10 } as const;
+      const input = { clOrdId: `retry-${s}`, symbol: s, side: 'SELL', price: '30.00', quantity: 10 } as const;
       const first = await alice.place(input);
       const count = await countRows(t.app.services.knex, 'orders');
       const again = await alice.place(input);
@@ -438,8 +425,7 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
 
     it('concurrent first sends of one ClOrdID create exactly one order', async () => {
       const s = await freshSymbol();
-      const [alice] = await traders('alice');
-      const input = { clOrdId: 'race-1', symbol: s, side: 'BUY', price: '30.00', quantity: 3 } as const;
+      const input = { clOrdId: `race-${s}`, symbol: s, side: 'BUY', price: '30.00', quantity: 3 } as const;
       const count = await countRows(t.app.services.knex, 'orders');
       const all = await Promise.all(Array.from({ length: 8 }, () => alice.place(input)));
       expect(new Set(all.map((o) => o.id)).size).toBe(1);
@@ -456,8 +442,7 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
       { change: 'post-only flag', patch: { postOnly: true } },
     ])('the same ClOrdID for an order with a different $change is a CONFLICT (DUPLICATE_CL_ORD_ID) and writes nothing', async ({ patch }) => {
       const s = await freshSymbol();
-      const [alice] = await traders('alice');
-      const input = { clOrdId: 'dup-1', symbol: s, side: 'SELL', price: '30.00', quantity: 10 } as const;
+      const input = { clOrdId: `dup-${s}`, symbol: s, side: 'SELL', price: '30.00', quantity: 10 } as const;
       await alice.place(input);
       const count = await countRows(t.app.services.knex, 'orders');
       const book = await bookOf(t.url, s);
@@ -469,9 +454,8 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
 
     it('ClOrdIDs are per account: another account may use the same one', async () => {
       const s = await freshSymbol();
-      const [alice, bob] = await traders('alice', 'bob');
-      const a = await alice.place({ clOrdId: 'shared-1', symbol: s, side: 'SELL', price: '30.00', quantity: 10 });
-      const b = await bob.place({ clOrdId: 'shared-1', symbol: s, side: 'SELL', price: '30.00', quantity: 10 });
+      const a = await alice.place({ clOrdId: `shared-${s}`, symbol: s, side: 'SELL', price: '30.00', quantity: 10 });
+      const b = await bob.place({ clOrdId: `shared-${s}`, symbol: s, side: 'SELL', price: '30.00', quantity: 10 });
       expect(b.id).not.toBe(a.id);
       expect((await bookOf(t.url, s)).asks).toEqual([{ price: '30.00', quantity: 20, orderCount: 2 }]);
     });
@@ -479,7 +463,6 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
 
   it('a halt refuses new orders and amends (SYMBOL_HALTED) but not cancels; a resume trades again', async () => {
     const s = await freshSymbol();
-    const [alice, bob] = await traders('alice', 'bob');
     const a = await alice.place({ symbol: s, side: 'SELL', price: '40.00', quantity: 10 });
     const b = await alice.place({ symbol: s, side: 'SELL', price: '40.01', quantity: 10 });
     expect((await ok(t.url, HALT, { s }, admin.token)).haltTrading).toEqual({ symbol: s, status: 'HALTED' });
