@@ -43,6 +43,15 @@ export function toTicks(price: string, tickSize: string): number | undefined {
   return ticks <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(ticks) : undefined;
 }
 
+/** True when `price` is a plain decimal that is a whole multiple of `tickSize`, however large. */
+export function isOnTick(price: string, tickSize: string): boolean {
+  const p = parseFixed(price);
+  const t = parseFixed(tickSize);
+  if (!p || !t || t.units === 0n) return false;
+  const scale = Math.max(p.scale, t.scale);
+  return rescale(p, scale) % rescale(t, scale) === 0n;
+}
+
 /** Converts ticks to a decimal string with the tick size's number of decimals: 1234 × "0.01" → "12.34". */
 export function fromTicks(ticks: number, tickSize: string): string {
   const t = parseFixed(tickSize);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OrdStatus, OrdType, Side, TimeInForce } from '../../engine/index.js';
 import type { Knex } from '../../db/knex.js';
-import { toTicks } from '../../decimal.js';
+import { isOnTick, toTicks } from '../../decimal.js';
 import { DomainError, badInput, conflict, notFound } from '../../errors.js';
 import type { ProductService } from '../products/product.service.js';
 import { TradingStatus } from '../products/product.entity.js';
@@ -317,6 +317,8 @@ export class OrderService {
   private ticks(price: string, tickSize: string): number {
     const t = toTicks(price, tickSize);
     if (t === undefined) {
+      // On tick yet no safe integer of ticks: too large, not off tick.
+      if (isOnTick(price, tickSize)) throw badInput('PRICE_TOO_LARGE', 'Price is too large.', 'price');
       const wellFormed = /^\d{1,18}(\.\d{1,12})?$/.test(price);
       throw wellFormed
         ? badInput('PRICE_OFF_TICK', `Price must be a multiple of the tick size ${tickSize}.`, 'price')
