@@ -38,7 +38,8 @@ describe('the audit', () => {
   beforeAll(async () => {
     t = await startTestApp('sqlite');
     admin = await adminClient(t.url);
-    [a, b, c, d] = await Promise.all(['aud-a', 'aud-b', 'aud-c', 'aud-d'].map((n) => newTrader(t.url, n)));
+    const traders = await Promise.all(['aud-a', 'aud-b', 'aud-c', 'aud-d'].map((n) => newTrader(t.url, n)));
+    [a, b, c, d] = traders as [TradingClient, TradingClient, TradingClient, TradingClient];
 
     // PRICE: c's buy at 101 takes a's ask at 100 while b's ask at 101 waits.
     await product('PRICE');
