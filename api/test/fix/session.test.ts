@@ -5,6 +5,7 @@ import { trader } from '../support/gql.js';
 import { FixClient, type ClientOptions } from './support/fix-client.js';
 import { EXEC, message, MsgType, report, sendOrder, Tag } from './support/orders.js';
 import { RawFixClient } from './support/raw-fix.js';
+import { TAKEOVER_SENDER_SEQ_SKIP } from '../../src/modules/fix/fix-codes.js';
 
 describe('FIX session layer (sqlite)', () => {
   let t: TestApp;
@@ -82,6 +83,21 @@ describe('FIX session layer (sqlite)', () => {
       c.send(MsgType.OrderStatusRequest, { ClOrdID: 'seq-1', Instrument: { Symbol: 'AAPL' }, Side: '2' });
       expect((await report(c, 'seq-1', EXEC.STATUS)).get(Tag.OrdStatus)).toBe('0');
       await c.logout();
+      await released();
+    });
+
+    it('takes over a session a crashed process never released, skipping ahead so the client sees a gap it can fill', async () => {
+      await released();
+      const before = await row();
+      await t.app.services.knex('fix_sessions').where({ target_comp_id: 'SEQTRADER' }).update({ owner: 'crashed-process', lease_until: new Date(Date.now() - 1000) });
+      const c = await FixClient.connect(persistent());
+      const logon = c.received.find((m) => m.msgType === MsgType.Logon)!;
+      expect(Number(logon.get(Tag.MsgSeqNum))).toBe(Number(before.next_sender_seq) + TAKEOVER_SENDER_SEQ_SKIP);
+      await c.next((m) => m.msgType === MsgType.SequenceReset && m.get(Tag.GapFillFlag) === 'Y');
+      sendOrder(c, 'seq-4', { symbol: 'AAPL', price: '150.00', qty: 1 });
+      await report(c, 'seq-4', EXEC.NEW);
+      await c.logout();
+      await released();
     });
 
     it('refuses a Logon below the expected MsgSeqNum with a Logout that says so', async () => {

@@ -2,6 +2,7 @@ import type { Knex } from '../../db/knex.js';
 import { OPEN_STATUSES, type OrderRecord } from '../orders/order-record.js';
 import type { OrderService } from '../orders/order.service.js';
 import type { ClOrdIdKind } from './fix-cl-ord-id.entity.js';
+import { CL_ORD_ID_UNIQUENESS_MS } from './fix-codes.js';
 
 const TABLE = 'fix_cl_ord_ids';
 
@@ -25,11 +26,6 @@ export class ClOrdIdMap {
     return row ? this.orders.get(Number(row.order_id)) : undefined;
   }
 
-  /** True when a cancel or replace of the account already used `clOrdId`. */
-  async usedByRequest(accountId: number, clOrdId: string): Promise<boolean> {
-    return (await this.knex(TABLE).where({ account_id: accountId, cl_ord_id: clOrdId }).first('order_id')) !== undefined;
-  }
-
   /**
    * Reserves `clOrdId` for a request on `orderId`. False when the account already used it, for
    * an order or a request (ClOrdIDs are unique per account).
@@ -50,16 +46,36 @@ export class ClOrdIdMap {
     await this.knex(TABLE).where({ account_id: accountId, cl_ord_id: clOrdId }).delete();
   }
 
-  /** The latest ClOrdID of each of the account's open orders that was replaced over FIX. */
-  async latestOfOpenOrders(accountId: number): Promise<Map<number, string>> {
-    const rows = await this.knex(`${TABLE} as a`)
+  /**
+   * What a session keeps in memory for its account: the latest ClOrdID of each open order
+   * replaced over FIX, and the ClOrdIDs cancels and replaces used within the last
+   * {@link CL_ORD_ID_UNIQUENESS_MS} (the span over which FIX requires ClOrdIDs to be unique),
+   * so a NewOrderSingle needs no query to know its ClOrdID is free.
+   */
+  async load(accountId: number, now = new Date()): Promise<AccountClOrdIds> {
+    const replaced = await this.knex(`${TABLE} as a`)
       .join('orders as o', 'o.id', 'a.order_id')
       .where({ 'a.account_id': accountId, 'a.kind': 'REPLACE' })
       .whereIn('o.status', OPEN_STATUSES as string[])
       .orderBy('a.created_at')
       .select('a.order_id', 'a.cl_ord_id');
-    return new Map(rows.map((r: Record<string, unknown>) => [Number(r.order_id), String(r.cl_ord_id)]));
+    const recent = await this.knex(TABLE)
+      .where({ account_id: accountId })
+      .where('created_at', '>', new Date(now.getTime() - CL_ORD_ID_UNIQUENESS_MS))
+      .select('cl_ord_id');
+    return {
+      latest: new Map(replaced.map((r: Record<string, unknown>) => [Number(r.order_id), String(r.cl_ord_id)])),
+      usedByRequests: new Set(recent.map((r: Record<string, unknown>) => String(r.cl_ord_id))),
+    };
   }
+}
+
+/** A session's in-memory view of its account's request ClOrdIDs (see {@link ClOrdIdMap.load}). */
+export interface AccountClOrdIds {
+  /** Order id → latest ClOrdID, for open orders replaced over FIX. */
+  readonly latest: Map<number, string>;
+  /** ClOrdIDs of recent accepted cancels and replaces. */
+  readonly usedByRequests: Set<string>;
 }
 
 /** A primary-key violation from SQLite or MySQL. */

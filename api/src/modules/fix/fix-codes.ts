@@ -30,12 +30,24 @@ export const NO_ORDER_ID = 'NONE';
 export const MIN_HEARTBEAT_SECONDS = 1;
 export const MAX_HEARTBEAT_SECONDS = 300;
 
+/** ClOrdIDs are unique per account for at least this long (FIX asks for a trading day; orders' own are unique for ever). */
+export const CL_ORD_ID_UNIQUENESS_MS = 24 * 3600 * 1000;
+
 /** Application messages kept per session for answering ResendRequests with the originals. */
 export const RESEND_JOURNAL_SIZE = 10_000;
 
 /** How long a process's claim on a session lasts without renewal, and how often it renews. */
 export const SESSION_LEASE_MS = 15_000;
 export const SESSION_LEASE_RENEW_MS = 5_000;
+
+/**
+ * Sequence numbers are written behind, at most once per this interval per session: a crash can
+ * lose the last few. A session taken over from a process that never released it therefore skips
+ * this many outgoing numbers, so the counterparty sees a gap it can fill rather than numbers it
+ * has already seen.
+ */
+export const SEQNUM_WRITE_INTERVAL_MS = 25;
+export const TAKEOVER_SENDER_SEQ_SKIP = 1_000;
 
 /** How long a graceful stop waits for counterparties to confirm our Logout. */
 export const LOGOUT_WAIT_MS = 2_000;

@@ -2,7 +2,7 @@ import { AsciiSession, MsgTag, MsgType, SessionState, type IJsFixConfig, type Ms
 import type { Logger } from '../../logger.js';
 import type { Services } from '../../services.js';
 import type { RateLimiter } from '../accounts/rate-limiter.js';
-import type { ClOrdIdMap } from './cl-ord-id-map.js';
+import type { AccountClOrdIds, ClOrdIdMap } from './cl-ord-id-map.js';
 import { MAX_HEARTBEAT_SECONDS, MIN_HEARTBEAT_SECONDS, SUPPORTED_MSG_TYPES } from './fix-codes.js';
 import type { FieldDictionary } from './order-mapping.js';
 import { OrderEntry, type SessionAccount } from './order-entry.js';
@@ -75,7 +75,7 @@ interface LogonFields {
  */
 export class GatewaySession extends AsciiSession {
   private account: SessionAccount | undefined;
-  private latest = new Map<number, string>();
+  private known: AccountClOrdIds | undefined;
   private entry: OrderEntry | undefined;
   private journalOf: OutboundJournal | undefined;
   private stopped = false;
@@ -198,7 +198,10 @@ export class GatewaySession extends AsciiSession {
         ctx.sessions.release(user.id, this);
         return CLAIM_REFUSALS[claim];
       }
-      this.latest = await ctx.clOrdIds.latestOfOpenOrders(user.id);
+      this.known = await ctx.clOrdIds.load(user.id);
+      // Our next MsgSeqNum may have moved on (see TAKEOVER_SENDER_SEQ_SKIP).
+      const transmitter = this.transport?.transmitter as unknown as { msgSeqNum: number } | undefined;
+      if (transmitter && store.senderSeqNum > transmitter.msgSeqNum) transmitter.msgSeqNum = store.senderSeqNum;
     } catch (err) {
       ctx.sessions.release(user.id, this);
       await store.release().catch(() => {});
@@ -260,7 +263,7 @@ export class GatewaySession extends AsciiSession {
         send: (m) => this.sendMessage(m),
         logger: this.ctx.logger,
       },
-      this.latest,
+      this.known!,
     );
     if (this.deferredResend) super.sendResendRequest(...this.deferredResend);
     this.deferredResend = undefined;

@@ -8,7 +8,7 @@ import type { OrderRecord } from '../orders/order-record.js';
 import type { Actor } from '../orders/order.service.js';
 import { DEFAULT_TICK_SIZE } from '../products/catalog.js';
 import { executionReports } from '../realtime/publisher.js';
-import type { ClOrdIdMap } from './cl-ord-id-map.js';
+import type { AccountClOrdIds, ClOrdIdMap } from './cl-ord-id-map.js';
 import { EXEC_TYPE_ORDER_STATUS, SIDE_TO_FIX } from './fix-codes.js';
 import {
   parseCancel,
@@ -72,21 +72,24 @@ export class OrderEntry {
   private readonly perOrder = new Map<number, Promise<unknown>>();
   /** Latest ClOrdID of orders replaced over FIX, as accepted (the report stream keeps its own, as reported). */
   private readonly latest: Map<number, string>;
+  /** ClOrdIDs used by recent accepted cancels and replaces (a NewOrderSingle may not reuse them). */
+  private readonly usedByRequests: Set<string>;
   private readonly reports: ReportStream;
   private readonly actor: Actor;
   private readonly production: boolean;
 
   private constructor(
     private readonly deps: OrderEntryDeps,
-    latest: Map<number, string>,
+    known: AccountClOrdIds,
   ) {
-    this.latest = latest;
+    this.latest = known.latest;
+    this.usedByRequests = known.usedByRequests;
     this.actor = { id: deps.account.id, admin: false };
     this.production = deps.services.config.NODE_ENV === 'production';
     this.reports = new ReportStream({
       pubsub: deps.services.bus.pubsub,
       accountId: deps.account.id,
-      latest: new Map(latest),
+      latest: new Map(known.latest),
       send: deps.send,
       production: this.production,
       logger: deps.logger,
@@ -95,10 +98,10 @@ export class OrderEntry {
 
   /**
    * Starts order entry for a logged-on account and subscribes to its execution reports.
-   * `latest`: ClOrdIdMap.latestOfOpenOrders of the account, read during the logon.
+   * `known`: ClOrdIdMap.load of the account, read during the logon.
    */
-  static start(deps: OrderEntryDeps, latest: Map<number, string>): OrderEntry {
-    const entry = new OrderEntry(deps, latest);
+  static start(deps: OrderEntryDeps, known: AccountClOrdIds): OrderEntry {
+    const entry = new OrderEntry(deps, known);
     entry.reports.start();
     return entry;
   }
@@ -160,9 +163,9 @@ export class OrderEntry {
   }
 
   private async newOrder(r: NewOrderRequest): Promise<void> {
-    const { account, clOrdIds, services } = this.deps;
+    const { account, services } = this.deps;
     const inFlight = this.pending.get(r.clOrdId);
-    if ((inFlight && inFlight.kind !== MsgType.NewOrderSingle) || (await clOrdIds.usedByRequest(account.id, r.clOrdId))) {
+    if ((inFlight && inFlight.kind !== MsgType.NewOrderSingle) || this.usedByRequests.has(r.clOrdId)) {
       return this.refuseOrder(r.echo, duplicateClOrdId(r.clOrdId));
     }
     if (r.account !== null && r.account !== account.username) {
@@ -250,6 +253,7 @@ export class OrderEntry {
     if (!(await clOrdIds.claim(account.id, r.clOrdId, order.id, current, to === 'cancel' ? 'CANCEL' : 'REPLACE'))) {
       return this.refuseCancel(r, order, to, duplicateClOrdId(r.clOrdId));
     }
+    this.usedByRequests.add(r.clOrdId);
     let settle!: (a: Attributions) => void;
     this.reports.hold(order.id, new Promise<Attributions>((resolve) => (settle = resolve)));
     try {
@@ -257,6 +261,7 @@ export class OrderEntry {
       settle(attributionsOf(order, outcome, { clOrdId: r.clOrdId, origClOrdId: r.origClOrdId }));
     } catch (e) {
       settle(new Map());
+      this.usedByRequests.delete(r.clOrdId);
       await clOrdIds.release(account.id, r.clOrdId);
       this.refuseCancel(r, (await services.orders.get(order.id)) ?? order, to, e);
     }

@@ -2,7 +2,7 @@ import type { IFixMsgStoreRecord, IFixSessionStore, IFixSessionStoreFactory, Ses
 import type { Knex } from '../../db/knex.js';
 import type { Logger } from '../../logger.js';
 import { toDate } from '../orders/order-record.js';
-import { LOGOUT_WAIT_MS, SESSION_LEASE_MS } from './fix-codes.js';
+import { LOGOUT_WAIT_MS, SEQNUM_WRITE_INTERVAL_MS, SESSION_LEASE_MS, TAKEOVER_SENDER_SEQ_SKIP } from './fix-codes.js';
 import type { OutboundJournal } from './outbound-journal.js';
 
 const TABLE = 'fix_sessions';
@@ -24,8 +24,8 @@ interface LoadedRow {
  * A store starts detached: jspurefix creates it when a Logon names a CompID, before the
  * credentials are checked, and whatever that Logon does to the numbers stays in memory. Only
  * {@link claim} (after authentication) attaches it: it takes the session's lease for this
- * process and from then on every change is written behind (at most one UPDATE in flight, the
- * latest numbers win). Numbers only move forward except through {@link reset}, so a resend of
+ * process and from then on every change is written behind (at most one UPDATE in flight and one
+ * per SEQNUM_WRITE_INTERVAL_MS, the latest numbers win). Numbers only move forward except through {@link reset}, so a resend of
  * old messages can never rewind them. {@link release} writes the final numbers and frees the
  * lease. Message bodies are not stored here (see OutboundJournal).
  */
@@ -158,6 +158,8 @@ export class DbSessionStore implements IFixSessionStore {
       .whereNot((q) => q.where(this.key()))
       .first('target_comp_id');
     if (elsewhere) return 'ACCOUNT_ACTIVE_ELSEWHERE';
+    // The previous holder never released the session (it crashed): our last numbers may be missing.
+    if (this.row?.owner && this.row.owner !== this.owner) this.senderSeqNum += TAKEOVER_SENDER_SEQ_SKIP;
     const values = { ...this.numbers(now), owner: this.owner, lease_until: until };
     if (!this.row) {
       // A new CompID: create it for this account (a concurrent creator wins; the update below then fails).
@@ -222,6 +224,7 @@ export class DbSessionStore implements IFixSessionStore {
     while (this.dirty && this.claimed) {
       this.dirty = false;
       const now = new Date();
+      const pause = new Promise((r) => setTimeout(r, SEQNUM_WRITE_INTERVAL_MS).unref());
       try {
         const n = await this.knex(TABLE)
           .where({ ...this.key(), owner: this.owner })
@@ -236,6 +239,7 @@ export class DbSessionStore implements IFixSessionStore {
         this.logger.error({ component: 'fix', session: this.sessionId.toString(), err }, 'writing FIX sequence numbers failed');
         return;
       }
+      if (this.dirty) await pause;
     }
   }
 
