@@ -35,7 +35,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Starts the compiled API and waits until /readyz answers 200 (90 s at most: CI runs other suites beside). */
 export async function startLiveApi(env: Record<string, string>): Promise<LiveApi> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const child = spawn(process.execPath, [API_MAIN], {
+  // LIVE_API_MAIN: run another build of the API (e.g. a patched copy) through the same tests.
+  const child = spawn(process.execPath, [process.env.LIVE_API_MAIN || API_MAIN], {
     cwd: REPO,
     env: {
       PATH: process.env.PATH,
