@@ -1,7 +1,7 @@
 import { MemorySessionStore, SessionId } from 'jspurefix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { trader } from '../support/gql.js';
+import { ADMIN_PASSWORD, startTestApp, type TestApp } from '../support/app.js';
+import { LOGIN, ok, trader } from '../support/gql.js';
 import { FixClient, type ClientOptions } from './support/fix-client.js';
 import { EXEC, message, MsgType, report, sendOrder, Tag } from './support/orders.js';
 import { RawFixClient } from './support/raw-fix.js';
@@ -25,7 +25,7 @@ describe('FIX session layer (sqlite)', () => {
 
   beforeAll(async () => {
     t = await startTestApp('sqlite');
-    await Promise.all([trader(t.url, 'seqtrader'), trader(t.url, 'rawtrader'), trader(t.url, 'othertrader')]);
+    await Promise.all([trader(t.url, 'seqtrader'), trader(t.url, 'rawtrader'), trader(t.url, 'othertrader'), trader(t.url, 'soontodisable')]);
   });
   afterAll(async () => t?.dispose());
 
@@ -134,6 +134,20 @@ describe('FIX session layer (sqlite)', () => {
       });
       const { ready } = FixClient.open({ port: t.app.fixPort!, username: 'othertrader', password: 'othertrader-password', senderCompId: 'HELD' });
       await expect(ready).rejects.toThrow('active on another connection');
+    });
+  });
+
+  describe('disabling an account', () => {
+    it('logs its FIX session out, and its next logon is refused', async () => {
+      const c = await FixClient.connect({ port: t.app.fixPort!, username: 'soontodisable', password: 'soontodisable-password', senderCompId: 'SOONDISABLED' });
+      const admin = await ok<{ login: { token: string } }>(t.url, LOGIN, { u: 'admin', p: ADMIN_PASSWORD });
+      const id = String((await t.app.services.knex('users').where({ username: 'soontodisable' }).first('id')).id);
+      await ok(t.url, `mutation($id: ID!) { setUserDisabled(userId: $id, disabled: true) { id } }`, { id }, admin.login.token);
+      const logout = await c.next((m) => m.msgType === MsgType.Logout);
+      expect(logout.get(Tag.Text)).toBe('The account was disabled.');
+      await c.ended;
+      const { ready } = FixClient.open({ port: t.app.fixPort!, username: 'soontodisable', password: 'soontodisable-password', senderCompId: 'SOONDISABLED' });
+      await expect(ready).rejects.toThrow('This account is disabled.');
     });
   });
 
