@@ -43,7 +43,7 @@ describe.each(PROMTAIL_FILES)('promtail/%s', (file) => {
     for (const job of cfg.scrape_configs) {
       const json = job.pipeline_stages.find((s) => 'json' in s)?.json as { expressions: Record<string, string> };
       expect(json.expressions).toMatchObject({ app: 'app', component: 'component', level: 'level', time: 'time' });
-      expect(job.pipeline_stages.find((s) => 'timestamp' in s)?.timestamp).toEqual({ source: 'time', format: 'UnixMs' });
+      expect(job.pipeline_stages.find((s) => 'timestamp' in s)?.timestamp, 'pino isoTime: 2026-01-02T03:04:05.678Z').toEqual({ source: 'time', format: 'RFC3339Nano' });
       const forbidden = ['userId', 'orderId', 'reqId', 'symbol', 'operation'];
       expect(Object.keys(json.expressions).filter((k) => forbidden.includes(k)), 'high-cardinality fields are not even extracted').toEqual([]);
     }
