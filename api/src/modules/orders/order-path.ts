@@ -619,7 +619,7 @@ export class OrderPath {
         await this.reloadBook(symbol);
       } catch {
         // The database is unreachable: drop the book; the next command reloads it (seq check).
-        this.options.engine.restore(symbol, [], -1);
+        this.options.engine.drop(symbol);
       }
     }
     this.options.onFailure?.(error, list);
