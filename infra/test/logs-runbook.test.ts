@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { INFRA, REPO } from './lib/tools.js';
-import { ALLOWED_METRICS, LOKI_LABELS, logqlStreamLabels, promqlMetrics } from './lib/observability.js';
+import { ALLOWED_METRICS, LOKI_LABELS, logqlFilterFields, logqlSelect, logqlStreamLabels, promqlMetrics } from './lib/observability.js';
 
 type Stage = Record<string, unknown>;
 type PromtailConfig = {
@@ -103,5 +103,27 @@ describe('docs/RUNBOOK.md', () => {
       expect(errors, q).toEqual([]);
       for (const m of metrics) expect(ALLOWED_METRICS.has(m) || recorded.has(m), `${q}: ${m}`).toBe(true);
     }
+  });
+});
+
+describe('the LogQL subset evaluator (used on real lines by live/logs.test.ts)', () => {
+  const e = (component: string, level: string, fields: Record<string, unknown>) => ({ labels: { app: 'trading-api', component, level }, line: JSON.stringify({ component, level, ...fields }) });
+  const entries = [
+    e('graphql', 'info', { operation: 'placeOrder', outcome: 'error', durationMs: 12 }),
+    e('graphql', 'info', { operation: 'placeOrder', outcome: 'ok', durationMs: 900 }),
+    e('order-path', 'error', { msg: 'order batch failed' }),
+    { labels: { app: 'trading-api', component: 'none', level: 'info' }, line: 'Loaded 11 products.' },
+  ];
+  it('selects by labels, json fields, numbers and line filters', () => {
+    expect(logqlSelect('{app="trading-api"}', entries)).toHaveLength(4);
+    expect(logqlSelect('{app="trading-api", level=~"error|fatal"}', entries)).toHaveLength(1);
+    expect(logqlSelect('{app="trading-api", component="graphql"} | json | outcome="error"', entries)).toHaveLength(1);
+    expect(logqlSelect('{app="trading-api", component="graphql"} | json | operation="placeOrder" | durationMs > 750', entries)).toHaveLength(1);
+    expect(logqlSelect('{app="trading-api", component!="none"} |= "batch" | json', entries)).toHaveLength(1);
+    expect(logqlSelect('{app="trading-api"} | json | line_format "{{.msg}}"', entries)).toHaveLength(4);
+    expect(logqlFilterFields('{app="trading-api"} | json | operation="placeOrder" | durationMs > 750')).toEqual(['operation', 'durationMs']);
+  });
+  it('refuses what it does not implement', () => {
+    expect(() => logqlSelect('{app="trading-api"} | logfmt', entries)).toThrow(/LogfmtParser is not implemented/);
   });
 });

@@ -86,3 +86,118 @@ export function logqlStreamLabels(query: string): { labels: string[]; errors: st
   if (!/\{[^}]*\}/.test(q)) return { labels, errors: ['no stream selector'] };
   return { labels, errors: errors(tree, q) };
 }
+
+/**
+ * A LogQL evaluator for the subset the runbook uses, over entries already labelled (as Promtail
+ * would): a stream selector (=, !=, =~, !~), then `| json`, label filters on strings and numbers,
+ * `and`-free chains of them, line filters (|=, !=, |~, !~) and `| line_format` (ignored: it
+ * changes the text, not the selection). Anything else throws. Returns the matching entries.
+ */
+export function logqlSelect<E extends { labels: Record<string, string>; line: string }>(query: string, entries: E[]): E[] {
+  const q = expandGrafanaVars(query);
+  const tree = logqlParser.parse(q);
+  const errs = errors(tree, q);
+  if (errs.length) throw new Error(`${query}: ${errs.join('; ')}`);
+  type Test = (labels: Record<string, string>, fields: Record<string, unknown>, line: string) => boolean;
+  const stream: Test[] = [];
+  const pipeline: (Test | 'json')[] = [];
+  const strMatch = (op: string, want: string): ((v: string | undefined) => boolean) => {
+    const v0 = (v: string | undefined) => v ?? '';
+    if (op === '=') return (v) => v0(v) === want;
+    if (op === '!=') return (v) => v0(v) !== want;
+    const re = new RegExp(`^(?:${want})$`);
+    if (op === '=~') return (v) => re.test(v0(v));
+    if (op === '!~') return (v) => !re.test(v0(v));
+    throw new Error(`${query}: matcher ${op}`);
+  };
+  const matcher = (n: SyntaxNode) => {
+    const name = text(q, n.getChild('Identifier'));
+    const op = text(q, n.getChild('Eq') ?? n.getChild('Neq') ?? n.getChild('Re') ?? n.getChild('Nre'));
+    const want = JSON.parse(text(q, n.getChild('String'))) as string;
+    return { name, test: strMatch(op, want) };
+  };
+  tree.iterate({
+    enter: (n) => {
+      if (n.name === 'Selector') {
+        for (const m of n.node.getChildren('Matchers').flatMap(function all(x): SyntaxNode[] { return [...x.getChildren('Matcher'), ...x.getChildren('Matchers').flatMap(all)]; })) {
+          const { name, test } = matcher(m);
+          stream.push((labels) => test(labels[name]));
+        }
+        return false;
+      }
+      if (n.name === 'PipelineStage') {
+        let stage = n.node.firstChild;
+        if (stage?.name === 'Pipe') stage = stage.nextSibling;
+        if (!stage) throw new Error(`${query}: empty stage`);
+        if (stage.name === 'LineFilters') {
+          for (const lf of stage.getChildren('LineFilter')) {
+            const op = lf.getChild('Filter')?.firstChild?.name ?? '';
+            const want = JSON.parse(text(q, lf.getChild('String'))) as string;
+            const tests: Record<string, (l: string) => boolean> = { PipeExact: (l) => l.includes(want), Neq: (l) => !l.includes(want), PipeMatch: (l) => new RegExp(want).test(l), Nre: (l) => !new RegExp(want).test(l) };
+            if (!tests[op]) throw new Error(`${query}: line filter ${op}`);
+            pipeline.push((_l, _f, line) => tests[op]!(line));
+          }
+        } else if (stage.name === 'LabelParser') {
+          if (text(q, stage) !== 'json') throw new Error(`${query}: parser ${text(q, stage)}`);
+          pipeline.push('json');
+        } else if (stage.name === 'LineFormatExpr') {
+          // changes the text only
+        } else if (stage.name === 'LabelFilter') {
+          const f = stage.firstChild!;
+          if (f.name === 'Matcher') {
+            const { name, test } = matcher(f);
+            pipeline.push((labels, fields) => test(name in fields ? String(fields[name]) : labels[name]));
+          } else if (f.name === 'NumberFilter') {
+            const name = text(q, f.getChild('Identifier'));
+            const op = f.getChild('Identifier')!.nextSibling!.name;
+            const want = Number(text(q, f.getChild('LiteralExpr')));
+            const cmp: Record<string, (a: number) => boolean> = { Gtr: (a) => a > want, Gte: (a) => a >= want, Lss: (a) => a < want, Lte: (a) => a <= want, CmpEq: (a) => a === want, Neq: (a) => a !== want };
+            if (!cmp[op]) throw new Error(`${query}: number filter ${op}`);
+            pipeline.push((labels, fields) => { const v = Number(fields[name] ?? labels[name]); return !Number.isNaN(v) && cmp[op]!(v); });
+          } else {
+            throw new Error(`${query}: label filter ${f.name}`);
+          }
+        } else {
+          throw new Error(`${query}: pipeline stage ${stage.name} is not implemented`);
+        }
+        return false;
+      }
+      return undefined;
+    },
+  });
+  if (stream.length === 0) throw new Error(`${query}: no stream selector`);
+  return entries.filter((e) => {
+    if (!stream.every((t) => t(e.labels, {}, e.line))) return false;
+    let fields: Record<string, unknown> = {};
+    for (const p of pipeline) {
+      if (p === 'json') {
+        try {
+          const parsed = JSON.parse(e.line) as Record<string, unknown>;
+          fields = {};
+          for (const [k, v] of Object.entries(parsed)) fields[k] = typeof v === 'object' && v !== null ? JSON.stringify(v) : v;
+        } catch {
+          fields = { __error__: 'JSONParserErr' };
+        }
+      } else if (!p(e.labels, fields, e.line)) {
+        return false;
+      }
+    }
+    return true;
+  });
+}
+
+/** The field names a LogQL query's label filters read after `| json` (labels excluded by the caller). */
+export function logqlFilterFields(query: string): string[] {
+  const q = expandGrafanaVars(query);
+  const out: string[] = [];
+  logqlParser.parse(q).iterate({
+    enter: (n) => {
+      if (n.name === 'LabelFilter') {
+        n.node.cursor().iterate((c) => { if (c.name === 'Identifier') out.push(text(q, c.node)); });
+        return false;
+      }
+      return undefined;
+    },
+  });
+  return out;
+}
