@@ -94,7 +94,8 @@ const dashboards = {
       ts('Commits / s by replica', [[`sum by (instance) (rate(trading_db_commit_duration_seconds_count[${R}]))`, '{{instance}}']], { unit: 'reqps' }),
       ts('Group size', [[q('trading_db_commit_group_size', 0.5), 'p50'], [q('trading_db_commit_group_size', 0.99), 'p99']]),
       ts('Commit vs whole order path (p99)', [[q('trading_db_commit_duration_seconds', 0.99), 'commit'], [q('trading_order_path_duration_seconds', 0.99), 'order path']], { unit: 's', description: 'When the two lines move together, the database is the bottleneck.' }),
-      logs('Database warnings and errors', '{app="trading-api", component="db", level=~"warn|error|fatal"}'),
+      // The API has no "db" component: commit failures are logged by the order path.
+      logs('Order-path (database) warnings and errors', '{app="trading-api", component="order-path", level=~"warn|error|fatal"}'),
     ],
   },
   'trading-fix': {
