@@ -4,7 +4,7 @@
  * that cross resting liquidity placed over GraphQL. Prints orders/s and the order-to-ack
  * latency (NewOrderSingle sent → first ExecutionReport for its ClOrdID) p50/p99.
  * `--json`: the last line is one JSON object {ordersPerSec, ackP50Ms, ackP99Ms, orders, errors}.
- * Options: --orders N (default 10000), --window N orders in flight (default 100),
+ * Options: --orders N (default 10000), --window N orders in flight (default 50),
  * --dialect sqlite|mysql (default sqlite), --no-build.
  */
 import 'reflect-metadata';
@@ -18,7 +18,7 @@ const arg = (name: string, fallback: string) => {
 };
 const json = process.argv.includes('--json');
 const orders = Number(arg('orders', '10000'));
-const window = Number(arg('window', '100'));
+const window = Number(arg('window', '50'));
 const dialect = arg('dialect', 'sqlite') as 'sqlite' | 'mysql';
 /** The whole run stops by itself after this, counting unanswered orders as errors. */
 const DEADLINE_MS = 180_000;
