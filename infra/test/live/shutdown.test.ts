@@ -167,7 +167,7 @@ describe('graceful shutdown on SIGTERM', () => {
       wsClose: { code: closed.code, reason: closed.reason, afterSigtermMs: closed.at - sigtermAt },
       resets: outcomes.filter((o) => o.kind === 'reset').map((o) => `${o.clOrdId} sent +${o.sentAt - sigtermAt} ms: ${o.detail}`),
       readyz: probes.filter((p) => p.at >= sigtermAt - 100).map((p) => `+${p.at - sigtermAt}:${p.status}`).filter((s, i, a) => i === 0 || s.split(':')[1] !== a[i - 1]!.split(':')[1]),
-      answeredButReportNotHeard: outcomes.filter((o) => o.kind === 'ok' && !heardIds.has(o.clOrdId)).length,
+      answeredButReportNotHeard: outcomes.filter((o) => o.kind === 'ok' && !heardIds.has(o.clOrdId)).map((o) => `${o.clOrdId} answered +${o.doneAt - sigtermAt} ms`),
     };
     console.log('[shutdown]', JSON.stringify(summary), JSON.stringify({ readyMs: tStart, replica2ReadyMs: tReplica2, burstDoneMs: Date.now() - t0 }));
     expect(sigtermAt, 'SIGTERM was sent mid-burst').toBeGreaterThan(0);
