@@ -192,7 +192,7 @@ describe('graceful shutdown on SIGTERM', () => {
       if (o.kind === 'ok') expect(r.placeOrder, `retry of answered ${o.clOrdId}`).toMatchObject({ id: o.id, status: o.status });
       else expect(r.placeOrder.status, `retry of refused ${o.clOrdId}`).toBe('NEW');
     }
-    const [{ n, distinct }] = await mysqlQuery<{ n: number; distinct: number }>(db.url, "select count(*) as n, count(distinct cl_ord_id) as `distinct` from orders where cl_ord_id like 'sd-%'");
+    const [{ n, distinct }] = (await mysqlQuery<{ n: number; distinct: number }>(db.url, "select count(*) as n, count(distinct cl_ord_id) as `distinct` from orders where cl_ord_id like 'sd-%'")) as [{ n: number; distinct: number }];
     expect({ n: Number(n), distinct: Number(distinct) }).toEqual({ n: BURST, distinct: BURST });
 
     // 3. Readiness: not ready from draining on, never ready again, not ready while refusing orders.
