@@ -1,6 +1,7 @@
 import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
+import { setMaxListeners } from 'node:events';
 import type { Topics } from './messages.js';
 
 /**
@@ -32,7 +33,12 @@ function prefixed<T extends EventTarget>(target: T, prefix: string): EventTarget
 }
 
 export async function createBus(redisUrl?: string, channelPrefix = 'trading:'): Promise<Bus> {
-  if (!redisUrl) return { pubsub: createPubSub<Topics>(), distributed: false, close: async () => {} };
+  if (!redisUrl) {
+    // One listener per subscription on a topic: thousands of sockets on one book are normal here.
+    const eventTarget = new EventTarget();
+    setMaxListeners(0, eventTarget);
+    return { pubsub: createPubSub<Topics>({ eventTarget: eventTarget as never }), distributed: false, close: async () => {} };
+  }
   const options = { maxRetriesPerRequest: null, lazyConnect: true, enableAutoPipelining: true } as const;
   const publishClient = new Redis(redisUrl, options);
   const subscribeClient = new Redis(redisUrl, options);
