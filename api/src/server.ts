@@ -43,6 +43,10 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   const http = createHttpServer(app);
+  // Longer than proxies' upstream keep-alive (nginx, ingress-nginx: 60 s), so Node never closes
+  // a connection a proxy is about to reuse (a 502 on a mutation).
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -50,7 +54,11 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
   app.get('/readyz', async (_req, res) => {
     let db = false;
     try {
-      await services.knex.raw('select 1');
+      // A hung database must read as not ready, not as no answer.
+      await Promise.race([
+        services.knex.raw('select 1'),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('database check timed out')), 1000).unref()),
+      ]);
       db = true;
     } catch {
       db = false;
@@ -67,6 +75,9 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
     schema,
     introspection: true,
     includeStacktraceInErrorResponses: !production,
+    // main.ts owns SIGTERM: drain orders, then sockets, then HTTP. Apollo's own handler would
+    // close the listener at once and re-raise the signal.
+    stopOnTerminationSignals: false,
     validationRules: [depthLimit(config.GRAPHQL_MAX_DEPTH)],
     formatError: (formatted, error) => {
       const e = toGraphQLError(error, production);
