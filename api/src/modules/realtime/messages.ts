@@ -1,4 +1,4 @@
-import type { OrdStatus, OrdType, Side, TimeInForce } from '../../engine/index.js';
+import type { Side } from '../../engine/index.js';
 import type { OrderRecord } from '../orders/order-record.js';
 
 /**
@@ -8,27 +8,8 @@ import type { OrderRecord } from '../orders/order-record.js';
 
 export type ExecType = 'NEW' | 'CANCELED' | 'REPLACED' | 'REJECTED' | 'EXPIRED' | 'TRADE';
 
-/** An order's state on the wire. */
-export interface OrderWire {
-  readonly id: number;
-  readonly clOrdId: string;
-  readonly accountId: number;
-  readonly symbol: string;
-  readonly side: Side;
-  readonly ordType: OrdType;
-  readonly tif: TimeInForce;
-  readonly postOnly: boolean;
-  readonly priceTicks: number;
-  readonly qty: number;
-  readonly cumQty: number;
-  readonly leavesQty: number;
-  readonly cumNotional: number;
-  readonly status: OrdStatus;
-  readonly reason: string | null;
-  readonly prioritySeq: number;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-}
+/** An order's state on the wire: a record with its times as epoch milliseconds. */
+export type OrderWire = Omit<OrderRecord, 'createdAt' | 'updatedAt'> & { readonly createdAt: number; readonly updatedAt: number };
 
 /** A FIX-style execution report for one order. */
 export interface ExecReportMsg {
