@@ -82,6 +82,12 @@ export function toGraphQLError(error: unknown, production: boolean): GraphQLErro
     // Parse and validation errors from graphql-js carry no original error.
     return withReason(error, String(error.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED'));
   }
+  if (error instanceof GraphQLError && !error.path && error.message.startsWith('Variable "$')) {
+    // A variable that does not coerce, found by graphql-js before execution (no path). Apollo
+    // codes these itself over HTTP; on the WebSocket they arrive uncoded, with the scalar's
+    // parse error as originalError.
+    return withReason(new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } }), 'BAD_USER_INPUT');
+  }
   const base = error instanceof GraphQLError ? error : undefined;
   return new GraphQLError(production ? 'Internal server error.' : String((original as Error)?.message ?? original), {
     path: base?.path,
