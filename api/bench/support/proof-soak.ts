@@ -1,0 +1,377 @@
+/**
+ * Soak: the compiled API held at a fixed rate of placeOrder (open loop: orders are sent on
+ * schedule whether or not earlier ones have answered) for a fixed time, with graphql-ws clients
+ * subscribed to books and execution reports. Reports errors, latency percentiles per window,
+ * and the server's resident memory at start, after warm-up and at the end.
+ *
+ * The flow keeps the books at a steady size, so memory can only grow by leaking: half the
+ * orders rest (DAY limits 1–5 ticks away from the mid, never crossing), half are IOC orders 5
+ * ticks through the mid that take from the other side, slightly larger on average, so resting
+ * quantity drifts back towards empty instead of piling up.
+ *
+ * Memory verdict: the median RSS of the last window minus the median RSS of the first window
+ * after warm-up must stay within max(10 % of the warm-up RSS, 32 MiB); the least-squares slope
+ * of RSS after warm-up is reported too (a leak shows as a steady positive slope over long runs;
+ * 60 s only catches a fast one — run `--seconds 600` for a real soak).
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { freePort, freshDatabaseUrl, repoRoot } from './api-process.js';
+import { ensureProofBuild } from './proof-build.js';
+import { startProofApi } from './proof-api.js';
+import { codeOf, percentile, post, prng, round, sleep, ticksToDecimal } from './proof-gql.js';
+
+export interface SoakOptions {
+  /** placeOrder per second (default 1000). */
+  readonly rate: number;
+  /** Measured duration in seconds, warm-up included (default 60). */
+  readonly seconds: number;
+  /** Warm-up seconds at the start (default 10): excluded from the memory baseline. */
+  readonly warmup: number;
+  /** graphql-ws clients, each subscribed to one book and its account's execution reports (default 100). */
+  readonly subscribers: number;
+  /** Trading accounts (default 50). */
+  readonly accounts: number;
+  readonly symbols: readonly string[];
+  readonly database: 'mysql' | 'sqlite';
+  /** Window for the latency table, in seconds (default 10). */
+  readonly window: number;
+  /** Orders in flight above which the generator counts an order as an error instead of sending it (default 5000). */
+  readonly maxInFlight: number;
+  readonly seed: number;
+  readonly reuseBuild?: boolean;
+  /** Run the audit CLI on the database at the end (default true). */
+  readonly audit?: boolean;
+  readonly log: (line: string) => void;
+}
+
+export const SOAK_DEFAULTS = {
+  rate: 1000,
+  seconds: 60,
+  warmup: 10,
+  subscribers: 100,
+  accounts: 50,
+  symbols: ['AAPL', 'MSFT', 'SPY', 'TSLA'],
+  database: 'mysql',
+  window: 10,
+  maxInFlight: 5000,
+  seed: 1,
+} as const;
+
+export interface SoakWindow {
+  readonly fromS: number;
+  readonly toS: number;
+  readonly sent: number;
+  readonly ok: number;
+  readonly errors: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly rssMiB: number;
+}
+
+export interface SoakResult {
+  readonly ok: boolean;
+  readonly errors: number;
+  readonly errorKinds: Record<string, number>;
+  readonly sent: number;
+  readonly answered: number;
+  readonly achievedRate: number;
+  readonly windows: SoakWindow[];
+  readonly latencyMs: { p50: number; p90: number; p99: number; max: number };
+  readonly rssMiB: { start: number; afterWarmup: number; end: number; growthAfterWarmup: number; allowedGrowth: number; slopeMiBPerMin: number };
+  readonly restingOrders: { start: number; afterWarmup: number; end: number };
+  /** V8 heap in use (from /metrics), MiB: what RSS growth is made of, or not. */
+  readonly heapUsedMiB: { start: number; afterWarmup: number; end: number };
+  readonly subscribers: { clients: number; subscriptions: number; messages: number; errors: number };
+  readonly audit?: { ok: boolean; violations?: number };
+  readonly verdicts: { noErrors: boolean; rateHeld: boolean; memoryFlat: boolean; auditClean: boolean };
+}
+
+const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status } }';
+const SIGN_UP = 'mutation($u: String!, $p: String!) { signUp(username: $u, password: $p) { token } }';
+const BOOK_SUB = 'subscription($s: String!) { orderBook(symbol: $s, depth: 10) { kind seq } }';
+const EXEC_SUB = 'subscription { executionReports { execType order { id status } } }';
+
+const MiB = 1024 * 1024;
+const median = (xs: readonly number[]) => percentile(xs, 50);
+
+async function metric(url: string, name: string): Promise<number> {
+  try {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+export async function runSoak(o: SoakOptions): Promise<SoakResult> {
+  const rnd = prng(o.seed);
+  const build = await ensureProofBuild({ reuse: o.reuseBuild, log: o.log });
+  const db = await freshDatabaseUrl(o.database);
+  const logFile = join(repoRoot, `test-output/proof-logs/soak-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+  const api = await startProofApi({ main: build.main, databaseUrl: db.url, port: await freePort(), logFile, env: { WS_MAX_CONNECTIONS_PER_USER: '1000' } });
+  const { url } = api;
+  o.log(`Soak: ${o.rate} placeOrder/s for ${o.seconds} s (warm-up ${o.warmup} s) on ${o.database}, ${o.subscribers} subscribers, ${o.accounts} accounts; server log ${logFile}`);
+
+  const tag = Math.floor(rnd() * 1e9).toString(36);
+  const tokens: string[] = [];
+  for (let i = 0; i < o.accounts; i += 10) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(10, o.accounts - i) }, async (_, k) => {
+        const a = await post<{ signUp: { token: string } }>(url, SIGN_UP, { u: `soak${i + k}-${tag}`, p: `soak-password-${i + k}` }, undefined, 60_000);
+        if (a.kind !== 'data') throw new Error(`sign-up failed: ${JSON.stringify(a)}`);
+        return a.data.signUp.token;
+      }),
+    );
+    tokens.push(...batch);
+  }
+  const mids = new Map<string, { mid: number; tick: string }>();
+  for (const s of o.symbols) {
+    const a = await post<{ product: { tickSize: string; quote: { reference: string | null } } | null }>(url, 'query($s: String!) { product(symbol: $s) { tickSize quote { reference } } }', { s });
+    if (a.kind !== 'data' || !a.data.product) throw new Error(`unknown symbol ${s}`);
+    const tick = a.data.product.tickSize;
+    const ref = a.data.product.quote.reference ?? '100';
+    mids.set(s, { tick, mid: Math.round(Number(ref) / Number(tick)) });
+  }
+
+  // ---- subscribers ----
+  const sub = { messages: 0, errors: 0, subscriptions: 0 };
+  const errorKinds: Record<string, number> = {};
+  const countError = (kind: string) => (errorKinds[kind] = (errorKinds[kind] ?? 0) + 1);
+  const clients: Client[] = [];
+  const subscribed: Promise<void>[] = [];
+  let closing = false;
+  for (let i = 0; i < o.subscribers; i++) {
+    const token = tokens[i % tokens.length]!;
+    const c = createClient({
+      url: `${url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+      lazy: false,
+      on: {
+        closed: (e) => {
+          if (!closing) {
+            sub.errors++;
+            countError(`subscriber closed ${(e as { code?: number }).code ?? ''}`);
+          }
+        },
+      },
+    });
+    clients.push(c);
+    for (const [query, variables] of [
+      [BOOK_SUB, { s: o.symbols[i % o.symbols.length] }],
+      [EXEC_SUB, {}],
+    ] as const) {
+      subscribed.push(
+        new Promise<void>((resolve) => {
+          let first = true;
+          sub.subscriptions++;
+          c.subscribe(
+            { query, variables },
+            {
+              next: () => {
+                sub.messages++;
+                if (first) {
+                  first = false;
+                  resolve();
+                }
+              },
+              error: (e) => {
+                if (!closing) {
+                  sub.errors++;
+                  countError(`subscription error ${JSON.stringify(e).slice(0, 80)}`);
+                }
+                resolve();
+              },
+              complete: () => resolve(),
+            },
+          );
+          // executionReports sends nothing until the account trades: do not wait for it.
+          if (query === EXEC_SUB) setTimeout(resolve, 0);
+        }),
+      );
+    }
+  }
+  await Promise.race([Promise.all(subscribed), sleep(60_000)]);
+
+  // ---- the load ----
+  const lat: { at: number; ms: number }[] = [];
+  const windows: SoakWindow[] = [];
+  const rssSamples: { t: number; rss: number }[] = [];
+  let sent = 0;
+  let answered = 0;
+  let errors = 0;
+  let inFlight = 0;
+  const errAt: number[] = [];
+  const sentAt: number[] = [];
+  const orderRnd = prng(o.seed + 1);
+  const sendOne = (t: number) => {
+    sent++;
+    sentAt.push(t);
+    if (inFlight >= o.maxInFlight) {
+      errors++;
+      errAt.push(t);
+      countError('not sent: too many in flight');
+      return;
+    }
+    const symbol = o.symbols[Math.floor(orderRnd() * o.symbols.length)]!;
+    const { mid, tick } = mids.get(symbol)!;
+    const buy = orderRnd() < 0.5;
+    const ioc = orderRnd() < 0.5;
+    const away = 1 + Math.floor(orderRnd() * 5);
+    const input = {
+      symbol,
+      side: buy ? 'BUY' : 'SELL',
+      type: 'LIMIT',
+      timeInForce: ioc ? 'IOC' : 'DAY',
+      price: ticksToDecimal(ioc ? (buy ? mid + 5 : mid - 5) : buy ? mid - away : mid + away, tick),
+      quantity: ioc ? 1 + Math.floor(orderRnd() * 12) : 1 + Math.floor(orderRnd() * 10),
+    };
+    const token = tokens[Math.floor(orderRnd() * tokens.length)]!;
+    const started = performance.now();
+    inFlight++;
+    void post(url, PLACE, { i: input }, token, 30_000).then((a) => {
+      inFlight--;
+      const done = performance.now();
+      if (a.kind === 'data') {
+        answered++;
+        lat.push({ at: t, ms: done - started });
+      } else {
+        errors++;
+        errAt.push(t);
+        countError(a.kind === 'network' ? `network ${a.error}` : `answer ${codeOf(a.errors)}`);
+      }
+    });
+  };
+
+  const rssStart = api.rss() ?? NaN;
+  const restingStart = await metric(url, 'trading_resting_orders');
+  const heapStart = await metric(url, 'nodejs_heap_size_used_bytes');
+  let heapWarm = NaN;
+  let restingWarm = NaN;
+  let rssWarm = NaN;
+  const t0 = performance.now();
+  const endAt = o.seconds * 1000;
+  let nextSample = 0;
+  let warmDone = false;
+  for (;;) {
+    const t = performance.now() - t0;
+    if (t >= endAt) break;
+    const due = Math.floor((t / 1000) * o.rate);
+    while (sent < due) sendOne(t);
+    if (t >= nextSample) {
+      const rss = api.rss();
+      if (rss !== undefined) rssSamples.push({ t: t / 1000, rss });
+      nextSample += 1000;
+    }
+    if (!warmDone && t >= o.warmup * 1000) {
+      warmDone = true;
+      rssWarm = api.rss() ?? NaN;
+      void metric(url, 'trading_resting_orders').then((v) => (restingWarm = v));
+      void metric(url, 'nodejs_heap_size_used_bytes').then((v) => (heapWarm = v));
+    }
+    await sleep(2);
+  }
+  while (sent < o.rate * o.seconds) sendOne(endAt - 1);
+  // Let the last orders answer (bounded).
+  const drainUntil = Date.now() + 60_000;
+  while (inFlight > 0 && Date.now() < drainUntil) await sleep(20);
+  if (inFlight > 0) {
+    errors += inFlight;
+    countError('no answer 60 s after the end');
+  }
+  // Windows by send time, computed once every order has answered.
+  for (let from = 0; from < endAt; from += o.window * 1000) windows.push(windowOf(from, Math.min(endAt, from + o.window * 1000)));
+  const rssEnd = api.rss() ?? NaN;
+  const restingEnd = await metric(url, 'trading_resting_orders');
+  const heapEnd = await metric(url, 'nodejs_heap_size_used_bytes');
+
+  function windowOf(from: number, to: number): SoakWindow {
+    const inWin = lat.filter((l) => l.at >= from && l.at < to).map((l) => l.ms);
+    const rss = rssSamples.filter((s) => s.t * 1000 >= from && s.t * 1000 < to).map((s) => s.rss);
+    return {
+      fromS: from / 1000,
+      toS: to / 1000,
+      sent: sentAt.filter((s) => s >= from && s < to).length,
+      ok: inWin.length,
+      errors: errAt.filter((s) => s >= from && s < to).length,
+      p50: round(percentile(inWin, 50)),
+      p90: round(percentile(inWin, 90)),
+      p99: round(percentile(inWin, 99)),
+      max: round(Math.max(0, ...inWin)),
+      rssMiB: round((rss.length ? median(rss) : NaN) / MiB),
+    };
+  }
+
+  // ---- tear down ----
+  closing = true;
+  for (const c of clients) await c.dispose();
+  await api.stop();
+
+  let audit: SoakResult['audit'];
+  if (o.audit !== false) {
+    o.log('Auditing the database (compiled audit CLI) …');
+    audit = await new Promise((resolve) => {
+      const child = spawn(process.execPath, [build.auditCli, '--db', db.url, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.on('exit', (code) => {
+        const lines = out.trim().split('\n');
+        for (const l of lines.filter((x) => x.startsWith('Audited') || x.startsWith('Replay') || x.includes(':'))) if (code !== 0) o.log(`  ${l}`);
+        let violations: number | undefined;
+        try {
+          violations = (JSON.parse(lines[lines.length - 1]!) as { violations: number }).violations;
+        } catch {
+          violations = undefined;
+        }
+        resolve({ ok: code === 0, violations });
+      });
+    });
+  }
+  await db.drop();
+
+  // ---- verdicts ----
+  const after = rssSamples.filter((s) => s.t >= o.warmup);
+  const firstWin = after.filter((s) => s.t < o.warmup + o.window).map((s) => s.rss);
+  const lastWin = after.filter((s) => s.t >= o.seconds - o.window).map((s) => s.rss);
+  const growth = (median(lastWin) - median(firstWin)) / MiB;
+  const allowed = Math.max(0.1 * (rssWarm / MiB), 32);
+  const slope = (() => {
+    if (after.length < 3) return NaN;
+    const n = after.length;
+    const mx = after.reduce((a, s) => a + s.t, 0) / n;
+    const my = after.reduce((a, s) => a + s.rss, 0) / n;
+    const cov = after.reduce((a, s) => a + (s.t - mx) * (s.rss - my), 0);
+    const vx = after.reduce((a, s) => a + (s.t - mx) ** 2, 0);
+    return ((cov / vx) * 60) / MiB;
+  })();
+  const all = lat.map((l) => l.ms);
+  const verdicts = {
+    noErrors: errors === 0 && sub.errors === 0,
+    rateHeld: sent >= Math.floor(o.rate * o.seconds * 0.98) && answered / o.seconds >= o.rate * 0.95,
+    memoryFlat: Number.isFinite(growth) && growth <= allowed,
+    auditClean: audit ? audit.ok : true,
+  };
+  return {
+    ok: Object.values(verdicts).every(Boolean),
+    errors: errors + sub.errors,
+    errorKinds,
+    sent,
+    answered,
+    achievedRate: round(answered / o.seconds),
+    windows,
+    latencyMs: { p50: round(percentile(all, 50)), p90: round(percentile(all, 90)), p99: round(percentile(all, 99)), max: round(Math.max(0, ...all)) },
+    rssMiB: { start: round(rssStart / MiB), afterWarmup: round(rssWarm / MiB), end: round(rssEnd / MiB), growthAfterWarmup: round(growth), allowedGrowth: round(allowed), slopeMiBPerMin: round(slope, 2) },
+    restingOrders: { start: restingStart, afterWarmup: restingWarm, end: restingEnd },
+    heapUsedMiB: { start: round(heapStart / MiB), afterWarmup: round(heapWarm / MiB), end: round(heapEnd / MiB) },
+    subscribers: { clients: clients.length, subscriptions: sub.subscriptions, messages: sub.messages, errors: sub.errors },
+    audit,
+    verdicts,
+  };
+}
