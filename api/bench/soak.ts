@@ -5,7 +5,7 @@
  * error, the rate was held, memory stayed flat after warm-up and the audit is clean.
  *
  *   npm run soak -- [--rate 1000] [--seconds 60] [--warmup 10] [--subscribers 100] [--accounts 50]
- *                   [--db mysql|sqlite] [--window 10] [--no-build] [--no-audit] [--json]
+ *                   [--db mysql|sqlite] [--window 10] [--no-build] [--no-audit] [--no-heap] [--json]
  */
 import { parseArgs } from 'node:util';
 import { SOAK_DEFAULTS, runSoak } from './support/proof-soak.js';
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     'no-build': { type: 'boolean' },
     'no-audit': { type: 'boolean' },
+    'no-heap': { type: 'boolean' },
     json: { type: 'boolean' },
   },
 });
@@ -39,7 +40,7 @@ const seconds = int(values.seconds, SOAK_DEFAULTS.seconds, 5, 24 * 3600);
 const r = await runSoak({
   rate: int(values.rate, SOAK_DEFAULTS.rate, 1, 100_000),
   seconds,
-  warmup: int(values.warmup, Math.min(SOAK_DEFAULTS.warmup, Math.floor(seconds / 3)), 0, seconds - 1),
+  warmup: int(values.warmup, SOAK_DEFAULTS.warmup, 0, 3600),
   subscribers: int(values.subscribers, SOAK_DEFAULTS.subscribers, 0, 10_000),
   accounts: int(values.accounts, SOAK_DEFAULTS.accounts, 1, 10_000),
   symbols: values.symbols ? values.symbols.split(',') : SOAK_DEFAULTS.symbols,
@@ -49,6 +50,7 @@ const r = await runSoak({
   seed: int(values.seed, SOAK_DEFAULTS.seed, 0, 2 ** 31),
   reuseBuild: values['no-build'],
   audit: !values['no-audit'],
+  heapSnapshots: !values['no-heap'],
   log: (line) => console.log(line),
 });
 
@@ -62,7 +64,8 @@ console.log('');
 console.log(`Sent ${r.sent}, answered ${r.answered} (${r.achievedRate}/s); errors ${r.errors} ${JSON.stringify(r.errorKinds)}`);
 console.log(`Latency ms: p50 ${r.latencyMs.p50}, p90 ${r.latencyMs.p90}, p99 ${r.latencyMs.p99}, max ${r.latencyMs.max}`);
 console.log(`RSS MiB: start ${r.rssMiB.start}, after warm-up ${r.rssMiB.afterWarmup}, end ${r.rssMiB.end}; growth after warm-up ${r.rssMiB.growthAfterWarmup} (allowed ${r.rssMiB.allowedGrowth}), slope ${r.rssMiB.slopeMiBPerMin} MiB/min`);
-console.log(`V8 heap used MiB: start ${r.heapUsedMiB.start}, after warm-up ${r.heapUsedMiB.afterWarmup}, end ${r.heapUsedMiB.end}`);
+console.log(`Live heap MiB (heap snapshots, after a full GC): after warm-up ${r.liveHeapMiB.afterWarmup}, end ${r.liveHeapMiB.end}; growth ${r.liveHeapMiB.growth} (allowed ${r.liveHeapMiB.allowedGrowth})`);
+console.log(`V8 heap used MiB (garbage included): start ${r.heapUsedMiB.start}, after warm-up ${r.heapUsedMiB.afterWarmup}, end ${r.heapUsedMiB.end}`);
 console.log(`Resting orders: start ${r.restingOrders.start}, after warm-up ${r.restingOrders.afterWarmup}, end ${r.restingOrders.end}`);
 console.log(`Subscribers: ${r.subscribers.clients} clients, ${r.subscribers.subscriptions} subscriptions, ${r.subscribers.messages} messages, ${r.subscribers.errors} errors`);
 if (r.audit) console.log(`Audit: ${r.audit.ok ? 'clean' : `FAILED (${r.audit.violations} violations)`}`);

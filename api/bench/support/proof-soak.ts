@@ -9,12 +9,19 @@
  * ticks through the mid that take from the other side, slightly larger on average, so resting
  * quantity drifts back towards empty instead of piling up.
  *
- * Memory verdict: the median RSS of the last window minus the median RSS of the first window
- * after warm-up must stay within max(10 % of the warm-up RSS, 32 MiB); the least-squares slope
- * of RSS after warm-up is reported too (a leak shows as a steady positive slope over long runs;
- * 60 s only catches a fast one — run `--seconds 600` for a real soak).
+ * Memory verdict. RSS (and V8's "heap used") keep rising for a while after warm-up even without a
+ * leak: V8 sizes its old space lazily, and garbage waits for the next major GC. So the server is
+ * started with `--heapsnapshot-signal`, and a heap snapshot — which runs a full GC first — is
+ * taken at the end of warm-up and again at the end, both while no order is in flight (the load
+ * pauses after the warm-up until every order has answered, so the snapshot's stall is not in the
+ * measured windows): the live heap must not grow by more than max(10 %, 8 MiB). RSS at start,
+ * after warm-up and at the end, its growth and least-squares slope over the measured phase, are
+ * reported beside it (`--no-heap`: no snapshots, and RSS growth decides). 60 s only catches a
+ * fast leak: `--seconds 600` for a real soak.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -26,9 +33,12 @@ import { codeOf, percentile, post, prng, round, sleep, ticksToDecimal } from './
 export interface SoakOptions {
   /** placeOrder per second (default 1000). */
   readonly rate: number;
-  /** Measured duration in seconds, warm-up included (default 60). */
+  /** Measured duration in seconds (default 60), after the warm-up. */
   readonly seconds: number;
-  /** Warm-up seconds at the start (default 10): excluded from the memory baseline. */
+  /**
+   * Warm-up seconds before the measured phase (default 10): same rate, not in the windows; then
+   * the load pauses until every order has answered, and RSS and the live heap are measured.
+   */
   readonly warmup: number;
   /** graphql-ws clients, each subscribed to one book and its account's execution reports (default 100). */
   readonly subscribers: number;
@@ -44,6 +54,8 @@ export interface SoakOptions {
   readonly reuseBuild?: boolean;
   /** Run the audit CLI on the database at the end (default true). */
   readonly audit?: boolean;
+  /** Take heap snapshots after warm-up and at the end to measure the live heap (default true). */
+  readonly heapSnapshots?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -86,6 +98,8 @@ export interface SoakResult {
   readonly restingOrders: { start: number; afterWarmup: number; end: number };
   /** V8 heap in use (from /metrics), MiB: what RSS growth is made of, or not. */
   readonly heapUsedMiB: { start: number; afterWarmup: number; end: number };
+  /** Live heap (after the full GC a heap snapshot makes), MiB: what the leak verdict uses. */
+  readonly liveHeapMiB: { afterWarmup: number; end: number; growth: number; allowedGrowth: number };
   readonly subscribers: { clients: number; subscriptions: number; messages: number; errors: number };
   readonly audit?: { ok: boolean; violations?: number };
   readonly verdicts: { noErrors: boolean; rateHeld: boolean; memoryFlat: boolean; auditClean: boolean };
@@ -109,12 +123,54 @@ async function metric(url: string, name: string): Promise<number> {
   }
 }
 
+/**
+ * Asks the server for a heap snapshot (SIGUSR2; the server was started with
+ * --heapsnapshot-signal) and returns the snapshot's total self size in bytes: the live heap after
+ * the full GC V8 runs before every snapshot. Waits (bounded) for the file to be complete.
+ */
+async function liveHeap(pid: number, dir: string): Promise<number> {
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 120_000;
+  let file: string | undefined;
+  let size = -1;
+  while (Date.now() < deadline) {
+    await sleep(500);
+    file ??= readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    if (!file) continue;
+    const now = statSync(join(dir, file)).size;
+    if (now > 0 && now === size) break;
+    size = now;
+  }
+  if (!file) return NaN;
+  try {
+    const snap = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { snapshot: { meta: { node_fields: string[] } }; nodes: number[] };
+    const fields = snap.snapshot.meta.node_fields;
+    const self = fields.indexOf('self_size');
+    let total = 0;
+    for (let i = self; i < snap.nodes.length; i += fields.length) total += snap.nodes[i]!;
+    return total;
+  } catch {
+    return NaN;
+  } finally {
+    rmSync(join(dir, file), { force: true });
+  }
+}
+
 export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const rnd = prng(o.seed);
   const build = await ensureProofBuild({ reuse: o.reuseBuild, log: o.log });
   const db = await freshDatabaseUrl(o.database);
   const logFile = join(repoRoot, `test-output/proof-logs/soak-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
-  const api = await startProofApi({ main: build.main, databaseUrl: db.url, port: await freePort(), logFile, env: { WS_MAX_CONNECTIONS_PER_USER: '1000' } });
+  const heapDir = mkdtempSync(join(tmpdir(), 'soak-heap-'));
+  const snapshots = o.heapSnapshots !== false;
+  const api = await startProofApi({
+    main: build.main,
+    databaseUrl: db.url,
+    port: await freePort(),
+    logFile,
+    env: { WS_MAX_CONNECTIONS_PER_USER: '1000', ...(snapshots ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${heapDir}` } : {}) },
+  });
   const { url } = api;
   o.log(`Soak: ${o.rate} placeOrder/s for ${o.seconds} s (warm-up ${o.warmup} s) on ${o.database}, ${o.subscribers} subscribers, ${o.accounts} accounts; server log ${logFile}`);
 
@@ -200,24 +256,35 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   }
   await Promise.race([Promise.all(subscribed), sleep(60_000)]);
 
-  // ---- the load ----
+  // ---- the load: a warm-up phase, a pause to measure, then the measured phase ----
   const lat: { at: number; ms: number }[] = [];
   const windows: SoakWindow[] = [];
   const rssSamples: { t: number; rss: number }[] = [];
+  /** Counts of the measured phase (the warm-up has its own). */
   let sent = 0;
   let answered = 0;
   let errors = 0;
+  let warmupErrors = 0;
   let inFlight = 0;
   const errAt: number[] = [];
   const sentAt: number[] = [];
   const orderRnd = prng(o.seed + 1);
-  const sendOne = (t: number) => {
-    sent++;
-    sentAt.push(t);
+  /** Sends one order; `t` is the measured-phase time in ms, undefined during warm-up. */
+  const sendOne = (t: number | undefined) => {
+    const measured = t !== undefined;
+    if (measured) {
+      sent++;
+      sentAt.push(t);
+    }
+    const failed = (kind: string) => {
+      if (measured) {
+        errors++;
+        errAt.push(t);
+      } else warmupErrors++;
+      countError(measured ? kind : `warm-up: ${kind}`);
+    };
     if (inFlight >= o.maxInFlight) {
-      errors++;
-      errAt.push(t);
-      countError('not sent: too many in flight');
+      failed('not sent: too many in flight');
       return;
     }
     const symbol = o.symbols[Math.floor(orderRnd() * o.symbols.length)]!;
@@ -238,51 +305,61 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     inFlight++;
     void post(url, PLACE, { i: input }, token, 30_000).then((a) => {
       inFlight--;
-      const done = performance.now();
       if (a.kind === 'data') {
-        answered++;
-        lat.push({ at: t, ms: done - started });
-      } else {
-        errors++;
-        errAt.push(t);
-        countError(a.kind === 'network' ? `network ${a.error}` : `answer ${codeOf(a.errors)}`);
-      }
+        if (measured) {
+          answered++;
+          lat.push({ at: t, ms: performance.now() - started });
+        }
+      } else failed(a.kind === 'network' ? `network ${a.error}` : `answer ${codeOf(a.errors)}`);
     });
+  };
+  /** Sends at the rate for `ms`; `measured` phases record times relative to their start. */
+  const phase = async (ms: number, measured: boolean) => {
+    const t0 = performance.now();
+    let count = 0;
+    let nextSample = 0;
+    for (;;) {
+      const t = performance.now() - t0;
+      if (t >= ms) break;
+      const due = Math.floor((t / 1000) * o.rate);
+      while (count < due) {
+        count++;
+        sendOne(measured ? t : undefined);
+      }
+      if (measured && t >= nextSample) {
+        const rss = api.rss();
+        if (rss !== undefined) rssSamples.push({ t: t / 1000, rss });
+        nextSample += 1000;
+      }
+      await sleep(2);
+    }
+    while (count < Math.round((ms / 1000) * o.rate)) {
+      count++;
+      sendOne(measured ? ms - 1 : undefined);
+    }
+  };
+  /** Lets every order in flight answer (bounded); true when they all did. */
+  const drain = async () => {
+    const until = Date.now() + 60_000;
+    while (inFlight > 0 && Date.now() < until) await sleep(20);
+    return inFlight === 0;
   };
 
   const rssStart = api.rss() ?? NaN;
   const restingStart = await metric(url, 'trading_resting_orders');
   const heapStart = await metric(url, 'nodejs_heap_size_used_bytes');
-  let heapWarm = NaN;
-  let restingWarm = NaN;
-  let rssWarm = NaN;
-  const t0 = performance.now();
+  await phase(o.warmup * 1000, false);
+  if (!(await drain())) countError('warm-up: orders still unanswered 60 s after it');
+  const restingWarm = await metric(url, 'trading_resting_orders');
+  const heapWarm = await metric(url, 'nodejs_heap_size_used_bytes');
+  const liveWarmBytes = snapshots ? await liveHeap(api.pid, heapDir) : NaN;
+  // After the snapshot: writing one grows RSS, and that must not count as growth of the run.
+  const rssWarm = api.rss() ?? NaN;
+  o.log(`Warm-up done (${o.warmup} s, ${warmupErrors} errors); measuring ${o.seconds} s …`);
+
   const endAt = o.seconds * 1000;
-  let nextSample = 0;
-  let warmDone = false;
-  for (;;) {
-    const t = performance.now() - t0;
-    if (t >= endAt) break;
-    const due = Math.floor((t / 1000) * o.rate);
-    while (sent < due) sendOne(t);
-    if (t >= nextSample) {
-      const rss = api.rss();
-      if (rss !== undefined) rssSamples.push({ t: t / 1000, rss });
-      nextSample += 1000;
-    }
-    if (!warmDone && t >= o.warmup * 1000) {
-      warmDone = true;
-      rssWarm = api.rss() ?? NaN;
-      void metric(url, 'trading_resting_orders').then((v) => (restingWarm = v));
-      void metric(url, 'nodejs_heap_size_used_bytes').then((v) => (heapWarm = v));
-    }
-    await sleep(2);
-  }
-  while (sent < o.rate * o.seconds) sendOne(endAt - 1);
-  // Let the last orders answer (bounded).
-  const drainUntil = Date.now() + 60_000;
-  while (inFlight > 0 && Date.now() < drainUntil) await sleep(20);
-  if (inFlight > 0) {
+  await phase(endAt, true);
+  if (!(await drain())) {
     errors += inFlight;
     countError('no answer 60 s after the end');
   }
@@ -291,6 +368,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const rssEnd = api.rss() ?? NaN;
   const restingEnd = await metric(url, 'trading_resting_orders');
   const heapEnd = await metric(url, 'nodejs_heap_size_used_bytes');
+  const liveEndBytes = snapshots ? await liveHeap(api.pid, heapDir) : NaN;
+  rmSync(heapDir, { recursive: true, force: true });
 
   function windowOf(from: number, to: number): SoakWindow {
     const inWin = lat.filter((l) => l.at >= from && l.at < to).map((l) => l.ms);
@@ -337,11 +416,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   await db.drop();
 
   // ---- verdicts ----
-  const after = rssSamples.filter((s) => s.t >= o.warmup);
-  const firstWin = after.filter((s) => s.t < o.warmup + o.window).map((s) => s.rss);
+  const after = rssSamples;
+  const firstWin = after.filter((s) => s.t < o.window).map((s) => s.rss);
   const lastWin = after.filter((s) => s.t >= o.seconds - o.window).map((s) => s.rss);
   const growth = (median(lastWin) - median(firstWin)) / MiB;
   const allowed = Math.max(0.1 * (rssWarm / MiB), 32);
+  const liveGrowth = (liveEndBytes - liveWarmBytes) / MiB;
+  const liveAllowed = Math.max(0.1 * (liveWarmBytes / MiB), 8);
   const slope = (() => {
     if (after.length < 3) return NaN;
     const n = after.length;
@@ -353,14 +434,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   })();
   const all = lat.map((l) => l.ms);
   const verdicts = {
-    noErrors: errors === 0 && sub.errors === 0,
+    noErrors: errors === 0 && warmupErrors === 0 && sub.errors === 0,
     rateHeld: sent >= Math.floor(o.rate * o.seconds * 0.98) && answered / o.seconds >= o.rate * 0.95,
-    memoryFlat: Number.isFinite(growth) && growth <= allowed,
+    // The live heap decides when snapshots were taken; RSS otherwise.
+    memoryFlat: snapshots ? Number.isFinite(liveGrowth) && liveGrowth <= liveAllowed : Number.isFinite(growth) && growth <= allowed,
     auditClean: audit ? audit.ok : true,
   };
   return {
     ok: Object.values(verdicts).every(Boolean),
-    errors: errors + sub.errors,
+    errors: errors + warmupErrors + sub.errors,
     errorKinds,
     sent,
     answered,
@@ -370,6 +452,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     rssMiB: { start: round(rssStart / MiB), afterWarmup: round(rssWarm / MiB), end: round(rssEnd / MiB), growthAfterWarmup: round(growth), allowedGrowth: round(allowed), slopeMiBPerMin: round(slope, 2) },
     restingOrders: { start: restingStart, afterWarmup: restingWarm, end: restingEnd },
     heapUsedMiB: { start: round(heapStart / MiB), afterWarmup: round(heapWarm / MiB), end: round(heapEnd / MiB) },
+    liveHeapMiB: { afterWarmup: round(liveWarmBytes / MiB), end: round(liveEndBytes / MiB), growth: round(liveGrowth), allowedGrowth: round(liveAllowed) },
     subscribers: { clients: clients.length, subscriptions: sub.subscriptions, messages: sub.messages, errors: sub.errors },
     audit,
     verdicts,
