@@ -3,7 +3,7 @@
  * every acknowledged order, idempotency, the books and the audit are checked (see
  * support/proof-chaos.ts). Exit 0 when every check passed, 1 otherwise.
  *
- *   npm run chaos -- [--kills 10] [--seconds 60] [--accounts 16] [--symbols AAPL,MSFT,SPY,TSLA]
+ *   npm run chaos -- [--kills 10] [--seconds 60] [--accounts 16] [--fix-accounts 2] [--symbols AAPL,MSFT,SPY,TSLA]
  *                    [--seed 1] [--no-build] [--keep-db] [--json]
  *
  * MySQL: TEST_MYSQL_URL's server (default mysql://root@127.0.0.1:3306); a fresh database is
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     kills: { type: 'string' },
     seconds: { type: 'string' },
     accounts: { type: 'string' },
+    'fix-accounts': { type: 'string' },
     symbols: { type: 'string' },
     seed: { type: 'string' },
     'no-build': { type: 'boolean' },
@@ -34,6 +35,7 @@ const result = await runChaos({
   kills: int(values.kills, CHAOS_DEFAULTS.kills, 1, 200),
   seconds: int(values.seconds, CHAOS_DEFAULTS.seconds, 5, 3600),
   accounts: int(values.accounts, CHAOS_DEFAULTS.accounts, 2, 200),
+  fixAccounts: int(values['fix-accounts'], CHAOS_DEFAULTS.fixAccounts, 0, 50),
   symbols: values.symbols ? values.symbols.split(',') : CHAOS_DEFAULTS.symbols,
   seed: int(values.seed, CHAOS_DEFAULTS.seed, 0, 2 ** 31),
   reuseBuild: values['no-build'],
@@ -47,6 +49,7 @@ console.log(`Chaos ${result.ok ? 'PASSED' : 'FAILED'} in ${fg.seconds} s: ${fg.k
 console.log(`  requests: ${JSON.stringify(fg.requests)} answered: ${JSON.stringify(fg.answered)}; connection errors ${fg.connectionErrors}, retries ${fg.retries}, in flight at the kills ${fg.inFlightAtKills}`);
 console.log(`  idempotency: ${fg.retriedPlaces} placeOrder retried after a connection error (${fg.retriedPlacesAlreadyCommitted} had been committed before it: answered with the existing order), ${fg.duplicateSends} sent twice at once; duplicate (account, ClOrdID): ${fg.duplicateClOrdIds}`);
 console.log(`  acknowledged orders ${fg.acknowledgedOrders}: missing ${fg.missing}, behind their acknowledgement ${fg.regressed}; trades without exactly two executions ${fg.tradesWithoutTwoExecutions}; book comparisons ${fg.bookComparisons}`);
+console.log(`  FIX: ${JSON.stringify(fg.fix)}`);
 console.log(`  refusals: ${JSON.stringify(fg.refusals)}`);
 console.log(`  database: ${JSON.stringify(fg.database)}; audit clean: ${(fg.audit as { ok: boolean }).ok}`);
 for (const line of result.failures.slice(0, 50)) console.log(`  FAIL ${line}`);

@@ -18,6 +18,7 @@ import { freePort, freshDatabaseUrl, repoRoot } from './api-process.js';
 import { ensureProofBuild } from './proof-build.js';
 import { startProofApi, type ProofApi } from './proof-api.js';
 import { codeOf, decimalToTicks, post, prng, round, sleep, ticksToDecimal, type GqlAnswer } from './proof-gql.js';
+import { FIX_ORD_STATUS, FixDisconnected, ProofFixClient, type FixFields } from './proof-fix.js';
 
 export interface ChaosOptions {
   /** SIGKILLs (default 10). */
@@ -26,6 +27,8 @@ export interface ChaosOptions {
   readonly seconds: number;
   /** Trading accounts, one concurrent client each (default 16). */
   readonly accounts: number;
+  /** Further accounts trading through FIX 4.4 sessions (default 2; 0 turns the gateway off). */
+  readonly fixAccounts: number;
   /** Symbols traded (default AAPL, MSFT, SPY, TSLA from the small catalog). */
   readonly symbols: readonly string[];
   readonly seed: number;
@@ -38,7 +41,7 @@ export interface ChaosOptions {
   readonly log: (line: string) => void;
 }
 
-export const CHAOS_DEFAULTS = { kills: 10, seconds: 60, accounts: 16, symbols: ['AAPL', 'MSFT', 'SPY', 'TSLA'], seed: 1 } as const;
+export const CHAOS_DEFAULTS = { kills: 10, seconds: 60, accounts: 16, fixAccounts: 2, symbols: ['AAPL', 'MSFT', 'SPY', 'TSLA'], seed: 1 } as const;
 
 /** An order as acknowledged by the API. */
 interface Ack {
@@ -87,10 +90,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const db = await freshDatabaseUrl('mysql', o.mysqlUrl);
   const logFile = join(repoRoot, `test-output/proof-logs/chaos-${new Date(started).toISOString().replace(/[:.]/g, '-')}.log`);
   const port = await freePort();
+  const fixPort = await freePort();
+  const env: Record<string, string> = o.fixAccounts > 0 ? { FIX_ENABLED: 'true', FIX_PORT: String(fixPort) } : {};
   const sql = mysql.createPool({ uri: db.url, connectionLimit: 2 });
-  o.log(`Chaos: ${o.kills} kills over ~${o.seconds} s of trading, ${o.accounts} accounts, ${o.symbols.join(' ')}; database ${db.url}; server log ${logFile}`);
+  o.log(`Chaos: ${o.kills} kills over ~${o.seconds} s of trading, ${o.accounts} GraphQL and ${o.fixAccounts} FIX accounts, ${o.symbols.join(' ')}; database ${db.url}; server log ${logFile}`);
 
-  let api: ProofApi = await startProofApi({ main: build.main, databaseUrl: db.url, port, logFile });
+  let api: ProofApi = await startProofApi({ main: build.main, databaseUrl: db.url, port, logFile, env });
   const url = api.url;
 
   // ---- accounts and symbols ----
@@ -100,6 +105,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       const a = await post<{ signUp: { token: string; user: { id: string } } }>(url, SIGN_UP, { u: `chaos${i}-${tag}`, p: `chaos-password-${i}` });
       if (a.kind !== 'data') throw new Error(`sign-up failed: ${JSON.stringify(a)}`);
       return { index: i, token: a.data.signUp.token, id: a.data.signUp.user.id };
+    }),
+  );
+  const fixAccounts = await Promise.all(
+    Array.from({ length: o.fixAccounts }, async (_, k) => {
+      const username = `chaosfix${k}-${tag}`;
+      const password = `chaos-fix-password-${k}`;
+      const a = await post<{ signUp: { token: string; user: { id: string } } }>(url, SIGN_UP, { u: username, p: password });
+      if (a.kind !== 'data') throw new Error(`sign-up failed: ${JSON.stringify(a)}`);
+      return { index: o.accounts + k, id: a.data.signUp.user.id, username, password, compId: `CHAOS${k}${tag.toUpperCase()}` };
     }),
   );
   const [productRows] = (await sql.query('SELECT symbol, tick_size, ref_price_ticks FROM products WHERE symbol IN (?)', [o.symbols])) as unknown as [{ symbol: string; tick_size: string; ref_price_ticks: number | null }[]];
@@ -120,8 +134,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     restartMs: [] as number[],
     bookComparisons: 0,
     acksPerPhase: [] as number[],
+    fix: { sent: 0, acknowledged: 0, resent: 0, resentAlreadyCommitted: 0, logons: 0, logonsRefused: 0, refused: 0 },
   };
   const acks = new Map<string, Ack & { account: number }>();
+  const fixClients: { account: number; client: ProofFixClient }[] = [];
   const placed = new Map<string, string>(); // `${account}/${clOrdId}` -> order id
   let inFlight = 0;
   let acksThisPhase = 0;
@@ -250,6 +266,80 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     }
   };
 
+  /** A FIX session's account: new limit orders one at a time, resent with the same ClOrdID after a disconnection. */
+  const fixWorker = async (acct: (typeof fixAccounts)[number]) => {
+    const r = prng(o.seed * 104729 + acct.index);
+    const client = new ProofFixClient(fixPort, acct.username, acct.password, acct.compId);
+    fixClients.push({ account: acct.index, client });
+    let pending: Parameters<ProofFixClient['newOrder']>[0] | undefined;
+    let n = 0;
+    while (!stopping && Date.now() < hardDeadline) {
+      if (gate) await gate;
+      if (!client.connected) {
+        let refused: string | undefined;
+        try {
+          refused = await client.logon();
+        } catch (e) {
+          refused = (e as Error).message;
+        }
+        if (refused !== undefined) {
+          // After a crash the dead process's session lease must expire first.
+          f.fix.logonsRefused++;
+          await sleep(500);
+          continue;
+        }
+        f.fix.logons++;
+      }
+      const resend = pending !== undefined;
+      if (!pending) {
+        const symbol = o.symbols[Math.floor(r() * o.symbols.length)]!;
+        const { tick, mid } = products.get(symbol)!;
+        const side = r() < 0.5 ? 'BUY' : 'SELL';
+        const offset = side === 'BUY' ? -4 + Math.floor(r() * 7) : -2 + Math.floor(r() * 7);
+        pending = { clOrdId: `f${acct.index}-${n++}`, symbol, side, price: ticksToDecimal(mid + offset, tick), qty: 1 + Math.floor(r() * 20), tif: (['DAY', 'GTC', 'IOC'] as const)[Math.floor(r() * 3)]! };
+        f.fix.sent++;
+      } else f.fix.resent++;
+      const order = pending;
+      let report: FixFields;
+      try {
+        inFlight++;
+        report = await client.newOrder(order);
+      } catch (e) {
+        if (!(e instanceof FixDisconnected)) throw e;
+        f.connectionErrors++;
+        client.close();
+        continue;
+      } finally {
+        inFlight--;
+      }
+      pending = undefined;
+      const id = report.get(37);
+      if (report.get(39) === '8' && (!id || id === 'NONE')) {
+        f.fix.refused++;
+        fail(`FIX NewOrderSingle ${order.clOrdId} refused: ${report.get(58)}`);
+        continue;
+      }
+      f.fix.acknowledged++;
+      // ExecType I: the gateway's answer to a ClOrdID it already has (the order was committed before the crash).
+      if (resend && report.get(150) === 'I') f.fix.resentAlreadyCommitted++;
+      const key = `${acct.index}/${order.clOrdId}`;
+      const before = placed.get(key);
+      if (before !== undefined && before !== id) fail(`FIX ClOrdID ${order.clOrdId} answered with two orders ${before} and ${id}`);
+      placed.set(key, id!);
+      record(acct.index, fixAck(report, order.clOrdId));
+    }
+    client.close();
+  };
+  const fixAck = (m: FixFields, clOrdId: string): Ack => ({
+    id: m.get(37)!,
+    clOrdId,
+    status: FIX_ORD_STATUS[m.get(39) ?? ''] ?? `FIX 39=${m.get(39)}`,
+    cumQty: Number(m.get(14)),
+    leavesQty: Number(m.get(151)),
+    quantity: Number(m.get(38)),
+    createdAt: '',
+  });
+
   // ---- book comparison: the API's books against the database's, with trading paused ----
   const compareBooks = async (label: string) => {
     for (const symbol of o.symbols) {
@@ -283,7 +373,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   };
 
   // ---- the run ----
-  const workers = accounts.map((a) => worker(a));
+  const workers = [...accounts.map((a) => worker(a)), ...fixAccounts.map((a) => fixWorker(a))];
   const gapMs = () => Math.round((o.seconds * 1000) / (o.kills + 1) * (0.5 + rnd()));
   let kills = 0;
   try {
@@ -298,7 +388,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       // Requests in flight (and any sent meanwhile) have failed; their retries wait until the new
       // server is up and its books have been compared with the database.
       closeGate();
-      api = await startProofApi({ main: build.main, databaseUrl: db.url, port, logFile });
+      api = await startProofApi({ main: build.main, databaseUrl: db.url, port, logFile, env });
       f.restartMs.push(Date.now() - killedAt);
       await compareBooks(`after restart ${kills + 1}`);
       o.log(`kill ${kills + 1}/${o.kills}: ${f.inFlightAtKills} requests in flight so far; back in ${f.restartMs[f.restartMs.length - 1]} ms; books equal the database: ${failures.length === 0}`);
@@ -312,6 +402,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     await Promise.all(workers);
   }
   if (kills < o.kills) fail(`only ${kills} of ${o.kills} kills before the deadline`);
+  // Later reports of FIX orders (fills, cancels) are acknowledgements too: the last one counts.
+  for (const { account, client } of fixClients) {
+    for (const [clOrdId, reports] of client.reports) {
+      const last = reports[reports.length - 1]!;
+      if (last.get(37) && last.get(37) !== 'NONE' && acks.has(last.get(37)!)) record(account, fixAck(last, clOrdId));
+    }
+  }
 
   // ---- final checks ----
   await compareBooks('at the end');
@@ -324,7 +421,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     { id: number; account_id: number; cl_ord_id: string; status: string; cum_qty: number; leaves_qty: number; qty: number }[],
   ];
   const byId = new Map(orderRows.map((r) => [String(r.id), r]));
-  const accountIds = new Map(accounts.map((a) => [a.index, Number(a.id)]));
+  const accountIds = new Map([...accounts, ...fixAccounts].map((a) => [a.index, Number(a.id)]));
   let missing = 0;
   let regressed = 0;
   for (const ack of acks.values()) {
@@ -381,6 +478,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     kills,
     restartMs: { mean: Math.round(f.restartMs.reduce((a, b) => a + b, 0) / Math.max(1, f.restartMs.length)), max: Math.max(0, ...f.restartMs) },
     accounts: o.accounts,
+    fixAccounts: o.fixAccounts,
+    fix: f.fix,
     symbols: o.symbols,
     requests: f.requests,
     answered: f.answered,
