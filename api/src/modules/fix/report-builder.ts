@@ -2,6 +2,7 @@
  * Outgoing application messages as jspurefix message bodies (field names of the FIX 4.4
  * dictionary; prices as exact decimal strings, never binary floats). Pure functions.
  */
+import type { OrderRecord } from '../orders/order-record.js';
 import { MsgType } from 'jspurefix';
 import {
   BusinessRejectReason,
@@ -10,7 +11,6 @@ import {
   OrdRejReason,
   OrdStatus as FixOrdStatus,
 } from 'jspurefix/dist/types/FIX4.4/quickfix/enum/all-enum.js';
-import type { OrdStatus, OrdType, Side, TimeInForce } from '../../engine/index.js';
 import { averagePrice, fromTicks } from '../../decimal.js';
 import type { FixRejection } from '../../errors.js';
 import {
@@ -31,20 +31,10 @@ export interface FixMessage {
 }
 
 /** An order's state as reports need it (an OrderRecord or a bus OrderWire). */
-export interface ReportOrder {
-  readonly id: number;
-  readonly symbol: string;
-  readonly side: Side;
-  readonly ordType: OrdType;
-  readonly tif: TimeInForce;
-  readonly postOnly: boolean;
-  readonly priceTicks: number;
-  readonly qty: number;
-  readonly cumQty: number;
-  readonly leavesQty: number;
-  readonly cumNotional: number;
-  readonly status: OrdStatus;
-}
+export type ReportOrder = Pick<
+  OrderRecord,
+  'id' | 'symbol' | 'side' | 'ordType' | 'tif' | 'postOnly' | 'priceTicks' | 'qty' | 'cumQty' | 'leavesQty' | 'cumNotional' | 'status'
+>;
 
 /** What one ExecutionReport says about the order. */
 export interface ReportFacts {
