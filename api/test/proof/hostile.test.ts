@@ -161,8 +161,6 @@ const KNOWN: Record<string, string> = {
   'numbers: orders first 2^31 − 1': COMPLEX_500,
   'documents: a subscription over HTTP': 'Apollo executes a subscription operation sent over HTTP: INTERNAL_SERVER_ERROR "Cannot return null for non-nullable field Subscription.trades" (server.ts)',
   'batches and bodies: invalid UTF-8': 'server.ts error handler maps 4xx other than 400/413 (here 415, unsupported charset) to code INTERNAL_SERVER_ERROR',
-  'injection: login(username) = NUL byte': 'account.service.ts idByUsername: MikroORM execute() inlines the username into the SQL; on SQLite a NUL byte ends the statement: SQL error, INTERNAL_SERVER_ERROR',
-  'injection: login(username) = only NUL': 'account.service.ts idByUsername (as above)',
 };
 const known = (c: HostileCase) => KNOWN[`${c.group}: ${c.name}`];
 

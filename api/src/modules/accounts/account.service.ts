@@ -5,6 +5,7 @@ import { Role, User } from './user.entity.js';
 import { Session } from './session.entity.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { RateLimiter } from './rate-limiter.js';
+import { knexOf } from '../../db/knex.js';
 import { DomainError, badInput, conflict, notFound } from '../../errors.js';
 
 /** The authenticated caller, as loaded for each request (never cached: role and disable act at once). */
@@ -84,7 +85,7 @@ export class AccountService {
   async signUp(username: string, password: string): Promise<IssuedSession> {
     validateCredentials(username, password);
     const em = this.orm.em.fork();
-    if (await this.idByUsername(em, username)) throw conflict('USERNAME_TAKEN', 'This username is taken.');
+    if (await this.idByUsername(username)) throw conflict('USERNAME_TAKEN', 'This username is taken.');
     const user = em.create(User, {
       username,
       passwordHash: await hashPassword(password),
@@ -123,9 +124,8 @@ export class AccountService {
 
   /** The user whose password this is, or undefined. Used by login and the FIX Logon. */
   async verify(username: string, password: string): Promise<User | undefined> {
-    const em = this.orm.em.fork();
-    const id = await this.idByUsername(em, username);
-    const user = id ? await em.findOne(User, { id }, { populate: ['passwordHash'] }) : null;
+    const id = await this.idByUsername(username);
+    const user = id ? await this.orm.em.fork().findOne(User, { id }, { populate: ['passwordHash'] }) : null;
     // Hash anyway when the user is unknown, so timing does not reveal which usernames exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
     return ok && user ? user : undefined;
@@ -204,7 +204,7 @@ export class AccountService {
    */
   async ensureAdmin(username: string, password: string | undefined, generate: () => string): Promise<string | undefined> {
     const em = this.orm.em.fork();
-    if (await em.count(User, { username })) return undefined;
+    if ((await knexOf(this.orm)('users').select('id').where({ username }).first()) !== undefined) return undefined;
     const pw = password ?? generate();
     em.create(User, {
       username,
@@ -229,9 +229,14 @@ export class AccountService {
    * regardless of case on every database (MySQL's collation already compares so; SQLite's `=`
    * does not), so "alice" and "ALICE" are one account and one rate-limit key.
    */
-  private async idByUsername(em: ReturnType<MikroORM['em']['fork']>, username: string): Promise<number | undefined> {
-    const rows = (await em.getConnection().execute('select id from users where lower(username) = ? limit 1', [username.toLowerCase()])) as { id: number }[];
-    return rows[0] ? Number(rows[0].id) : undefined;
+  private async idByUsername(username: string): Promise<number | undefined> {
+    // Through knex, with the username as a bound parameter: MikroORM's execute() (and its entity
+    // queries) inline parameters into the SQL text, which a NUL byte cuts short on SQLite.
+    const key = username.toLowerCase();
+    const row = (await knexOf(this.orm)('users').select('id', 'username').whereRaw('lower(username) = ?', [key]).first()) as { id: number; username: string } | undefined;
+    // MySQL's collation also ignores some characters (NUL among them): "alice\0" matched "alice",
+    // under a rate-limit key of its own. Only the same name, in any case, is the account.
+    return row && row.username.toLowerCase() === key ? Number(row.id) : undefined;
   }
 
   private async updateUser(userId: number, change: (u: User) => void): Promise<User> {
