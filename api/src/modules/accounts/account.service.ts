@@ -226,8 +226,9 @@ export class AccountService {
 
   /**
    * The id of the account with this username, compared case-insensitively: usernames are unique
-   * regardless of case on every database (MySQL's collation already compares so; SQLite's `=`
-   * does not), so "alice" and "ALICE" are one account and one rate-limit key.
+   * regardless of case on every database (MySQL: the column's case-insensitive collation;
+   * SQLite: a unique index on lower(username), migration 0004), so "alice" and "ALICE" are one
+   * account and one rate-limit key.
    */
   private async idByUsername(username: string): Promise<number | undefined> {
     // Through knex, with the username as a bound parameter: MikroORM's execute() (and its entity
