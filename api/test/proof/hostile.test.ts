@@ -401,11 +401,9 @@ describe(`hostile input on sqlite (${total} HTTP requests, WebSocket misuse)`, (
       expect(await settle('trading_ws_connections', before.connections)).toBe(before.connections);
     });
 
-    // KNOWN BUG (realtime.resolver.ts `tracked` and streams.ts `pipe`): subscription streams are
-    // async generators awaiting their source inside for-await; graphql-ws's return() on close or
-    // `complete` is queued until the topic's next event, so until then the stream, its bus
-    // listener and its gauge count stay alive (for ever on a quiet topic).
-    it.fails('KNOWN BUG: releases the subscriptions of dropped sockets without waiting for an event on their topics', async () => {
+    // Subscription streams end at once on graphql-ws's return() (close or `complete`), without
+    // waiting for their topic's next event (streams.ts).
+    it('releases the subscriptions of dropped sockets without waiting for an event on their topics', async () => {
       const before = await dropTen();
       expect(await settle('trading_ws_subscriptions', before.subscriptions)).toBe(before.subscriptions);
     });

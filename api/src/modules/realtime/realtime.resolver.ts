@@ -6,21 +6,17 @@ import { OrdStatusEnum, type ExecTypeEnum } from '../../graphql/enums.js';
 import { requireUser, type GqlContext } from '../../graphql/context.js';
 import { badInput } from '../../errors.js';
 import { fromTicks } from '../../decimal.js';
-import { coalesce, pipe } from './streams.js';
+import { coalesce, merge, onEnd, pipe, stream, type Stream } from './streams.js';
 import { diffLevels } from './book-delta.js';
 import { BOOK_WIRE_DEPTH, orderFromWire, type LevelWire } from './messages.js';
 
 type Data = SubscribeResolverData<unknown, Record<string, unknown>, GqlContext>;
 
-/** Counts active subscriptions per topic for as long as the stream runs. */
-async function* tracked<T>(ctx: GqlContext, topic: string, source: AsyncIterable<T>): AsyncGenerator<T> {
+/** Counts active subscriptions per topic for as long as the stream runs (until it ends or is closed). */
+function tracked<T>(ctx: GqlContext, topic: string, source: AsyncIterable<T>): Stream<T> {
   const gauge = ctx.services.metrics.wsSubscriptions;
   gauge.inc({ topic });
-  try {
-    yield* source;
-  } finally {
-    gauge.dec({ topic });
-  }
+  return onEnd(source, () => gauge.dec({ topic }));
 }
 
 async function productOrFail(ctx: GqlContext, symbol: string) {
@@ -33,39 +29,42 @@ function toLevels(levels: readonly LevelWire[], tickSize: string): BookLevel[] {
   return levels.map((l) => ({ price: fromTicks(l.price, tickSize), quantity: l.qty, orderCount: l.count }));
 }
 
-async function* bookStream(ctx: GqlContext, symbol: string, depth: number): AsyncGenerator<OrderBookUpdate> {
+function bookStream(ctx: GqlContext, symbol: string, depth: number): Stream<OrderBookUpdate> {
   const { services } = ctx;
-  const product = await productOrFail(ctx, symbol);
   // Subscribe before the snapshot so nothing committed in between is missed.
   const source = coalesce(services.bus.pubsub.subscribe('book', symbol));
-  try {
-    await services.path.syncBook(symbol);
-    const d = services.engine.has(symbol) ? services.engine.book(symbol).depth(depth) : { seq: 0, bids: [], asks: [] };
-    let bids: readonly LevelWire[] = d.bids;
-    let asks: readonly LevelWire[] = d.asks;
-    let seq = d.seq;
-    yield { symbol, kind: BookUpdateKind.SNAPSHOT, seq, prevSeq: seq, bids: toLevels(bids, product.tickSize), asks: toLevels(asks, product.tickSize) };
-    for await (const msg of source) {
-      if (msg.seq <= seq) continue;
-      // Messages carry the whole top of the book, so a skipped (coalesced) one loses nothing.
-      const nextBids = msg.bids.slice(0, depth);
-      const nextAsks = msg.asks.slice(0, depth);
-      const update: OrderBookUpdate = {
-        symbol,
-        kind: BookUpdateKind.DELTA,
-        seq: msg.seq,
-        prevSeq: seq,
-        bids: toLevels(diffLevels(bids, nextBids), msg.tickSize),
-        asks: toLevels(diffLevels(asks, nextAsks), msg.tickSize),
-      };
-      bids = nextBids;
-      asks = nextAsks;
-      seq = msg.seq;
-      yield update;
-    }
-  } finally {
-    await source.return(undefined);
-  }
+  let view: { bids: readonly LevelWire[]; asks: readonly LevelWire[]; seq: number } | undefined;
+  return stream<OrderBookUpdate>(
+    async () => {
+      if (!view) {
+        const product = await productOrFail(ctx, symbol);
+        await services.path.syncBook(symbol);
+        const d = services.engine.has(symbol) ? services.engine.book(symbol).depth(depth) : { seq: 0, bids: [], asks: [] };
+        view = { bids: d.bids, asks: d.asks, seq: d.seq };
+        return { done: false, value: { symbol, kind: BookUpdateKind.SNAPSHOT, seq: d.seq, prevSeq: d.seq, bids: toLevels(d.bids, product.tickSize), asks: toLevels(d.asks, product.tickSize) } };
+      }
+      for (;;) {
+        const r = await source.next();
+        if (r.done) return r;
+        const msg = r.value;
+        if (msg.seq <= view.seq) continue;
+        // Messages carry the whole top of the book, so a skipped (coalesced) one loses nothing.
+        const nextBids = msg.bids.slice(0, depth);
+        const nextAsks = msg.asks.slice(0, depth);
+        const update: OrderBookUpdate = {
+          symbol,
+          kind: BookUpdateKind.DELTA,
+          seq: msg.seq,
+          prevSeq: view.seq,
+          bids: toLevels(diffLevels(view.bids, nextBids), msg.tickSize),
+          asks: toLevels(diffLevels(view.asks, nextAsks), msg.tickSize),
+        };
+        view = { bids: nextBids, asks: nextAsks, seq: msg.seq };
+        return { done: false, value: update };
+      }
+    },
+    () => source.return(),
+  );
 }
 
 @Resolver()
@@ -190,24 +189,3 @@ export class RealtimeResolver {
     return order;
   }
 }
-
-/** Merges several async iterables into one (values in arrival order). */
-async function* merge<T>(sources: AsyncIterable<T>[]): AsyncGenerator<T> {
-  const iterators = sources.map((s) => s[Symbol.asyncIterator]());
-  const next = (i: number) => iterators[i]!.next().then((r) => ({ i, r }));
-  const inflight = new Map(iterators.map((_, i) => [i, next(i)]));
-  try {
-    while (inflight.size > 0) {
-      const { i, r } = await Promise.race(inflight.values());
-      if (r.done) {
-        inflight.delete(i);
-        continue;
-      }
-      inflight.set(i, next(i));
-      yield r.value;
-    }
-  } finally {
-    await Promise.all(iterators.map((it) => it.return?.()));
-  }
-}
-

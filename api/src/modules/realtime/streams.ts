@@ -1,37 +1,175 @@
 /**
  * Async-iterable helpers for subscriptions: coalescing so a slow socket gets the newest state
- * rather than an ever-growing queue, and pacing so a client gets at most a few updates per
- * second per key.
+ * rather than an ever-growing queue, pacing so a client gets at most a few updates per second
+ * per key, mapping, merging, and running cleanup when a stream ends.
+ *
+ * They are iterator objects rather than async generators on purpose: an async generator that is
+ * waiting for its source queues return() behind the pending next(), so a client that closes a
+ * subscription (or a dropped socket) kept the stream, its bus listener and its gauge alive
+ * until the topic's next event — for ever on a quiet topic. Here return() acts at once: it ends
+ * the source, runs the cleanup and resolves a pending next() with done.
  */
 
-/** A sleep that the caller can cut short (so a finished subscription leaves no timer). */
-function pause(ms: number, signal: { stop: boolean }): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    t.unref?.();
-    if (signal.stop) {
-      clearTimeout(t);
-      resolve();
-    }
-  });
+/** An async iterator whose return() takes effect at once (see {@link stream}). */
+export interface Stream<T> extends AsyncIterableIterator<T, undefined> {
+  next(): Promise<IteratorResult<T, undefined>>;
+  return(value?: unknown): Promise<IteratorResult<T, undefined>>;
+  throw(error?: unknown): Promise<IteratorResult<T, undefined>>;
+  [Symbol.asyncIterator](): Stream<T>;
+}
+
+const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * A stream of the values `pull` produces, one pull at a time. `close` runs once, when the stream
+ * ends for whatever reason: `pull` says done, `pull` throws (the error then reaches the
+ * consumer), or the consumer calls return() — which resolves a pending next() with done without
+ * waiting for `pull`, whose late result is dropped.
+ */
+export function stream<T>(pull: () => Promise<IteratorResult<T, undefined>>, close: () => unknown): Stream<T> {
+  let finished = false;
+  let closing: Promise<void> | undefined;
+  let stop!: () => void;
+  const stopped = new Promise<IteratorResult<T, undefined>>((r) => (stop = () => r(DONE)));
+  /** The pull in flight (next() calls are answered in order, one pull at a time). */
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const finish = (): Promise<void> => {
+    finished = true;
+    closing ??= (async () => {
+      try {
+        await close();
+      } catch {
+        // The stream is over; a failing cleanup must not turn that into an error.
+      }
+    })();
+    return closing;
+  };
+
+  const step = async (): Promise<IteratorResult<T, undefined>> => {
+    if (finished) return DONE;
+    const pulled = pull().then(
+      async (r) => {
+        if (r.done) await finish();
+        return finished ? DONE : r;
+      },
+      async (e: unknown) => {
+        if (finished) return DONE; // ended by return(): the source's late failure is no news
+        await finish();
+        throw e;
+      },
+    );
+    return Promise.race([pulled, stopped]);
+  };
+
+  const self: Stream<T> = {
+    next() {
+      const result = queue.then(step, step);
+      queue = result.catch(() => undefined);
+      return result;
+    },
+    async return() {
+      stop();
+      await finish();
+      return DONE;
+    },
+    async throw(error?: unknown) {
+      stop();
+      await finish();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return self;
+    },
+  };
+  return self;
+}
+
+/** Ends a source's iterator (its return(), when it has one). */
+async function end(iterator: AsyncIterator<unknown>): Promise<void> {
+  await iterator.return?.();
+}
+
+/** The source's values; `cleanup` runs once when the stream ends (done, error or return()). */
+export function onEnd<T>(source: AsyncIterable<T>, cleanup: () => void): Stream<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  return stream<T>(
+    () => iterator.next() as Promise<IteratorResult<T, undefined>>,
+    async () => {
+      cleanup();
+      await end(iterator);
+    },
+  );
+}
+
+/** Maps and filters an async iterable (undefined: skipped), closing the source when the consumer stops. */
+export function pipe<T, U>(source: AsyncIterable<T>, f: (v: T) => U | undefined): Stream<U> {
+  const iterator = source[Symbol.asyncIterator]();
+  return stream<U>(
+    async () => {
+      for (;;) {
+        const r = await iterator.next();
+        if (r.done) return DONE;
+        const u = f(r.value);
+        if (u !== undefined) return { done: false, value: u };
+      }
+    },
+    () => end(iterator),
+  );
+}
+
+/** Merges several async iterables into one (values in arrival order). */
+export function merge<T>(sources: AsyncIterable<T>[]): Stream<T> {
+  const iterators = sources.map((s) => s[Symbol.asyncIterator]());
+  const next = (i: number) => iterators[i]!.next().then((r) => ({ i, r }));
+  let inflight: Map<number, ReturnType<typeof next>> | undefined;
+  return stream<T>(
+    async () => {
+      inflight ??= new Map(iterators.map((_, i) => [i, next(i)]));
+      while (inflight.size > 0) {
+        const { i, r } = await Promise.race(inflight.values());
+        if (r.done) {
+          inflight.delete(i);
+          continue;
+        }
+        inflight.set(i, next(i));
+        return { done: false, value: r.value };
+      }
+      return DONE;
+    },
+    () => Promise.all(iterators.map(end)),
+  );
 }
 
 /**
  * Yields the newest value of each key (default: one key), dropping older values a slow
  * consumer has not taken yet; with `minIntervalMs`, yields at most one batch of keys per
- * interval. Order among keys is the order in which they were last updated.
+ * interval. Order among keys is the order in which they were last updated. The source is read
+ * from the start (not from the first next()), so nothing published after this call is missed.
  */
-export async function* coalesce<T>(
-  source: AsyncIterable<T>,
-  options: { key?: (v: T) => string; minIntervalMs?: number } = {},
-): AsyncGenerator<T> {
+export function coalesce<T>(source: AsyncIterable<T>, options: { key?: (v: T) => string; minIntervalMs?: number } = {}): Stream<T> {
   const key = options.key ?? (() => '');
+  const iterator = source[Symbol.asyncIterator]();
   const pending = new Map<string, T>();
+  let batch: T[] = [];
+  /** A batch was handed out since the last pause (pace the next one). */
+  let paced = false;
   let wake: (() => void) | undefined;
   let done = false;
   let failure: unknown;
-  const signal = { stop: false };
-  const iterator = source[Symbol.asyncIterator]();
+  let stopping = false;
+  let cancelPause: (() => void) | undefined;
+  /** A sleep that close() cuts short (so a finished subscription leaves no timer). */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (stopping) return resolve();
+      const t = setTimeout(resolve, ms);
+      t.unref?.();
+      cancelPause = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
   const pump = (async () => {
     try {
       for (;;) {
@@ -49,31 +187,32 @@ export async function* coalesce<T>(
       wake?.();
     }
   })();
-  try {
-    for (;;) {
-      if (pending.size === 0) {
-        if (done) break;
-        await new Promise<void>((r) => (wake = r));
-        wake = undefined;
-        continue;
+  return stream<T>(
+    async () => {
+      for (;;) {
+        if (batch.length > 0) return { done: false, value: batch.shift()! };
+        if (paced && options.minIntervalMs) await pause(options.minIntervalMs);
+        paced = false;
+        if (pending.size === 0) {
+          if (done) {
+            if (failure) throw failure;
+            return DONE;
+          }
+          await new Promise<void>((r) => (wake = r));
+          wake = undefined;
+          continue;
+        }
+        batch = [...pending.values()];
+        pending.clear();
+        paced = true;
       }
-      const values = [...pending.values()];
-      pending.clear();
-      for (const v of values) yield v;
-      if (options.minIntervalMs) await pause(options.minIntervalMs, signal);
-    }
-    if (failure) throw failure;
-  } finally {
-    signal.stop = true;
-    await iterator.return?.();
-    await pump;
-  }
-}
-
-/** Maps and filters an async iterable, closing the source when the consumer stops. */
-export async function* pipe<T, U>(source: AsyncIterable<T>, f: (v: T) => U | undefined): AsyncGenerator<U> {
-  for await (const v of source) {
-    const u = f(v);
-    if (u !== undefined) yield u;
-  }
+    },
+    async () => {
+      stopping = true;
+      cancelPause?.();
+      wake?.();
+      await end(iterator);
+      await pump;
+    },
+  );
 }
