@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import express, { type Request, type Response } from 'express';
+import proxyaddr from 'proxy-addr';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { Services } from './services.js';
 import { repoRoot } from './services.js';
 import type { GqlContext } from './graphql/context.js';
-import { complexityOf, depthLimit } from './graphql/limits.js';
+import { ComplexityGauge, depthLimit } from './graphql/limits.js';
+import { graphqlHttpHandler } from './graphql/http.js';
 import { toGraphQLError } from './errors.js';
 
 /** The HTTP side of the API: /graphql, /healthz, /readyz, /metrics and the built web client. */
@@ -41,8 +42,18 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
   const production = config.NODE_ENV === 'production';
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
-  const http = createHttpServer(app);
+  // Behind nginx / an ingress, the client's address comes from X-Forwarded-For.
+  const trustProxy = proxyaddr.compile(['loopback', 'linklocal', 'uniquelocal']);
+  app.set('trust proxy', trustProxy);
+  // Set once Apollo has started (Apollo's drain plugin needs the server first).
+  const handlers: { graphql?: (req: IncomingMessage, res: ServerResponse) => void } = {};
+  const http = createHttpServer((req, res) => {
+    const path = routeOf(req.url);
+    res.once('finish', () => metrics.httpRequests.inc({ route: path, method: methodLabel(req.method), status: String(res.statusCode) }));
+    // /graphql skips Express: it is every order's path (see graphql/http.ts).
+    if (path === '/graphql' && handlers.graphql) handlers.graphql(req, res);
+    else app(req, res);
+  });
   // Longer than proxies' upstream keep-alive (nginx, ingress-nginx: 60 s), so Node never closes
   // a connection a proxy is about to reuse (a 502 on a mutation).
   http.keepAliveTimeout = 65_000;
@@ -86,19 +97,17 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       ApolloServerPluginLandingPageDisabled(),
-      limitsPlugin(schema, config.GRAPHQL_MAX_COMPLEXITY),
+      limitsPlugin(schema, config.GRAPHQL_MAX_COMPLEXITY, config.MAX_PAGE_SIZE),
       observabilityPlugin(services),
     ],
   });
   await apollo.start();
 
-  app.use(
-    '/graphql',
-    express.json({ limit: '64kb' }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => contextFor(services, bearer(req.headers.authorization), req.ip ?? 'unknown', requestId(req)),
-    }),
-  );
+  handlers.graphql = graphqlHttpHandler(apollo, {
+    maxBodyBytes: 64 * 1024,
+    context: async (req) => contextFor(services, bearer(req.headers.authorization), proxyaddr(req, trustProxy), requestId(req)),
+    onError: (err) => logger.error({ component: 'http', err }, 'graphql request failed'),
+  });
 
   const webDist = config.WEB_DIST ?? resolve(repoRoot, 'web/dist');
   if (config.WEB_DIST !== '' && existsSync(resolve(webDist, 'index.html'))) {
@@ -140,25 +149,43 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
   };
 }
 
+/** The metric label of a request: its path when it is one of ours, else a fixed bucket (bounded cardinality). */
+function routeOf(url: string | undefined): string {
+  const q = url?.indexOf('?') ?? -1;
+  const path = q >= 0 ? url!.slice(0, q) : (url ?? '/');
+  if (path === '/graphql' || path === '/healthz' || path === '/readyz' || path === '/metrics') return path;
+  return path.startsWith('/assets/') ? '/assets' : 'other';
+}
+
+const METHODS = new Set(['GET', 'POST', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'PATCH']);
+const methodLabel = (m: string | undefined) => (m && METHODS.has(m) ? m : 'OTHER');
+
 function requestId(req: IncomingMessage): string {
   const h = req.headers['x-request-id'];
   return typeof h === 'string' && /^[\w.-]{1,64}$/.test(h) ? h : randomUUID();
 }
 
 /** Refuses operations above the complexity budget (aliases and page sizes included). */
-function limitsPlugin(schema: GraphQLSchema, max: number): ApolloServerPlugin<GqlContext> {
+function limitsPlugin(schema: GraphQLSchema, max: number, maxPageSize: number): ApolloServerPlugin<GqlContext> {
+  const gauge = new ComplexityGauge(schema, maxPageSize);
+  const hooks = {
+    async didResolveOperation({ request, document, operation }: { request: { operationName?: string; variables?: Record<string, unknown> }; document: DocumentNode; operation?: OperationDefinitionNode | null }) {
+      if (operation?.operation === 'subscription') {
+        throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws, subprotocol graphql-transport-ws) on this path, not over HTTP.', {
+          extensions: { code: 'BAD_REQUEST', reason: 'SUBSCRIPTION_OVER_HTTP', http: { status: 400 } },
+        });
+      }
+      const complexity = gauge.of(document, request.operationName ?? undefined, request.variables ?? {});
+      if (complexity > max) {
+        throw new GraphQLError(`Query complexity ${complexity} is above the limit of ${max}.`, {
+          extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX', http: { status: 400 } },
+        });
+      }
+    },
+  };
   return {
     async requestDidStart() {
-      return {
-        async didResolveOperation({ request, document }) {
-          const complexity = complexityOf(schema, document, request.operationName ?? undefined, request.variables ?? {});
-          if (complexity > max) {
-            throw new GraphQLError(`Query complexity ${complexity} is above the limit of ${max}.`, {
-              extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' },
-            });
-          }
-        },
-      };
+      return hooks;
     },
   };
 }

@@ -14,3 +14,15 @@ export function checkPageSize(first: number | undefined | null, max: number, fal
   if (first < 1 || first > max) throw badInput('INVALID_PAGE_SIZE', `first must be between 1 and ${max}.`, 'first');
   return first;
 }
+
+/**
+ * The complexity of a paged list field: its page size times what one item costs. A `first`
+ * above the server's cap (`context.maxPageSize`, set by the complexity gauge) is refused by the
+ * resolver with INVALID_PAGE_SIZE before anything is fetched, so it is priced as one item and the
+ * client hears the precise reason rather than QUERY_TOO_COMPLEX.
+ */
+export function pageComplexity({ args, childComplexity, context }: { args: { first?: number | null }; childComplexity: number; context?: { maxPageSize?: number } }): number {
+  const first = args.first ?? 50;
+  const cap = context?.maxPageSize ?? Number.POSITIVE_INFINITY;
+  return first > cap || first < 1 ? childComplexity : first * childComplexity;
+}

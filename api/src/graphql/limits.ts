@@ -8,7 +8,15 @@ import {
   type ValidationContext,
 } from 'graphql';
 import { getComplexity, simpleEstimator, fieldExtensionsEstimator } from 'graphql-query-complexity';
-import { getOperationAST, getVariableValues, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import {
+  getOperationAST,
+  getVariableValues,
+  isObjectType,
+  visit,
+  type DocumentNode,
+  type OperationDefinitionNode,
+  type ValueNode,
+} from 'graphql';
 
 /**
  * A validation rule refusing operations nested deeper than `maxDepth` fields (fragments are
@@ -73,7 +81,13 @@ export function depthLimit(maxDepth: number) {
  * expands (through fragments) to more nodes than the estimator will visit counts as
  * `Infinity`: it is refused as too complex rather than failing the request.
  */
-export function complexityOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): number {
+export function complexityOf(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown>,
+  maxPageSize?: number,
+): number {
   const operation = getOperationAST(document, operationName);
   if (operation && getVariableValues(schema, operation.variableDefinitions ?? [], variables).errors) return 0;
   try {
@@ -82,11 +96,71 @@ export function complexityOf(schema: GraphQLSchema, document: DocumentNode, oper
       query: document,
       operationName,
       variables,
+      context: { maxPageSize },
       estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
     });
   } catch (e) {
     // graphql-query-complexity stops after 10,000 nodes with a plain (uncoded) error.
     if (e instanceof Error && /maximum allowed number of nodes/.test(e.message)) return Number.POSITIVE_INFINITY;
     throw e;
+  }
+}
+
+/**
+ * {@link complexityOf} with a cache: an operation whose price cannot change with its variables
+ * (no variable in the arguments of a field that has its own complexity function, such as a
+ * page's `first`) is priced once per parsed document. Apollo and the WebSocket server reuse the
+ * parsed document of a repeated query string, so a client sending the same mutation with new
+ * variables (every order) pays for the walk once.
+ */
+export class ComplexityGauge {
+  /** Names of fields whose complexity is computed from their arguments. */
+  private readonly priced = new Set<string>();
+  private readonly cache = new WeakMap<DocumentNode, { readonly variableFree: boolean; readonly byOperation: Map<string, number> }>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly maxPageSize?: number,
+  ) {
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (!isObjectType(type) || type.name.startsWith('__')) continue;
+      for (const field of Object.values(type.getFields())) if (field.extensions?.complexity !== undefined) this.priced.add(field.name);
+    }
+  }
+
+  of(document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): number {
+    let entry = this.cache.get(document);
+    if (!entry) {
+      entry = { variableFree: !this.pricedByVariables(document), byOperation: new Map() };
+      this.cache.set(document, entry);
+    }
+    if (!entry.variableFree) return complexityOf(this.schema, document, operationName, variables, this.maxPageSize);
+    const key = operationName ?? '';
+    let c = entry.byOperation.get(key);
+    if (c === undefined) {
+      c = complexityOf(this.schema, document, operationName, variables, this.maxPageSize);
+      // 0 means "variables did not coerce": not a property of the document, so not cached.
+      if (c !== 0) entry.byOperation.set(key, c);
+    }
+    return c;
+  }
+
+  /**
+   * True when a priced field (by name, whatever its parent type) takes a variable in any
+   * argument, or a directive does (`@include(if: $x)` decides what is counted).
+   */
+  private pricedByVariables(document: DocumentNode): boolean {
+    let found = false;
+    const hasVariable = (v: ValueNode): boolean =>
+      v.kind === Kind.VARIABLE || (v.kind === Kind.LIST && v.values.some(hasVariable)) || (v.kind === Kind.OBJECT && v.fields.some((f) => hasVariable(f.value)));
+    visit(document, {
+      Field: (node) => {
+        if (!found && this.priced.has(node.name.value) && node.arguments?.some((a) => hasVariable(a.value))) found = true;
+      },
+      Directive: (node) => {
+        if (!found && node.arguments?.some((a) => hasVariable(a.value))) found = true;
+      },
+    });
+    return found;
   }
 }

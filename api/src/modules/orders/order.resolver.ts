@@ -3,14 +3,12 @@ import { HoldingGql, OrderBookGql, OrderConnection, OrderGql, PlaceOrderInput, T
 import { OrdStatusEnum, OrderSortEnum } from '../../graphql/enums.js';
 import { DecimalScalar } from '../../graphql/scalars.js';
 import { actorOf, requireUser, type GqlContext } from '../../graphql/context.js';
-import { checkPageSize, parseId } from '../../graphql/args.js';
+import { checkPageSize, pageComplexity, parseId } from '../../graphql/args.js';
 import { badInput } from '../../errors.js';
 import type { OrderRecord } from './order-record.js';
 import type { OrderFilter } from './order.service.js';
 import { DEFAULT_TICK_SIZE } from '../products/catalog.js';
 
-const pageComplexity = ({ args, childComplexity }: { args: { first?: number }; childComplexity: number }) =>
-  (args.first ?? 50) * childComplexity;
 
 @Resolver()
 export class OrderResolver {

@@ -3,14 +3,14 @@ import { CreateProductInput, ProductConnection, ProductGql, UpdateProductInput }
 import { ProductType, TradingStatus } from './product.entity.js';
 import { Role } from '../accounts/user.entity.js';
 import type { GqlContext } from '../../graphql/context.js';
-import { checkPageSize } from '../../graphql/args.js';
+import { checkPageSize, pageComplexity } from '../../graphql/args.js';
 import { notFound } from '../../errors.js';
 
 @Resolver()
 export class ProductResolver {
   @Query(() => ProductConnection, {
     description: 'Searches the catalog by symbol prefix or words of the name, ordered by symbol.',
-    complexity: ({ args, childComplexity }) => (args.first ?? 50) * childComplexity,
+    complexity: pageComplexity,
   })
   async products(
     @Ctx() ctx: GqlContext,

@@ -97,7 +97,7 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
         }
         const errors = validate(schema, document, rules);
         if (errors.length > 0) return errors.map((e) => toGraphQLError(e, production));
-        const complexity = complexityOf(schema, document, payload.operationName ?? undefined, payload.variables ?? {});
+        const complexity = complexityOf(schema, document, payload.operationName ?? undefined, payload.variables ?? {}, config.MAX_PAGE_SIZE);
         if (complexity > config.GRAPHQL_MAX_COMPLEXITY) {
           return [new GraphQLError(`Query complexity ${complexity} is above the limit.`, { extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' } })];
         }
