@@ -27,6 +27,10 @@ interface Figures {
   errors: number;
   orders: number;
   trades: number;
+  /** Mean requests per order-path transaction, mean transaction time and mean order-path time per request. */
+  groupSize: number;
+  commitMs: number;
+  orderPathMs: number;
 }
 
 async function run(dialect: 'mysql' | 'sqlite'): Promise<Figures> {
@@ -73,8 +77,10 @@ async function run(dialect: 'mysql' | 'sqlite'): Promise<Figures> {
     });
     const counts = await call<{ orders: { nodes: unknown[] } }>(api.url, '{ orders(first: 1) { nodes { id } } }', {}, tokens[0]);
     void counts;
-    const trades = await fetch(`${api.url}/metrics`).then((r) => r.text());
-    const tradeCount = Number(/^trading_trades_total (\d+)/m.exec(trades)?.[1] ?? 0);
+    const metrics = await fetch(`${api.url}/metrics`).then((r) => r.text());
+    const metric = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)`, 'm').exec(metrics)?.[1] ?? 0);
+    const tradeCount = metric('trading_trades_total');
+    const groups = metric('trading_db_commit_group_size_count');
     const total = result.requests.total;
     return {
       ordersPerSec: Math.round(total / seconds),
@@ -83,6 +89,9 @@ async function run(dialect: 'mysql' | 'sqlite'): Promise<Figures> {
       errors: graphqlErrors + result.errors + result.timeouts + result.non2xx,
       orders: total,
       trades: tradeCount,
+      groupSize: groups ? metric('trading_db_commit_group_size_sum') / groups : 0,
+      commitMs: groups ? (metric('trading_db_commit_duration_seconds_sum') / groups) * 1000 : 0,
+      orderPathMs: (metric('trading_order_path_duration_seconds_sum') / Math.max(1, metric('trading_order_path_duration_seconds_count'))) * 1000,
     };
   } finally {
     await api.stop();
@@ -98,6 +107,9 @@ for (const dialect of ['mysql', 'sqlite'] as const) {
   out[dialect] = f;
   console.log(
     `${dialect.padEnd(6)} ${f.ordersPerSec.toLocaleString('en')} orders/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  errors ${f.errors}  (${f.orders} orders, ${f.trades} trades, ${connections} connections, ${accounts} accounts, ${seconds} s)`,
+  );
+  console.log(
+    `       order path: ${f.groupSize.toFixed(1)} requests per transaction, ${f.commitMs.toFixed(1)} ms per transaction, ${f.orderPathMs.toFixed(1)} ms queue+commit per request`,
   );
 }
 const target = out.mysql;

@@ -65,7 +65,9 @@ export async function freshDatabaseUrl(dialect: 'sqlite' | 'mysql', mysqlServer 
 /** Starts `node api/dist/main.js` and waits for /readyz. */
 export async function startApi(env: Record<string, string>): Promise<ApiProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(repoRoot, 'api/dist/main.js')], {
+  // Profiling hook, e.g. API_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
+  const nodeArgs = process.env.API_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'api/dist/main.js')], {
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH,

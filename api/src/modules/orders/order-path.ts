@@ -30,6 +30,11 @@ export interface NewOrderRequest {
   readonly kind: 'new';
   readonly accountId: number;
   readonly clOrdId: string;
+  /**
+   * True when the server made the ClOrdID up (a random UUID; the client sent none): it cannot
+   * name an earlier order, so the retry lookup skips it (the unique key still guards it).
+   */
+  readonly clOrdIdGenerated?: boolean;
   readonly symbol: string;
   readonly side: Side;
   readonly ordType: OrdType;
@@ -162,7 +167,7 @@ export class OrderPath {
     }
     return new Promise<OrderOutcome>((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
-      if (!this.draining) void this.drain();
+      this.kick();
     });
   }
 
@@ -188,7 +193,7 @@ export class OrderPath {
           reject(e);
         }
       });
-      if (!this.draining) void this.drain();
+      this.kick();
     });
   }
 
@@ -230,9 +235,18 @@ export class OrderPath {
     return products.length;
   }
 
-  private async drain(): Promise<void> {
+  /**
+   * Starts draining on the next turn of the event loop, so that every request that arrived in
+   * this turn (several sockets read at once) goes into the same transaction.
+   */
+  private kick(): void {
+    if (this.draining) return;
     this.draining = true;
     this.idle = new Promise((r) => (this.idleResolve = r));
+    setImmediate(() => void this.drain());
+  }
+
+  private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0 || this.tasks.length > 0) {
         for (const task of this.tasks.splice(0)) await task();
@@ -330,14 +344,17 @@ export class OrderPath {
     );
   }
 
+  /** The orders that already carry a new request's (account, ClOrdID): one query per chunk, any number of accounts. */
   private async findExistingClOrdIds(trx: Knex.Transaction, batch: Pending[]): Promise<Map<string, OrderRecord>> {
-    const wanted = batch.flatMap((p) => (p.request.kind === 'new' ? [p.request] : []));
+    const wanted = batch.flatMap((p) => (p.request.kind === 'new' && !p.request.clOrdIdGenerated ? [p.request] : []));
     const found = new Map<string, OrderRecord>();
-    if (wanted.length === 0) return found;
-    const byAccount = new Map<number, string[]>();
-    for (const r of wanted) byAccount.set(r.accountId, [...(byAccount.get(r.accountId) ?? []), r.clOrdId]);
-    for (const [accountId, clOrdIds] of byAccount) {
-      const rows = await trx('orders').where({ account_id: accountId }).whereIn('cl_ord_id', clOrdIds).select('*');
+    for (let i = 0; i < wanted.length; i += LOOKUP_CHUNK) {
+      const chunk = wanted.slice(i, i + LOOKUP_CHUNK);
+      const rows = await trx('orders')
+        .where((q) => {
+          for (const r of chunk) void q.orWhere({ account_id: r.accountId, cl_ord_id: r.clOrdId });
+        })
+        .select('*');
       for (const row of rows) {
         const o = orderFromRow(row);
         found.set(clKey(o.accountId, o.clOrdId), o);
@@ -575,15 +592,32 @@ export class OrderPath {
       if (w.inserted.has(o.id)) inserts.push(orderToRow(o));
       else updates.push(o);
     }
-    if (inserts.length > 0) await trx.batchInsert('orders', inserts, INSERT_CHUNK);
+    // Multi-row INSERTs in this transaction (knex's batchInsert would open a nested one: a savepoint per call).
+    for (let i = 0; i < inserts.length; i += INSERT_CHUNK) await trx('orders').insert(inserts.slice(i, i + INSERT_CHUNK));
     if (updates.length > 0) await this.updateOrders(trx, updates);
-    if (w.executions.length > 0) await trx.batchInsert('executions', w.executions.map(executionToRow), INSERT_CHUNK);
-    for (const [symbol, seq] of w.seqs) {
-      const last = w.lastTrades.get(symbol);
-      const patch: Record<string, unknown> = { book_seq: seq };
-      if (last) Object.assign(patch, { last_price_ticks: last.price, last_trade_at: last.at, updated_at: last.at });
-      await trx('products').where({ symbol }).update(patch);
-    }
+    const executions = w.executions.map(executionToRow);
+    for (let i = 0; i < executions.length; i += INSERT_CHUNK) await trx('executions').insert(executions.slice(i, i + INSERT_CHUNK));
+    await this.updateProducts(trx, w);
+  }
+
+  /** Every touched product's book seq (and last trade) in one UPDATE … CASE. */
+  private async updateProducts(trx: Knex.Transaction, w: BatchWork): Promise<void> {
+    const symbols = [...w.seqs.keys()];
+    if (symbols.length === 0) return;
+    const bindings: unknown[] = [];
+    const sets: string[] = [];
+    const caseOf = (col: string, entries: [string, unknown][]) => {
+      if (entries.length === 0) return;
+      sets.push(`${col} = CASE symbol ${entries.map(() => 'WHEN ? THEN ?').join(' ')} ELSE ${col} END`);
+      for (const [symbol, v] of entries) bindings.push(symbol, v);
+    };
+    caseOf('book_seq', [...w.seqs]);
+    const traded = [...w.lastTrades].filter(([symbol]) => w.seqs.has(symbol));
+    caseOf('last_price_ticks', traded.map(([symbol, t]) => [symbol, t.price]));
+    caseOf('last_trade_at', traded.map(([symbol, t]) => [symbol, t.at]));
+    caseOf('updated_at', traded.map(([symbol, t]) => [symbol, t.at]));
+    bindings.push(...symbols);
+    await trx.raw(`UPDATE products SET ${sets.join(', ')} WHERE symbol IN (${symbols.map(() => '?').join(', ')})`, bindings as never[]);
   }
 
   /** One UPDATE … CASE for every changed resting order (one round trip, whatever the count). */
@@ -641,6 +675,8 @@ interface BatchWork {
 
 /** Rows per INSERT: SQLite builds multi-row inserts from UNION ALL selects, limited to 500 terms. */
 const INSERT_CHUNK = 250;
+/** (account, ClOrdID) pairs per lookup query (two bound parameters each; SQLite allows 32,766). */
+const LOOKUP_CHUNK = 500;
 
 const clKey = (accountId: number, clOrdId: string) => `${accountId}\u0000${clOrdId}`;
 

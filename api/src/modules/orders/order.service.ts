@@ -134,6 +134,7 @@ export class OrderService {
       kind: 'new',
       accountId: actor.id,
       clOrdId,
+      clOrdIdGenerated: input.clOrdId == null,
       symbol: input.symbol,
       side: input.side,
       ordType: input.type,
