@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { openOrm, type Dialect } from './db/orm.js';
-import { knexOf, type Knex } from './db/knex.js';
+import { knexOf, orderPathKnex, type Knex } from './db/knex.js';
 import { IdAllocator } from './db/id-allocator.js';
 import { MatchingEngine } from './engine/index.js';
 import { AccountService } from './modules/accounts/account.service.js';
@@ -83,8 +83,10 @@ export async function createServices(config: Config, logger: Logger, progress: (
   }
   const metrics = createMetrics();
   const engine = new MatchingEngine();
+  const pathDb = orderPathKnex(orm, dialect);
   const path = new OrderPath({
-    knex,
+    knex: pathDb.knex,
+    multiStatements: pathDb.multiStatements,
     dialect,
     engine,
     ids: new IdAllocator(knex, 'orders'),
@@ -162,6 +164,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
       await path.stop();
       await Promise.all(accountFeeds.map((f) => f.return(undefined)));
       await bus.close();
+      await pathDb.close();
       await orm.close(true);
     },
   };

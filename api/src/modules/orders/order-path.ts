@@ -105,6 +105,13 @@ export interface OrderPathOptions {
   readonly dialect: Dialect;
   readonly engine: MatchingEngine;
   readonly ids: IdAllocator;
+  /**
+   * The connection takes several statements per query (MySQL `multipleStatements`, a pool of
+   * the order path's own whose sessions are READ COMMITTED): a transaction's reads go in one
+   * round trip and its writes in another. Otherwise statements go one by one (SQLite: in
+   * process, nothing to save) and MySQL transactions ask for READ COMMITTED themselves.
+   */
+  readonly multiStatements?: boolean;
   /** Wall clock in ms; the engine gets its time from here. */
   readonly now?: () => number;
   /** Largest number of requests committed in one transaction. */
@@ -287,7 +294,9 @@ export class OrderPath {
     let work: BatchWork;
     try {
       work = await knex.transaction(async (trx) => {
-        const products = await this.lockProducts(trx, symbols);
+        const wanted = batch.flatMap((p) => (p.request.kind === 'new' && !p.request.clOrdIdGenerated ? [p.request] : []));
+        const [lockRows, ...existingRows] = await this.run(trx, [this.lockProducts(trx, symbols), ...this.findExistingClOrdIds(trx, wanted)]);
+        const products = productsFrom(lockRows!);
         for (const symbol of symbols) {
           const row = products.get(symbol);
           if (!row) continue;
@@ -296,14 +305,19 @@ export class OrderPath {
             await this.reloadBook(symbol, trx);
           }
         }
-        const existing = await this.findExistingClOrdIds(trx, batch);
+        // Existing ClOrdIDs were read before any reload: a reload changes books, never order rows.
+        const existing = new Map<string, OrderRecord>();
+        for (const row of existingRows.flat()) {
+          const o = orderFromRow(row);
+          existing.set(clKey(o.accountId, o.clOrdId), o);
+        }
         const t0 = performance.now();
         const w = this.apply(batch, ids, products, existing, touchedBooks);
         engineMs = performance.now() - t0;
         await this.hydrate(trx, w);
         await this.write(trx, w);
         return w;
-      }, this.options.dialect === 'mysql' ? { isolationLevel: 'read committed' } : undefined);
+      }, this.options.dialect === 'mysql' && !this.options.multiStatements ? { isolationLevel: 'read committed' } : undefined);
     } catch (error) {
       await this.rebuildAfterFailure(touchedBooks, error);
       throw error;
@@ -332,42 +346,53 @@ export class OrderPath {
     }
   }
 
-  private async lockProducts(trx: Knex.Transaction, symbols: string[]): Promise<Map<string, { seq: number; halted: boolean; lastPrice: number | null }>> {
-    let q = trx('products').whereIn('symbol', symbols).orderBy('symbol').select('symbol', 'book_seq', 'status', 'last_price_ticks');
-    if (this.options.dialect === 'mysql') q = q.forUpdate();
-    const rows = await q;
-    return new Map(
-      rows.map((r) => [
-        String(r.symbol),
-        { seq: Number(r.book_seq), halted: r.status === 'HALTED', lastPrice: r.last_price_ticks == null ? null : Number(r.last_price_ticks) },
-      ]),
-    );
+  /**
+   * Runs statements in order and returns each one's rows (empty for writes): in one round trip
+   * when the connection takes several statements per query, else one by one.
+   */
+  private async run(trx: Knex.Transaction, statements: readonly Statement[]): Promise<Record<string, unknown>[][]> {
+    if (statements.length === 0) return [];
+    if (!this.options.multiStatements || statements.length === 1) {
+      const out: Record<string, unknown>[][] = [];
+      for (const s of statements) {
+        const r: unknown = await s;
+        out.push(Array.isArray(r) ? (r as Record<string, unknown>[]) : []);
+      }
+      return out;
+    }
+    const parts = statements.map((s) => s.toSQL().toNative());
+    // mysql2 answers a multi-statement query with [results, fields]: one entry per statement.
+    const [results] = (await trx.raw(parts.map((p) => p.sql).join(';\n'), parts.flatMap((p) => p.bindings) as never[])) as [unknown[]];
+    return results.map((r) => (Array.isArray(r) ? (r as Record<string, unknown>[]) : []));
+  }
+
+  /** Locks the products of a batch (symbol order, so replicas never deadlock) and reads their book seq. */
+  private lockProducts(trx: Knex.Transaction, symbols: string[]): Statement {
+    const q = trx('products').whereIn('symbol', symbols).orderBy('symbol').select('symbol', 'book_seq', 'status', 'last_price_ticks');
+    return this.options.dialect === 'mysql' ? q.forUpdate() : q;
   }
 
   /** The orders that already carry a new request's (account, ClOrdID): one query per chunk, any number of accounts. */
-  private async findExistingClOrdIds(trx: Knex.Transaction, batch: Pending[]): Promise<Map<string, OrderRecord>> {
-    const wanted = batch.flatMap((p) => (p.request.kind === 'new' && !p.request.clOrdIdGenerated ? [p.request] : []));
-    const found = new Map<string, OrderRecord>();
+  private findExistingClOrdIds(trx: Knex.Transaction, wanted: readonly NewOrderRequest[]): Statement[] {
+    const out: Statement[] = [];
     for (let i = 0; i < wanted.length; i += LOOKUP_CHUNK) {
       const chunk = wanted.slice(i, i + LOOKUP_CHUNK);
-      const rows = await trx('orders')
-        .where((q) => {
-          for (const r of chunk) void q.orWhere({ account_id: r.accountId, cl_ord_id: r.clOrdId });
-        })
-        .select('*');
-      for (const row of rows) {
-        const o = orderFromRow(row);
-        found.set(clKey(o.accountId, o.clOrdId), o);
-      }
+      out.push(
+        trx('orders')
+          .where((q) => {
+            for (const r of chunk) void q.orWhere({ account_id: r.accountId, cl_ord_id: r.clOrdId });
+          })
+          .select('*'),
+      );
     }
-    return found;
+    return out;
   }
 
   /** Runs the batch through the engine (synchronously) and gathers what must be written. */
   private apply(
     batch: Pending[],
     ids: number[],
-    products: Map<string, { seq: number; halted: boolean; lastPrice: number | null }>,
+    products: Map<string, ProductLock>,
     existing: Map<string, OrderRecord>,
     touchedBooks: Set<string>,
   ): BatchWork {
@@ -593,17 +618,20 @@ export class OrderPath {
       else updates.push(o);
     }
     // Multi-row INSERTs in this transaction (knex's batchInsert would open a nested one: a savepoint per call).
-    for (let i = 0; i < inserts.length; i += INSERT_CHUNK) await trx('orders').insert(inserts.slice(i, i + INSERT_CHUNK));
-    if (updates.length > 0) await this.updateOrders(trx, updates);
+    const statements: Statement[] = [];
+    for (let i = 0; i < inserts.length; i += INSERT_CHUNK) statements.push(trx('orders').insert(inserts.slice(i, i + INSERT_CHUNK)));
+    statements.push(...this.updateOrders(trx, updates));
     const executions = w.executions.map(executionToRow);
-    for (let i = 0; i < executions.length; i += INSERT_CHUNK) await trx('executions').insert(executions.slice(i, i + INSERT_CHUNK));
-    await this.updateProducts(trx, w);
+    for (let i = 0; i < executions.length; i += INSERT_CHUNK) statements.push(trx('executions').insert(executions.slice(i, i + INSERT_CHUNK)));
+    const products = this.updateProducts(trx, w);
+    if (products) statements.push(products);
+    await this.run(trx, statements);
   }
 
   /** Every touched product's book seq (and last trade) in one UPDATE … CASE. */
-  private async updateProducts(trx: Knex.Transaction, w: BatchWork): Promise<void> {
+  private updateProducts(trx: Knex.Transaction, w: BatchWork): Statement | undefined {
     const symbols = [...w.seqs.keys()];
-    if (symbols.length === 0) return;
+    if (symbols.length === 0) return undefined;
     const bindings: unknown[] = [];
     const sets: string[] = [];
     const caseOf = (col: string, entries: [string, unknown][]) => {
@@ -617,11 +645,12 @@ export class OrderPath {
     caseOf('last_trade_at', traded.map(([symbol, t]) => [symbol, t.at]));
     caseOf('updated_at', traded.map(([symbol, t]) => [symbol, t.at]));
     bindings.push(...symbols);
-    await trx.raw(`UPDATE products SET ${sets.join(', ')} WHERE symbol IN (${symbols.map(() => '?').join(', ')})`, bindings as never[]);
+    return trx.raw(`UPDATE products SET ${sets.join(', ')} WHERE symbol IN (${symbols.map(() => '?').join(', ')})`, bindings as never[]);
   }
 
-  /** One UPDATE … CASE for every changed resting order (one round trip, whatever the count). */
-  private async updateOrders(trx: Knex.Transaction, orders: OrderRecord[]): Promise<void> {
+  /** One UPDATE … CASE per 200 changed resting orders. */
+  private updateOrders(trx: Knex.Transaction, orders: OrderRecord[]): Statement[] {
+    const out: Statement[] = [];
     const cols: [string, (o: OrderRecord) => unknown][] = [
       ['price_ticks', (o) => o.priceTicks],
       ['qty', (o) => o.qty],
@@ -642,8 +671,9 @@ export class OrderPath {
         for (const o of chunk) bindings.push(o.id, get(o));
       }
       bindings.push(...chunk.map((o) => o.id));
-      await trx.raw(`UPDATE orders SET ${sets.join(', ')} WHERE id IN (${chunk.map(() => '?').join(', ')})`, bindings as never[]);
+      out.push(trx.raw(`UPDATE orders SET ${sets.join(', ')} WHERE id IN (${chunk.map(() => '?').join(', ')})`, bindings as never[]));
     }
+    return out;
   }
 
   private async rebuildAfterFailure(symbols: Set<string>, error: unknown): Promise<void> {
@@ -658,6 +688,20 @@ export class OrderPath {
     }
     this.options.onFailure?.(error, list);
   }
+}
+
+/** One SQL statement of a transaction, built but not yet sent. */
+type Statement = Knex.QueryBuilder | Knex.Raw;
+
+type ProductLock = { seq: number; halted: boolean; lastPrice: number | null };
+
+function productsFrom(rows: readonly Record<string, unknown>[]): Map<string, ProductLock> {
+  return new Map(
+    rows.map((r) => [
+      String(r.symbol),
+      { seq: Number(r.book_seq), halted: r.status === 'HALTED', lastPrice: r.last_price_ticks == null ? null : Number(r.last_price_ticks) },
+    ]),
+  );
 }
 
 interface BatchWork {
