@@ -3,8 +3,14 @@
  * each other, against the real API process on MySQL and on SQLite. Prints orders/s, p50/p99
  * latency and the error count per database. `--json`: the last line is one JSON object.
  * Options: --seconds N (default 10), --connections N (default 64), --accounts N (default 50),
- * --only mysql|sqlite, --no-build.
+ * --only mysql|sqlite, --no-build, --no-floor.
+ *
+ * In the same run it loads Apollo Server alone with a no-op placeOrder (the "floor"): what the
+ * mandated GraphQL stack costs on this machine before the exchange does any work.
  */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { call, ensureBuilt, freshDatabaseUrl, startApi, ADMIN_PASSWORD } from './support/api-process.js';
 
@@ -99,6 +105,40 @@ async function run(dialect: 'mysql' | 'sqlite'): Promise<Figures> {
   }
 }
 
+/** The same load against Apollo Server alone with a no-op placeOrder (bench/support/apollo-floor.ts). */
+async function apolloFloor(): Promise<{ ordersPerSec: number; p50Ms: number; p99Ms: number; errors: number }> {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('./support/apollo-floor.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`apollo-floor exited with ${code}`)));
+    });
+    let n = 0;
+    let errors = 0;
+    const result = await autocannon({
+      url,
+      connections,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req: autocannon.Request) => ({
+            ...req,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query: PLACE, variables: { i: { symbol: SYMBOLS[++n % SYMBOLS.length], side: n % 2 ? 'BUY' : 'SELL', type: 'LIMIT', price: '100.00', quantity: 1 + (n % 50), timeInForce: 'GTC' } } }),
+          }),
+          onResponse: (status: number, resBody: string) => {
+            if (status !== 200 || resBody.includes('"errors"')) errors++;
+          },
+        },
+      ],
+    });
+    return { ordersPerSec: Math.round(result.requests.total / seconds), p50Ms: result.latency.p50, p99Ms: result.latency.p99, errors: errors + result.errors + result.non2xx };
+  } finally {
+    child.kill();
+  }
+}
+
 ensureBuilt();
 const out: Record<string, Figures> = {};
 for (const dialect of ['mysql', 'sqlite'] as const) {
@@ -112,9 +152,15 @@ for (const dialect of ['mysql', 'sqlite'] as const) {
     `       order path: ${f.groupSize.toFixed(1)} requests per transaction, ${f.commitMs.toFixed(1)} ms per transaction, ${f.orderPathMs.toFixed(1)} ms queue+commit per request`,
   );
 }
+const floor = process.argv.includes('--no-floor') ? undefined : await apolloFloor();
+if (floor) {
+  console.log(
+    `floor  ${floor.ordersPerSec.toLocaleString('en')} requests/s  p50 ${floor.p50Ms} ms  p99 ${floor.p99Ms} ms  errors ${floor.errors}  (Apollo Server alone, no-op placeOrder: no auth, no database, same load)`,
+  );
+}
 const target = out.mysql;
 if (target) {
   const pass = target.ordersPerSec >= 5000 && target.p99Ms <= 25 && target.errors === 0;
   console.log(`target (MySQL ≥ 5,000 orders/s, p99 ≤ 25 ms, 0 errors): ${pass ? 'PASS' : 'FAIL'}`);
 }
-if (json) console.log(JSON.stringify(out));
+if (json) console.log(JSON.stringify({ ...out, ...(floor ? { apolloFloor: floor } : {}) }));
