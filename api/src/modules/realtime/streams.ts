@@ -29,8 +29,13 @@ const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value
 export function stream<T>(pull: () => Promise<IteratorResult<T, undefined>>, close: () => unknown): Stream<T> {
   let finished = false;
   let closing: Promise<void> | undefined;
-  let stop!: () => void;
-  const stopped = new Promise<IteratorResult<T, undefined>>((r) => (stop = () => r(DONE)));
+  /**
+   * Answers the pending next() with done. (Not a race against one long-lived "stopped" promise:
+   * every Promise.race would leave a reaction on it for the stream's whole life — a leak of a
+   * promise and closures per event, gigabytes on a busy book.)
+   */
+  let cut: ((r: IteratorResult<T, undefined>) => void) | undefined;
+  const stop = () => cut?.(DONE);
   /** The pull in flight (next() calls are answered in order, one pull at a time). */
   let queue: Promise<unknown> = Promise.resolve();
 
@@ -46,20 +51,22 @@ export function stream<T>(pull: () => Promise<IteratorResult<T, undefined>>, clo
     return closing;
   };
 
-  const step = async (): Promise<IteratorResult<T, undefined>> => {
-    if (finished) return DONE;
-    const pulled = pull().then(
-      async (r) => {
-        if (r.done) await finish();
-        return finished ? DONE : r;
-      },
-      async (e: unknown) => {
-        if (finished) return DONE; // ended by return(): the source's late failure is no news
-        await finish();
-        throw e;
-      },
-    );
-    return Promise.race([pulled, stopped]);
+  const step = (): Promise<IteratorResult<T, undefined>> => {
+    if (finished) return Promise.resolve(DONE);
+    return new Promise<IteratorResult<T, undefined>>((resolve, reject) => {
+      cut = resolve;
+      pull().then(
+        async (r) => {
+          if (r.done) await finish();
+          resolve(finished ? DONE : r);
+        },
+        async (e: unknown) => {
+          if (finished) return resolve(DONE); // ended by return(): the source's late failure is no news
+          await finish();
+          reject(e);
+        },
+      );
+    }).finally(() => (cut = undefined));
   };
 
   const self: Stream<T> = {
@@ -102,15 +109,15 @@ export function onEnd<T>(source: AsyncIterable<T>, cleanup: () => void): Stream<
   );
 }
 
-/** Maps and filters an async iterable (undefined: skipped), closing the source when the consumer stops. */
-export function pipe<T, U>(source: AsyncIterable<T>, f: (v: T) => U | undefined): Stream<U> {
+/** Maps (synchronously or not) and filters an async iterable (undefined: skipped), closing the source when the consumer stops. */
+export function pipe<T, U>(source: AsyncIterable<T>, f: (v: T) => U | undefined | PromiseLike<U | undefined>): Stream<U> {
   const iterator = source[Symbol.asyncIterator]();
   return stream<U>(
     async () => {
       for (;;) {
         const r = await iterator.next();
         if (r.done) return DONE;
-        const u = f(r.value);
+        const u = await f(r.value);
         if (u !== undefined) return { done: false, value: u };
       }
     },
@@ -120,22 +127,49 @@ export function pipe<T, U>(source: AsyncIterable<T>, f: (v: T) => U | undefined)
 
 /** Merges several async iterables into one (values in arrival order). */
 export function merge<T>(sources: AsyncIterable<T>[]): Stream<T> {
+  // Each source is pumped on its own, one value at a time (it waits until its value is taken),
+  // into a queue the consumer reads. (Racing the sources' pending next() promises instead would
+  // leave a reaction on a quiet source's promise for every value of the others: a leak.)
   const iterators = sources.map((s) => s[Symbol.asyncIterator]());
-  const next = (i: number) => iterators[i]!.next().then((r) => ({ i, r }));
-  let inflight: Map<number, ReturnType<typeof next>> | undefined;
+  const queue: { value: T; taken: () => void }[] = [];
+  let open = iterators.length;
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  let started = false;
+  const pump = async (iterator: AsyncIterator<T>) => {
+    try {
+      for (;;) {
+        const r = await iterator.next();
+        if (r.done) break;
+        await new Promise<void>((taken) => {
+          queue.push({ value: r.value, taken });
+          wake?.();
+        });
+      }
+    } catch (error) {
+      failure ??= { error };
+    } finally {
+      open--;
+      wake?.();
+    }
+  };
   return stream<T>(
     async () => {
-      inflight ??= new Map(iterators.map((_, i) => [i, next(i)]));
-      while (inflight.size > 0) {
-        const { i, r } = await Promise.race(inflight.values());
-        if (r.done) {
-          inflight.delete(i);
-          continue;
-        }
-        inflight.set(i, next(i));
-        return { done: false, value: r.value };
+      if (!started) {
+        started = true;
+        for (const it of iterators) void pump(it);
       }
-      return DONE;
+      for (;;) {
+        const item = queue.shift();
+        if (item) {
+          item.taken();
+          return { done: false, value: item.value };
+        }
+        if (failure) throw failure.error;
+        if (open === 0) return DONE;
+        await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+      }
     },
     () => Promise.all(iterators.map(end)),
   );
