@@ -1,4 +1,4 @@
-import type { EngineEvent, MatchingEngine, OrderState } from '../../engine/index.js';
+import type { Depth, EngineEvent, MatchingEngine, OrderState } from '../../engine/index.js';
 import type { CommittedBatch } from '../orders/order-path.js';
 import type { OrderRecord } from '../orders/order-record.js';
 import type { ProductService } from '../products/product.service.js';
@@ -24,6 +24,14 @@ export function createPublisher(deps: {
   };
 
   async function publish(batch: CommittedBatch): Promise<void> {
+    // The books as this commit left them, read before the first await: the next batch may
+    // change a book as soon as this function yields.
+    const books = new Map<string, { depth: Depth; last: number | null; bid: number | null; ask: number | null }>();
+    for (const symbol of batch.events.keys()) {
+      if (!engine.has(symbol)) continue;
+      const book = engine.book(symbol);
+      books.set(symbol, { depth: book.depth(BOOK_WIRE_DEPTH), last: book.lastTrade()?.price ?? null, bid: book.bestBid() ?? null, ask: book.bestAsk() ?? null });
+    }
     const tick = new Map<string, string>();
     const refs = new Map<string, number | null>();
     for (const symbol of batch.events.keys()) {
@@ -31,37 +39,34 @@ export function createPublisher(deps: {
       tick.set(symbol, p?.tickSize ?? DEFAULT_TICK_SIZE);
       refs.set(symbol, p?.refPriceTicks ?? null);
     }
+    // The public messages, published after the execution reports.
+    const market: (() => void)[] = [];
     for (const [symbol, events] of batch.events) {
       const tickSize = tick.get(symbol)!;
-      for (const report of executionReports(symbol, events, batch.orders, tickSize)) pubsub.publish('exec', report.order.accountId, report);
       for (const e of events) {
-        if (e.type === 'trade') {
-          pubsub.publish('trades', symbol, {
-            symbol,
-            tickSize,
-            tradeId: e.tradeId,
-            priceTicks: e.price,
-            qty: e.qty,
-            aggressorSide: e.aggressorSide,
-            time: e.timestamp,
-          });
-        }
+        if (e.type !== 'trade') continue;
+        const msg = { symbol, tickSize, tradeId: e.tradeId, priceTicks: e.price, qty: e.qty, aggressorSide: e.aggressorSide, time: e.timestamp };
+        market.push(() => pubsub.publish('trades', symbol, msg));
       }
       const firstSeq = events.find((e) => e.type !== 'rejected')?.seq;
-      if (firstSeq !== undefined && engine.has(symbol)) {
-        const book = engine.book(symbol);
-        const depth = book.depth(BOOK_WIRE_DEPTH);
-        pubsub.publish('book', symbol, { symbol, tickSize, seq: depth.seq, prevSeq: firstSeq - 1, bids: depth.bids, asks: depth.asks });
-        pubsub.publish('quotes', symbol, {
-          symbol,
-          tickSize,
-          last: book.lastTrade()?.price ?? null,
-          bid: book.bestBid() ?? null,
-          ask: book.bestAsk() ?? null,
-          reference: refs.get(symbol) ?? null,
-        });
+      const book = books.get(symbol);
+      if (firstSeq !== undefined && book) {
+        const { depth } = book;
+        const top = { symbol, tickSize, seq: depth.seq, prevSeq: firstSeq - 1, bids: depth.bids, asks: depth.asks };
+        const quote = { symbol, tickSize, last: book.last, bid: book.bid, ask: book.ask, reference: refs.get(symbol) ?? null };
+        market.push(() => pubsub.publish('book', symbol, top));
+        market.push(() => pubsub.publish('quotes', symbol, quote));
       }
     }
+    // Execution reports first, and alone: the owners of the orders hear of their fills before
+    // the event loop turns to the public market data, which may go to thousands of sockets (each
+    // subscriber's stream, execution and socket write would otherwise interleave with theirs,
+    // and a fill would wait for the whole fan-out).
+    for (const [symbol, events] of batch.events) {
+      for (const report of executionReports(symbol, events, batch.orders, tick.get(symbol)!)) pubsub.publish('exec', report.order.accountId, report);
+    }
+    await new Promise((r) => setImmediate(r));
+    for (const publishOne of market) publishOne();
     for (const o of batch.orders.values()) pubsub.publish('orders', { order: orderToWire(o), tickSize: tick.get(o.symbol) ?? DEFAULT_TICK_SIZE });
   }
 }

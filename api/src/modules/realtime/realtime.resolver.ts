@@ -8,7 +8,8 @@ import { badInput } from '../../errors.js';
 import { fromTicks } from '../../decimal.js';
 import { coalesce, merge, onEnd, pipe, stream, type Stream } from './streams.js';
 import { diffLevels } from './book-delta.js';
-import { BOOK_WIRE_DEPTH, orderFromWire, type LevelWire } from './messages.js';
+import { BOOK_WIRE_DEPTH, orderFromWire, type LevelWire, type QuoteMsg } from './messages.js';
+import { sharedValue } from './shared.js';
 
 type Data = SubscribeResolverData<unknown, Record<string, unknown>, GqlContext>;
 
@@ -27,6 +28,22 @@ async function productOrFail(ctx: GqlContext, symbol: string) {
 
 function toLevels(levels: readonly LevelWire[], tickSize: string): BookLevel[] {
   return levels.map((l) => ({ price: fromTicks(l.price, tickSize), quantity: l.qty, orderCount: l.count }));
+}
+
+function quoteFrom(q: QuoteMsg): Quote {
+  const change = q.last !== null && q.reference !== null ? q.last - q.reference : null;
+  return Quote.from(
+    {
+      symbol: q.symbol,
+      last: q.last,
+      bid: q.bid,
+      ask: q.ask,
+      reference: q.reference,
+      change,
+      changeBps: change !== null && q.reference ? Math.sign(change) * Math.round((Math.abs(change) * 10000) / q.reference) : null,
+    },
+    q.tickSize,
+  );
 }
 
 function bookStream(ctx: GqlContext, symbol: string, depth: number): Stream<OrderBookUpdate> {
@@ -51,14 +68,16 @@ function bookStream(ctx: GqlContext, symbol: string, depth: number): Stream<Orde
         // Messages carry the whole top of the book, so a skipped (coalesced) one loses nothing.
         const nextBids = msg.bids.slice(0, depth);
         const nextAsks = msg.asks.slice(0, depth);
-        const update: OrderBookUpdate = {
+        const from = view;
+        // Every subscriber at this depth that saw the same previous seq gets the same delta: built once.
+        const update = sharedValue<OrderBookUpdate>(msg, `${depth}:${from.seq}`, () => ({
           symbol,
           kind: BookUpdateKind.DELTA,
           seq: msg.seq,
-          prevSeq: view.seq,
-          bids: toLevels(diffLevels(view.bids, nextBids), msg.tickSize),
-          asks: toLevels(diffLevels(view.asks, nextAsks), msg.tickSize),
-        };
+          prevSeq: from.seq,
+          bids: toLevels(diffLevels(from.bids, nextBids), msg.tickSize),
+          asks: toLevels(diffLevels(from.asks, nextAsks), msg.tickSize),
+        }));
         view = { bids: nextBids, asks: nextAsks, seq: msg.seq };
         return { done: false, value: update };
       }
@@ -121,7 +140,9 @@ export class RealtimeResolver {
         context,
         'trades',
         pipe(context.services.bus.pubsub.subscribe('trades', args.symbol as string), (t) =>
-          TradeGql.from({ tradeId: t.tradeId, symbol: t.symbol, priceTicks: t.priceTicks, qty: t.qty, aggressorSide: t.aggressorSide, at: new Date(t.time) }, t.tickSize),
+          sharedValue(t, '', () =>
+            TradeGql.from({ tradeId: t.tradeId, symbol: t.symbol, priceTicks: t.priceTicks, qty: t.qty, aggressorSide: t.aggressorSide, at: new Date(t.time) }, t.tickSize),
+          ),
         ),
       );
     },
@@ -142,21 +163,9 @@ export class RealtimeResolver {
       return tracked(
         context,
         'quotes',
-        pipe(coalesce(merge(symbols.map((s) => pubsub.subscribe('quotes', s))), { key: (q) => q.symbol, minIntervalMs: 250 }), (q) => {
-          const change = q.last !== null && q.reference !== null ? q.last - q.reference : null;
-          return Quote.from(
-            {
-              symbol: q.symbol,
-              last: q.last,
-              bid: q.bid,
-              ask: q.ask,
-              reference: q.reference,
-              change,
-              changeBps: change !== null && q.reference ? Math.sign(change) * Math.round((Math.abs(change) * 10000) / q.reference) : null,
-            },
-            q.tickSize,
-          );
-        }),
+        pipe(coalesce(merge(symbols.map((s) => pubsub.subscribe('quotes', s))), { key: (q) => q.symbol, minIntervalMs: 250 }), (q) =>
+          sharedValue(q, '', () => quoteFrom(q)),
+        ),
       );
     },
   })

@@ -9,6 +9,7 @@ import { bearer } from '../../server.js';
 import { complexityOf, depthLimit } from '../../graphql/limits.js';
 import { toGraphQLError } from '../../errors.js';
 import { randomUUID } from 'node:crypto';
+import { rememberRequest, subscribeShared } from './shared.js';
 
 /** WebSocket close codes sent by this server (4400–4499: application codes). */
 export const CLOSE = {
@@ -57,6 +58,8 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
   const disposable = useServer<Record<string, unknown>, { state?: SocketState }>(
     {
       schema,
+      // Public updates are executed once per update and request, not once per subscriber (shared.ts).
+      subscribe: subscribeShared,
       onConnect: async (ctx) => {
         const st = sockets.get(ctx.extra.socket);
         if (!st) return false;
@@ -115,6 +118,7 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
           variableValues: payload.variables,
           contextValue,
         };
+        rememberRequest(args, payload.query);
         return args;
       },
       onComplete: (ctx) => {
