@@ -52,47 +52,13 @@ async function run(dialect: 'mysql' | 'sqlite'): Promise<Figures> {
       });
       tokens.push(d.signUp.token);
     }
-    let n = 0;
-    let graphqlErrors = 0;
-    // Prices straddle the mid so about half the orders cross resting ones.
-    const body = () => {
-      n++;
-      const side = n % 2 ? 'BUY' : 'SELL';
-      const symbol = SYMBOLS[n % SYMBOLS.length]!;
-      const offset = (n * 7919) % 11;
-      const price = (100 + (side === 'BUY' ? offset - 5 : 5 - offset) + 5).toFixed(2);
-      return JSON.stringify({ query: PLACE, variables: { i: { symbol, side, type: 'LIMIT', price, quantity: 1 + (n % 50), timeInForce: 'GTC' } } });
-    };
-    const result = await autocannon({
-      url: `${api.url}/graphql`,
-      connections,
-      duration: seconds,
-      requests: [
-        {
-          method: 'POST',
-          setupRequest: (req: autocannon.Request) => ({
-            ...req,
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[n % tokens.length]}` },
-            body: body(),
-          }),
-          onResponse: (status: number, resBody: string) => {
-            if (status !== 200 || resBody.includes('"errors"')) graphqlErrors++;
-          },
-        },
-      ],
-    });
-    const counts = await call<{ orders: { nodes: unknown[] } }>(api.url, '{ orders(first: 1) { nodes { id } } }', {}, tokens[0]);
-    void counts;
+    const { total, ...result } = await load(`${api.url}/graphql`, (n) => ({ authorization: `Bearer ${tokens[n % tokens.length]}` }));
     const metrics = await fetch(`${api.url}/metrics`).then((r) => r.text());
     const metric = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)`, 'm').exec(metrics)?.[1] ?? 0);
     const tradeCount = metric('trading_trades_total');
     const groups = metric('trading_db_commit_group_size_count');
-    const total = result.requests.total;
     return {
-      ordersPerSec: Math.round(total / seconds),
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
-      errors: graphqlErrors + result.errors + result.timeouts + result.non2xx,
+      ...result,
       orders: total,
       trades: tradeCount,
       groupSize: groups ? metric('trading_db_commit_group_size_sum') / groups : 0,
@@ -105,6 +71,45 @@ async function run(dialect: 'mysql' | 'sqlite'): Promise<Figures> {
   }
 }
 
+/**
+ * The placeOrder load: `connections` clients for `seconds`, each sending the next order as soon
+ * as the last is answered. Prices straddle the mid so about half the orders cross resting ones.
+ * A GraphQL error in a 200 answer counts as an error.
+ */
+async function load(url: string, headers: (n: number) => Record<string, string>) {
+  let n = 0;
+  let graphqlErrors = 0;
+  const body = () => {
+    n++;
+    const side = n % 2 ? 'BUY' : 'SELL';
+    const symbol = SYMBOLS[n % SYMBOLS.length]!;
+    const offset = (n * 7919) % 11;
+    const price = (100 + (side === 'BUY' ? offset - 5 : 5 - offset) + 5).toFixed(2);
+    return JSON.stringify({ query: PLACE, variables: { i: { symbol, side, type: 'LIMIT', price, quantity: 1 + (n % 50), timeInForce: 'GTC' } } });
+  };
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req: autocannon.Request) => ({ ...req, headers: { 'content-type': 'application/json', ...headers(n) }, body: body() }),
+        onResponse: (status: number, resBody: string) => {
+          if (status !== 200 || resBody.includes('"errors"')) graphqlErrors++;
+        },
+      },
+    ],
+  });
+  return {
+    total: result.requests.total,
+    ordersPerSec: Math.round(result.requests.total / seconds),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: graphqlErrors + result.errors + result.timeouts + result.non2xx,
+  };
+}
+
 /** The same load against Apollo Server alone with a no-op placeOrder (bench/support/apollo-floor.ts). */
 async function apolloFloor(): Promise<{ ordersPerSec: number; p50Ms: number; p99Ms: number; errors: number }> {
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('./support/apollo-floor.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -113,27 +118,8 @@ async function apolloFloor(): Promise<{ ordersPerSec: number; p50Ms: number; p99
       createInterface({ input: child.stdout! }).once('line', resolve);
       child.once('exit', (code) => reject(new Error(`apollo-floor exited with ${code}`)));
     });
-    let n = 0;
-    let errors = 0;
-    const result = await autocannon({
-      url,
-      connections,
-      duration: seconds,
-      requests: [
-        {
-          method: 'POST',
-          setupRequest: (req: autocannon.Request) => ({
-            ...req,
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ query: PLACE, variables: { i: { symbol: SYMBOLS[++n % SYMBOLS.length], side: n % 2 ? 'BUY' : 'SELL', type: 'LIMIT', price: '100.00', quantity: 1 + (n % 50), timeInForce: 'GTC' } } }),
-          }),
-          onResponse: (status: number, resBody: string) => {
-            if (status !== 200 || resBody.includes('"errors"')) errors++;
-          },
-        },
-      ],
-    });
-    return { ordersPerSec: Math.round(result.requests.total / seconds), p50Ms: result.latency.p50, p99Ms: result.latency.p99, errors: errors + result.errors + result.non2xx };
+    const { ordersPerSec, p50Ms, p99Ms, errors } = await load(url, () => ({}));
+    return { ordersPerSec, p50Ms, p99Ms, errors };
   } finally {
     child.kill();
   }
