@@ -39,7 +39,9 @@ export interface ProofApi {
 export async function startProofApi(o: ProofApiOptions): Promise<ProofApi> {
   mkdirSync(dirname(o.logFile), { recursive: true });
   const log = openSync(o.logFile, 'a');
-  const child = spawn(process.execPath, [o.main], {
+  // Profiling hook, as in api-process.ts: API_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
+  const nodeArgs = process.env.API_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, o.main], {
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH,

@@ -96,19 +96,22 @@ export class RealtimeResolver {
       return tracked(
         context,
         'executionReports',
-        pipe(context.services.bus.pubsub.subscribe('exec', user.id), (m) => {
-          const report: ExecutionReport = {
-            execId: m.execId,
-            execType: m.execType as ExecTypeEnum,
-            order: OrderGql.from(orderFromWire(m.order), m.tickSize, viewer),
-            lastQty: m.lastQty,
-            lastPx: m.lastPxTicks === null ? null : fromTicks(m.lastPxTicks, m.tickSize),
-            tradeId: m.tradeId === null ? null : String(m.tradeId),
-            reason: m.reason,
-            time: new Date(m.time),
-          };
-          return report;
-        }),
+        // Built and executed once per report for all of this user's sockets (the viewer is the same).
+        pipe(context.services.bus.pubsub.subscribe('exec', user.id), (m) =>
+          sharedValue(m, `viewer:${viewer}`, () => {
+            const report: ExecutionReport = {
+              execId: m.execId,
+              execType: m.execType as ExecTypeEnum,
+              order: OrderGql.from(orderFromWire(m.order), m.tickSize, viewer),
+              lastQty: m.lastQty,
+              lastPx: m.lastPxTicks === null ? null : fromTicks(m.lastPxTicks, m.tickSize),
+              tradeId: m.tradeId === null ? null : String(m.tradeId),
+              reason: m.reason,
+              time: new Date(m.time),
+            };
+            return report;
+          }),
+        ),
       );
     },
   })

@@ -8,9 +8,11 @@ import { pipe, type Stream } from './streams.js';
  *   hands every subscriber the same object, marked public;
  * - {@link executeShared} executes a subscription's selection once per (public update, query
  *   text, variables) and reuses the result for every subscriber asking the same thing.
- * A 10,000-subscriber book update is then one GraphQL execution, not 10,000. Updates that
- * depend on the viewer (execution reports, the all-orders list) are never marked public and are
- * executed per subscriber as before.
+ * A 10,000-subscriber book update is then one GraphQL execution, not 10,000. An update that
+ * depends on the viewer is shared only under a view naming the viewer (an execution report is
+ * built once for all of one user's sockets), or not at all (the all-orders list: per subscriber).
+ * Field resolvers of these types do not read the request's context, so equal objects and equal
+ * query texts give equal results.
  */
 const publicUpdates = new WeakSet<object>();
 const builtFrom = new WeakMap<object, Map<string, object>>();

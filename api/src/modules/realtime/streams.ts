@@ -55,18 +55,23 @@ export function stream<T>(pull: () => Promise<IteratorResult<T, undefined>>, clo
     if (finished) return Promise.resolve(DONE);
     return new Promise<IteratorResult<T, undefined>>((resolve, reject) => {
       cut = resolve;
+      const answer = (r: IteratorResult<T, undefined>) => {
+        cut = undefined;
+        resolve(r);
+      };
       pull().then(
-        async (r) => {
-          if (r.done) await finish();
-          resolve(finished ? DONE : r);
+        (r) => {
+          if (!r.done) return answer(finished ? DONE : r);
+          return finish().then(() => answer(DONE));
         },
         async (e: unknown) => {
-          if (finished) return resolve(DONE); // ended by return(): the source's late failure is no news
+          if (finished) return answer(DONE); // ended by return(): the source's late failure is no news
           await finish();
+          cut = undefined;
           reject(e);
         },
       );
-    }).finally(() => (cut = undefined));
+    });
   };
 
   const self: Stream<T> = {
@@ -91,6 +96,8 @@ export function stream<T>(pull: () => Promise<IteratorResult<T, undefined>>, clo
   };
   return self;
 }
+
+const isThenable = <U>(v: U | PromiseLike<U>): v is PromiseLike<U> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
 /** Ends a source's iterator (its return(), when it has one). */
 async function end(iterator: AsyncIterator<unknown>): Promise<void> {
@@ -117,7 +124,8 @@ export function pipe<T, U>(source: AsyncIterable<T>, f: (v: T) => U | undefined 
       for (;;) {
         const r = await iterator.next();
         if (r.done) return DONE;
-        const u = await f(r.value);
+        const mapped = f(r.value);
+        const u = isThenable(mapped) ? await mapped : mapped;
         if (u !== undefined) return { done: false, value: u };
       }
     },
