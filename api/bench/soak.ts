@@ -50,7 +50,7 @@ const r = await runSoak({
   seed: int(values.seed, SOAK_DEFAULTS.seed, 0, 2 ** 31),
   reuseBuild: values['no-build'],
   audit: !values['no-audit'],
-  heapSnapshots: !values['no-heap'],
+  liveHeap: !values['no-heap'],
   log: (line) => console.log(line),
 });
 
@@ -64,7 +64,7 @@ console.log('');
 console.log(`Sent ${r.sent}, answered ${r.answered} (${r.achievedRate}/s); errors ${r.errors} ${JSON.stringify(r.errorKinds)}`);
 console.log(`Latency ms: p50 ${r.latencyMs.p50}, p90 ${r.latencyMs.p90}, p99 ${r.latencyMs.p99}, max ${r.latencyMs.max}`);
 console.log(`RSS MiB: start ${r.rssMiB.start}, after warm-up ${r.rssMiB.afterWarmup}, end ${r.rssMiB.end}; growth after warm-up ${r.rssMiB.growthAfterWarmup} (allowed ${r.rssMiB.allowedGrowth}), slope ${r.rssMiB.slopeMiBPerMin} MiB/min`);
-console.log(`Live heap MiB (heap snapshots, after a full GC): after warm-up ${r.liveHeapMiB.afterWarmup}, end ${r.liveHeapMiB.end}; growth ${r.liveHeapMiB.growth} (allowed ${r.liveHeapMiB.allowedGrowth})`);
+console.log(`Live heap MiB (V8 heap in use after a full GC): after warm-up ${r.liveHeapMiB.afterWarmup}, end ${r.liveHeapMiB.end}; growth ${r.liveHeapMiB.growth} (allowed ${r.liveHeapMiB.allowedGrowth})`);
 console.log(`V8 heap used MiB (garbage included): start ${r.heapUsedMiB.start}, after warm-up ${r.heapUsedMiB.afterWarmup}, end ${r.heapUsedMiB.end}`);
 console.log(`Resting orders: start ${r.restingOrders.start}, after warm-up ${r.restingOrders.afterWarmup}, end ${r.restingOrders.end}`);
 console.log(`Subscribers: ${r.subscribers.clients} clients, ${r.subscribers.subscriptions} subscriptions, ${r.subscribers.messages} messages, ${r.subscribers.errors} errors`);

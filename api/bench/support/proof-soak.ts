@@ -11,17 +11,15 @@
  *
  * Memory verdict. RSS (and V8's "heap used") keep rising for a while after warm-up even without a
  * leak: V8 sizes its old space lazily, and garbage waits for the next major GC. So the server is
- * started with `--heapsnapshot-signal`, and a heap snapshot — which runs a full GC first — is
- * taken at the end of warm-up and again at the end, both while no order is in flight (the load
- * pauses after the warm-up until every order has answered, so the snapshot's stall is not in the
- * measured windows): the live heap must not grow by more than max(10 %, 8 MiB). RSS at start,
- * after warm-up and at the end, its growth and least-squares slope over the measured phase, are
- * reported beside it (`--no-heap`: no snapshots, and RSS growth decides). 60 s only catches a
- * fast leak: `--seconds 600` for a real soak.
+ * started with `--inspect` on a loopback port, and the live heap (V8's heap in use right after a
+ * full GC requested through the inspector) is measured at the end of warm-up and again at the
+ * end, both while no order is in flight (the load pauses after the warm-up until every order has
+ * answered, so the GC's stall is not in the measured windows): it must not grow by more than
+ * max(10 %, 8 MiB). RSS at start, after warm-up and at the end, its growth and least-squares
+ * slope over the measured phase, are reported beside it (`--no-heap`: no inspector, and RSS
+ * growth decides). 60 s only catches a fast leak: `--seconds 600` for a real soak.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -54,8 +52,8 @@ export interface SoakOptions {
   readonly reuseBuild?: boolean;
   /** Run the audit CLI on the database at the end (default true). */
   readonly audit?: boolean;
-  /** Take heap snapshots after warm-up and at the end to measure the live heap (default true). */
-  readonly heapSnapshots?: boolean;
+  /** Measure the live heap (full GC through the inspector) after warm-up and at the end (default true). */
+  readonly liveHeap?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -98,7 +96,7 @@ export interface SoakResult {
   readonly restingOrders: { start: number; afterWarmup: number; end: number };
   /** V8 heap in use (from /metrics), MiB: what RSS growth is made of, or not. */
   readonly heapUsedMiB: { start: number; afterWarmup: number; end: number };
-  /** Live heap (after the full GC a heap snapshot makes), MiB: what the leak verdict uses. */
+  /** Live heap (V8's heap in use after a full GC), MiB: what the leak verdict uses. */
   readonly liveHeapMiB: { afterWarmup: number; end: number; growth: number; allowedGrowth: number };
   readonly subscribers: { clients: number; subscriptions: number; messages: number; errors: number };
   readonly audit?: { ok: boolean; violations?: number };
@@ -124,36 +122,44 @@ async function metric(url: string, name: string): Promise<number> {
 }
 
 /**
- * Asks the server for a heap snapshot (SIGUSR2; the server was started with
- * --heapsnapshot-signal) and returns the snapshot's total self size in bytes: the live heap after
- * the full GC V8 runs before every snapshot. Waits (bounded) for the file to be complete.
+ * The server's live heap in bytes: a full garbage collection through the inspector protocol
+ * (the server was started with `--inspect` on a loopback port), then V8's heap usage. A heap
+ * snapshot would measure the same thing, but it leaves V8 tracking object moves for the rest of
+ * the process's life, which makes every later GC slower: the measured phase would then run on a
+ * server the measurement itself had slowed down.
  */
-async function liveHeap(pid: number, dir: string): Promise<number> {
-  const before = new Set(readdirSync(dir));
-  process.kill(pid, 'SIGUSR2');
-  const deadline = Date.now() + 120_000;
-  let file: string | undefined;
-  let size = -1;
-  while (Date.now() < deadline) {
-    await sleep(500);
-    file ??= readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
-    if (!file) continue;
-    const now = statSync(join(dir, file)).size;
-    if (now > 0 && now === size) break;
-    size = now;
-  }
-  if (!file) return NaN;
+async function liveHeap(inspectPort: number): Promise<number> {
   try {
-    const snap = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { snapshot: { meta: { node_fields: string[] } }; nodes: number[] };
-    const fields = snap.snapshot.meta.node_fields;
-    const self = fields.indexOf('self_size');
-    let total = 0;
-    for (let i = self; i < snap.nodes.length; i += fields.length) total += snap.nodes[i]!;
-    return total;
+    const targets = (await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`, { signal: AbortSignal.timeout(10_000) })).json()) as { webSocketDebuggerUrl: string }[];
+    const ws = new WebSocket(targets[0]!.webSocketDebuggerUrl);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    let nextId = 0;
+    const call = (method: string) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const id = ++nextId;
+        const onMessage = (data: WebSocket.RawData) => {
+          const m = JSON.parse(data.toString()) as { id?: number; result?: Record<string, unknown>; error?: unknown };
+          if (m.id !== id) return;
+          ws.off('message', onMessage);
+          if (m.error) reject(new Error(JSON.stringify(m.error)));
+          else resolve(m.result ?? {});
+        };
+        ws.on('message', onMessage);
+        ws.send(JSON.stringify({ id, method }));
+      });
+    try {
+      // Twice: objects with finalizers or weak references may survive the first collection.
+      await call('HeapProfiler.collectGarbage');
+      await call('HeapProfiler.collectGarbage');
+      return Number((await call('Runtime.getHeapUsage')).usedSize);
+    } finally {
+      ws.close();
+    }
   } catch {
     return NaN;
-  } finally {
-    rmSync(join(dir, file), { force: true });
   }
 }
 
@@ -162,14 +168,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const build = await ensureProofBuild({ reuse: o.reuseBuild, log: o.log });
   const db = await freshDatabaseUrl(o.database);
   const logFile = join(repoRoot, `test-output/proof-logs/soak-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
-  const heapDir = mkdtempSync(join(tmpdir(), 'soak-heap-'));
-  const snapshots = o.heapSnapshots !== false;
+  const measureLive = o.liveHeap !== false;
+  const inspectPort = measureLive ? await freePort() : 0;
   const api = await startProofApi({
     main: build.main,
     databaseUrl: db.url,
     port: await freePort(),
     logFile,
-    env: { WS_MAX_CONNECTIONS_PER_USER: '1000', ...(snapshots ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${heapDir}` } : {}) },
+    env: { WS_MAX_CONNECTIONS_PER_USER: '1000', ...(measureLive ? { NODE_OPTIONS: `--inspect=127.0.0.1:${inspectPort}` } : {}) },
   });
   const { url } = api;
   o.log(`Soak: ${o.rate} placeOrder/s for ${o.seconds} s (warm-up ${o.warmup} s) on ${o.database}, ${o.subscribers} subscribers, ${o.accounts} accounts; server log ${logFile}`);
@@ -352,8 +358,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   if (!(await drain())) countError('warm-up: orders still unanswered 60 s after it');
   const restingWarm = await metric(url, 'trading_resting_orders');
   const heapWarm = await metric(url, 'nodejs_heap_size_used_bytes');
-  const liveWarmBytes = snapshots ? await liveHeap(api.pid, heapDir) : NaN;
-  // After the snapshot: writing one grows RSS, and that must not count as growth of the run.
+  const liveWarmBytes = measureLive ? await liveHeap(inspectPort) : NaN;
   const rssWarm = api.rss() ?? NaN;
   o.log(`Warm-up done (${o.warmup} s, ${warmupErrors} errors); measuring ${o.seconds} s …`);
 
@@ -368,8 +373,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const rssEnd = api.rss() ?? NaN;
   const restingEnd = await metric(url, 'trading_resting_orders');
   const heapEnd = await metric(url, 'nodejs_heap_size_used_bytes');
-  const liveEndBytes = snapshots ? await liveHeap(api.pid, heapDir) : NaN;
-  rmSync(heapDir, { recursive: true, force: true });
+  const liveEndBytes = measureLive ? await liveHeap(inspectPort) : NaN;
 
   function windowOf(from: number, to: number): SoakWindow {
     const inWin = lat.filter((l) => l.at >= from && l.at < to).map((l) => l.ms);
@@ -436,8 +440,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const verdicts = {
     noErrors: errors === 0 && warmupErrors === 0 && sub.errors === 0,
     rateHeld: sent >= Math.floor(o.rate * o.seconds * 0.98) && answered / o.seconds >= o.rate * 0.95,
-    // The live heap decides when snapshots were taken; RSS otherwise.
-    memoryFlat: snapshots ? Number.isFinite(liveGrowth) && liveGrowth <= liveAllowed : Number.isFinite(growth) && growth <= allowed,
+    // The live heap decides when it was measured; RSS otherwise.
+    memoryFlat: measureLive ? Number.isFinite(liveGrowth) && liveGrowth <= liveAllowed : Number.isFinite(growth) && growth <= allowed,
     auditClean: audit ? audit.ok : true,
   };
   return {

@@ -21,7 +21,7 @@ describe('soak', () => {
       database: 'sqlite',
       maxInFlight: 5000,
       seed: 3,
-      heapSnapshots: false,
+      liveHeap: false,
       log: (l) => log.push(l),
     });
     expect({ errors: r.errors, kinds: r.errorKinds }, log.join('\n')).toEqual({ errors: 0, kinds: {} });
