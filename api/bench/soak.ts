@@ -66,6 +66,7 @@ console.log(`Latency ms: p50 ${r.latencyMs.p50}, p90 ${r.latencyMs.p90}, p99 ${r
 console.log(`RSS MiB: start ${r.rssMiB.start}, after warm-up ${r.rssMiB.afterWarmup}, end ${r.rssMiB.end}; growth after warm-up ${r.rssMiB.growthAfterWarmup} (allowed ${r.rssMiB.allowedGrowth}), slope ${r.rssMiB.slopeMiBPerMin} MiB/min`);
 console.log(`Live heap MiB (V8 heap in use after a full GC): after warm-up ${r.liveHeapMiB.afterWarmup}, end ${r.liveHeapMiB.end}; growth ${r.liveHeapMiB.growth} (allowed ${r.liveHeapMiB.allowedGrowth})`);
 console.log(`V8 heap used MiB (garbage included): start ${r.heapUsedMiB.start}, after warm-up ${r.heapUsedMiB.afterWarmup}, end ${r.heapUsedMiB.end}`);
+console.log(`V8 heap committed MiB: start ${r.heapTotalMiB.start}, after warm-up ${r.heapTotalMiB.afterWarmup}, end ${r.heapTotalMiB.end}; external (Buffers) MiB: start ${r.externalMiB.start}, after warm-up ${r.externalMiB.afterWarmup}, end ${r.externalMiB.end}`);
 console.log(`Resting orders: start ${r.restingOrders.start}, after warm-up ${r.restingOrders.afterWarmup}, end ${r.restingOrders.end}`);
 console.log(`Subscribers: ${r.subscribers.clients} clients, ${r.subscribers.subscriptions} subscriptions, ${r.subscribers.messages} messages, ${r.subscribers.errors} errors`);
 if (r.audit) console.log(`Audit: ${r.audit.ok ? 'clean' : `FAILED (${r.audit.violations} violations)`}`);

@@ -15,9 +15,9 @@
  * full GC requested through the inspector) is measured at the end of warm-up and again at the
  * end, both while no order is in flight (the load pauses after the warm-up until every order has
  * answered, so the GC's stall is not in the measured windows): it must not grow by more than
- * max(10 %, 8 MiB). RSS at start, after warm-up and at the end, its growth and least-squares
- * slope over the measured phase, are reported beside it (`--no-heap`: no inspector, and RSS
- * growth decides). 60 s only catches a fast leak: `--seconds 600` for a real soak.
+ * max(10 %, 8 MiB). RSS at start, after warm-up and at the end, its growth (last window against
+ * the end of warm-up) and least-squares slope over the measured phase, and V8's committed heap,
+ * are reported beside it (`--no-heap`: no inspector, and RSS growth decides). 60 s only catches a fast leak: `--seconds 600` for a real soak.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -96,6 +96,10 @@ export interface SoakResult {
   readonly restingOrders: { start: number; afterWarmup: number; end: number };
   /** V8 heap in use (from /metrics), MiB: what RSS growth is made of, or not. */
   readonly heapUsedMiB: { start: number; afterWarmup: number; end: number };
+  /** V8 heap committed (used + free space V8 keeps), MiB: most of RSS beyond the live heap. */
+  readonly heapTotalMiB: { start: number; afterWarmup: number; end: number };
+  /** Memory outside the V8 heap that V8 knows of (Buffers, sockets' ArrayBuffers), MiB. */
+  readonly externalMiB: { start: number; afterWarmup: number; end: number };
   /** Live heap (V8's heap in use after a full GC), MiB: what the leak verdict uses. */
   readonly liveHeapMiB: { afterWarmup: number; end: number; growth: number; allowedGrowth: number };
   readonly subscribers: { clients: number; subscriptions: number; messages: number; errors: number };
@@ -110,6 +114,8 @@ const EXEC_SUB = 'subscription { executionReports { execType order { id status }
 
 const MiB = 1024 * 1024;
 const median = (xs: readonly number[]) => percentile(xs, 50);
+/** The largest value, 0 for none (a loop: spreading 100,000s of values into Math.max overflows the stack). */
+const maxOf = (xs: readonly number[]) => xs.reduce((a, b) => (b > a ? b : a), 0);
 
 async function metric(url: string, name: string): Promise<number> {
   try {
@@ -354,12 +360,18 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const rssStart = api.rss() ?? NaN;
   const restingStart = await metric(url, 'trading_resting_orders');
   const heapStart = await metric(url, 'nodejs_heap_size_used_bytes');
+  const heapTotalStart = await metric(url, 'nodejs_heap_size_total_bytes');
+  const externalStart = await metric(url, 'nodejs_external_memory_bytes');
   await phase(o.warmup * 1000, false);
   if (!(await drain())) countError('warm-up: orders still unanswered 60 s after it');
   const restingWarm = await metric(url, 'trading_resting_orders');
   const heapWarm = await metric(url, 'nodejs_heap_size_used_bytes');
-  const liveWarmBytes = measureLive ? await liveHeap(inspectPort) : NaN;
+  const heapTotalWarm = await metric(url, 'nodejs_heap_size_total_bytes');
+  const externalWarm = await metric(url, 'nodejs_external_memory_bytes');
+  // RSS before the full GC below: that GC hands memory back to the system, which V8 takes again
+  // within seconds, so RSS measured after it would show that regrowth as growth of the run.
   const rssWarm = api.rss() ?? NaN;
+  const liveWarmBytes = measureLive ? await liveHeap(inspectPort) : NaN;
   o.log(`Warm-up done (${o.warmup} s, ${warmupErrors} errors); measuring ${o.seconds} s …`);
 
   const endAt = o.seconds * 1000;
@@ -373,6 +385,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const rssEnd = api.rss() ?? NaN;
   const restingEnd = await metric(url, 'trading_resting_orders');
   const heapEnd = await metric(url, 'nodejs_heap_size_used_bytes');
+  const heapTotalEnd = await metric(url, 'nodejs_heap_size_total_bytes');
+  const externalEnd = await metric(url, 'nodejs_external_memory_bytes');
   const liveEndBytes = measureLive ? await liveHeap(inspectPort) : NaN;
 
   function windowOf(from: number, to: number): SoakWindow {
@@ -387,7 +401,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       p50: round(percentile(inWin, 50)),
       p90: round(percentile(inWin, 90)),
       p99: round(percentile(inWin, 99)),
-      max: round(Math.max(0, ...inWin)),
+      max: round(maxOf(inWin)),
       rssMiB: round((rss.length ? median(rss) : NaN) / MiB),
     };
   }
@@ -421,9 +435,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
 
   // ---- verdicts ----
   const after = rssSamples;
-  const firstWin = after.filter((s) => s.t < o.window).map((s) => s.rss);
   const lastWin = after.filter((s) => s.t >= o.seconds - o.window).map((s) => s.rss);
-  const growth = (median(lastWin) - median(firstWin)) / MiB;
+  const growth = (median(lastWin) - rssWarm) / MiB;
   const allowed = Math.max(0.1 * (rssWarm / MiB), 32);
   const liveGrowth = (liveEndBytes - liveWarmBytes) / MiB;
   const liveAllowed = Math.max(0.1 * (liveWarmBytes / MiB), 8);
@@ -452,10 +465,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     answered,
     achievedRate: round(answered / o.seconds),
     windows,
-    latencyMs: { p50: round(percentile(all, 50)), p90: round(percentile(all, 90)), p99: round(percentile(all, 99)), max: round(Math.max(0, ...all)) },
+    latencyMs: { p50: round(percentile(all, 50)), p90: round(percentile(all, 90)), p99: round(percentile(all, 99)), max: round(maxOf(all)) },
     rssMiB: { start: round(rssStart / MiB), afterWarmup: round(rssWarm / MiB), end: round(rssEnd / MiB), growthAfterWarmup: round(growth), allowedGrowth: round(allowed), slopeMiBPerMin: round(slope, 2) },
     restingOrders: { start: restingStart, afterWarmup: restingWarm, end: restingEnd },
     heapUsedMiB: { start: round(heapStart / MiB), afterWarmup: round(heapWarm / MiB), end: round(heapEnd / MiB) },
+    heapTotalMiB: { start: round(heapTotalStart / MiB), afterWarmup: round(heapTotalWarm / MiB), end: round(heapTotalEnd / MiB) },
+    externalMiB: { start: round(externalStart / MiB), afterWarmup: round(externalWarm / MiB), end: round(externalEnd / MiB) },
     liveHeapMiB: { afterWarmup: round(liveWarmBytes / MiB), end: round(liveEndBytes / MiB), growth: round(liveGrowth), allowedGrowth: round(liveAllowed) },
     subscribers: { clients: clients.length, subscriptions: sub.subscriptions, messages: sub.messages, errors: sub.errors },
     audit,
