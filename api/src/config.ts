@@ -62,6 +62,8 @@ const schema = z.object({
   WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().positive().default(20),
   /** Largest message accepted on the WebSocket, in bytes. */
   WS_MAX_PAYLOAD: z.coerce.number().int().positive().default(64 * 1024),
+  /** Messages a subscription may fall behind before it is ended with TOO_MANY_REQUESTS / SLOW_CONSUMER. */
+  WS_MAX_PENDING_MESSAGES: z.coerce.number().int().positive().default(10_000),
   /** Seconds to drain in-flight work on SIGTERM before exiting. */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().positive().default(20),
 });

@@ -134,7 +134,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     metrics.booksLoaded.set(engine.symbols().length);
   });
   const marketData = new MarketDataService(engine, path);
-  const bus = await createBus(config.REDIS_URL, config.REDIS_CHANNEL_PREFIX);
+  const bus = await createBus(config.REDIS_URL, config.REDIS_CHANNEL_PREFIX, config.WS_MAX_PENDING_MESSAGES);
   path.onCommit(createPublisher({ pubsub: bus.pubsub, engine, products, logger }));
   accounts.onRevoked((userId, sessionId) => bus.pubsub.publish('revoked', { userId, sessionId }));
   accounts.onChanged((userId) => bus.pubsub.publish('userChanged', { userId }));

@@ -6,9 +6,9 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createPubSub } from '@graphql-yoga/subscription';
 import { describe, expect, it } from 'vitest';
 import { coalesce, merge, onEnd, pipe } from '../../src/modules/realtime/streams.js';
+import { createHub } from '../../src/modules/realtime/hub.js';
 
 type Topics = { t: [string, number] };
 const TIMEOUT = Symbol('timeout');
@@ -18,7 +18,7 @@ const tick = () => new Promise((r) => setTimeout(r, 10));
 
 /** A bus topic (in-process pub/sub, as the app's bus without Redis). */
 function topic() {
-  const pubsub = createPubSub<Topics>();
+  const pubsub = createHub<Topics>(new EventTarget(), { maxPending: 10_000 });
   return { pubsub, source: () => pubsub.subscribe('t', 'x'), publish: (v: number) => pubsub.publish('t', 'x', v) };
 }
 

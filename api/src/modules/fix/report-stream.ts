@@ -1,4 +1,4 @@
-import type { PubSub } from '@graphql-yoga/subscription';
+import type { Hub } from '../realtime/hub.js';
 import { engineError, toFixRejection } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { ExecReportMsg, Topics } from '../realtime/messages.js';
@@ -36,7 +36,7 @@ export class ReportStream {
 
   constructor(
     private readonly deps: {
-      readonly pubsub: PubSub<Topics>;
+      readonly pubsub: Hub<Topics>;
       readonly accountId: number;
       /** The latest ClOrdID of orders replaced over FIX (others go by their original one). */
       readonly latest: Map<number, string>;

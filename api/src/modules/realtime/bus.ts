@@ -1,8 +1,8 @@
-import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import { setMaxListeners } from 'node:events';
 import type { Topics } from './messages.js';
+import { createHub, type Hub } from './hub.js';
 
 /**
  * The event bus behind subscriptions and the FIX gateway. In-process by default; with a Redis
@@ -12,7 +12,7 @@ import type { Topics } from './messages.js';
  * repaired by the next, and clients that detect a gap refetch.
  */
 export interface Bus {
-  readonly pubsub: PubSub<Topics>;
+  readonly pubsub: Hub<Topics>;
   /** True when backed by Redis. */
   readonly distributed: boolean;
   close(): Promise<void>;
@@ -32,19 +32,19 @@ function prefixed<T extends EventTarget>(target: T, prefix: string): EventTarget
   };
 }
 
-export async function createBus(redisUrl?: string, channelPrefix = 'trading:'): Promise<Bus> {
+export async function createBus(redisUrl?: string, channelPrefix = 'trading:', maxPending = 10_000): Promise<Bus> {
   if (!redisUrl) {
-    // One listener per subscription on a topic: thousands of sockets on one book are normal here.
     const eventTarget = new EventTarget();
+    // One listener per channel (hub.ts), but a busy exchange has thousands of channels.
     setMaxListeners(0, eventTarget);
-    return { pubsub: createPubSub<Topics>({ eventTarget: eventTarget as never }), distributed: false, close: async () => {} };
+    return { pubsub: createHub<Topics>(eventTarget, { maxPending }), distributed: false, close: async () => {} };
   }
   const options = { maxRetriesPerRequest: null, lazyConnect: true, enableAutoPipelining: true } as const;
   const publishClient = new Redis(redisUrl, options);
   const subscribeClient = new Redis(redisUrl, options);
   await Promise.all([publishClient.connect(), subscribeClient.connect()]);
   const eventTarget = createRedisEventTarget<CustomEvent>({ publishClient, subscribeClient });
-  const pubsub = createPubSub<Topics>({ eventTarget: prefixed(eventTarget as unknown as EventTarget, channelPrefix) as never });
+  const pubsub = createHub<Topics>(prefixed(eventTarget as unknown as EventTarget, channelPrefix), { maxPending });
   return {
     pubsub,
     distributed: true,

@@ -4,7 +4,7 @@ import type { OrderRecord } from '../orders/order-record.js';
 import type { ProductService } from '../products/product.service.js';
 import type { Logger } from '../../logger.js';
 import { BOOK_WIRE_DEPTH, orderToWire, type ExecReportMsg, type ExecType, type Topics } from './messages.js';
-import type { PubSub } from '@graphql-yoga/subscription';
+import type { Hub } from './hub.js';
 import { DEFAULT_TICK_SIZE } from '../products/catalog.js';
 
 /**
@@ -13,7 +13,7 @@ import { DEFAULT_TICK_SIZE } from '../products/catalog.js';
  * only then), so nothing is ever published that the database does not have.
  */
 export function createPublisher(deps: {
-  pubsub: PubSub<Topics>;
+  pubsub: Hub<Topics>;
   engine: MatchingEngine;
   products: ProductService;
   logger: Logger;
