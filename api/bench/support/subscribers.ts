@@ -6,6 +6,8 @@
  *
  * - mode "fills": for each token, `perAccount` sockets, each subscribed to executionReports and
  *   to the book of `symbol`; every TRADE report is sent to the parent as {type: 'fill', orderId, at}.
+ *   After {type: 'settle', seq}, answers {type: 'settled'} once every socket has the book at or
+ *   after that seq (at once if they all have it already).
  * - mode "idle": `clients` anonymous sockets, each with one orderBook subscription, opened 100 at
  *   a time (each waits for its snapshot); then {type: 'ready', connected, refused}. After
  *   {type: 'target', seq}, reports {type: 'fanout', count, lastAt} once every connected client
@@ -53,10 +55,27 @@ function sub(c: Client, query: string, variables: Record<string, unknown>, onVal
 process.on('message', (m: { type: string; seq?: number }) => {
   if (m.type === 'stop') void Promise.all(clients.map((c) => c.dispose())).then(() => process.exit(0));
   if (m.type === 'target') target = m.seq!;
+  if (m.type === 'settle') settle(m.seq!);
 });
 let target = Number.POSITIVE_INFINITY;
+let settle: (seq: number) => void = () => {};
 
 if (options.mode === 'fills') {
+  /** The book seq each socket has, and how many sockets have reached `settleAt`. */
+  const bookSeq: number[] = [];
+  let settleAt = Number.POSITIVE_INFINITY;
+  let reached = 0;
+  const settledCheck = () => {
+    if (reached === bookSeq.length) {
+      settleAt = Number.POSITIVE_INFINITY;
+      send({ type: 'settled' });
+    }
+  };
+  settle = (seq) => {
+    settleAt = seq;
+    reached = bookSeq.filter((s) => s >= seq).length;
+    settledCheck();
+  };
   for (const token of options.tokens ?? []) {
     for (let s = 0; s < (options.perAccount ?? 1); s++) {
       const c = client(token);
@@ -64,7 +83,17 @@ if (options.mode === 'fills') {
         const r = d?.executionReports;
         if (r?.execType === 'TRADE') send({ type: 'fill', orderId: r.order.id, at: now() });
       });
-      sub(c, BOOK, { s: options.symbol, d: options.depth }, () => {});
+      const i = bookSeq.push(-1) - 1;
+      sub(c, BOOK, { s: options.symbol, d: options.depth }, (d) => {
+        const seq = d?.orderBook?.seq as number | undefined;
+        if (seq === undefined) return;
+        const before = bookSeq[i]!;
+        bookSeq[i] = seq;
+        if (before < settleAt && seq >= settleAt) {
+          reached++;
+          settledCheck();
+        }
+      });
     }
   }
   send({ type: 'started' });
