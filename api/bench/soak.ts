@@ -4,7 +4,7 @@
  * support/proof-soak.ts for the flow and how memory growth is judged). Exit 0 when there was no
  * error, the rate was held, memory stayed flat after warm-up and the audit is clean.
  *
- *   npm run soak -- [--rate 1000] [--seconds 60] [--warmup 10] [--subscribers 100] [--accounts 50]
+ *   npm run soak -- [--rate 1000] [--seconds 60] [--warmup 30] [--subscribers 100] [--accounts 50]
  *                   [--db mysql|sqlite] [--window 10] [--no-build] [--no-audit] [--no-heap] [--json]
  */
 import { parseArgs } from 'node:util';
