@@ -452,6 +452,23 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
       expect(await bookOf(t.url, s)).toEqual(book);
     });
 
+    it('a retry of a committed order while its symbol is halted returns the order, not SYMBOL_HALTED; a new ClOrdID is refused', async () => {
+      const s = await freshSymbol();
+      const input = { clOrdId: `halt-retry-${s}`, symbol: s, side: 'SELL', price: '30.00', quantity: 10 } as const;
+      const first = await alice.place(input);
+      await ok(t.url, HALT, { s }, admin.token);
+      try {
+        const count = await countRows(t.app.services.knex, 'orders');
+        // The client lost the first answer and retries during the halt: the order exists, and that is the answer.
+        expect(await alice.place(input)).toEqual(first);
+        expect(await alice.placeError({ ...input, clOrdId: `halt-new-${s}` })).toMatchObject({ code: 'CONFLICT', reason: 'SYMBOL_HALTED' });
+        expect(await alice.placeError({ ...input, quantity: 11 })).toMatchObject({ code: 'CONFLICT', reason: 'DUPLICATE_CL_ORD_ID' });
+        expect(await countRows(t.app.services.knex, 'orders')).toBe(count);
+      } finally {
+        await ok(t.url, RESUME, { s }, admin.token);
+      }
+    });
+
     it('ClOrdIDs are per account: another account may use the same one', async () => {
       const s = await freshSymbol();
       const a = await alice.place({ clOrdId: `shared-${s}`, symbol: s, side: 'SELL', price: '30.00', quantity: 10 });

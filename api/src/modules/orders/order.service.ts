@@ -105,7 +105,10 @@ export class OrderService {
     }
     const product = await this.products.cached(input.symbol);
     if (!product) throw badInput('UNKNOWN_SYMBOL', `No product ${input.symbol}.`, 'symbol');
-    if (product.status === TradingStatus.HALTED) {
+    // A ClOrdID the client chose may be a retry of an order committed before the halt, whose
+    // answer is that order: the order path looks retries up before it refuses a halted symbol
+    // (under the product's row lock), so only server-named orders are refused here.
+    if (product.status === TradingStatus.HALTED && (input.clOrdId === undefined || input.clOrdId === null)) {
       // The cache may lag another replica's resume: ask the database before refusing.
       const fresh = await this.products.get(input.symbol);
       if (fresh?.status === TradingStatus.HALTED) throw conflict('SYMBOL_HALTED', `Trading in ${input.symbol} is halted.`);
