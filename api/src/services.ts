@@ -16,7 +16,7 @@ import { OrderPath } from './modules/orders/order-path.js';
 import { OrderService } from './modules/orders/order.service.js';
 import { MarketDataService } from './modules/market-data/market-data.service.js';
 import { createBus, type Bus } from './modules/realtime/bus.js';
-import { createPublisher, executionReports } from './modules/realtime/publisher.js';
+import { createPublisher, executionReports, type Publisher } from './modules/realtime/publisher.js';
 import { DEFAULT_TICK_SIZE } from './modules/products/catalog.js';
 
 /** The repository root (api/src or api/dist → ../..). */
@@ -38,6 +38,8 @@ export interface Services {
   readonly marketData: MarketDataService;
   /** Events after commit: execution reports, books, trades, quotes, order changes, revocations. */
   readonly bus: Bus;
+  /** Publishes each committed batch on the bus; shutdown waits for it. */
+  readonly publisher: Publisher;
   /** True once books are loaded: /readyz. */
   ready: boolean;
   /** Generated admin password, present only on the first start that created the admin. */
@@ -135,7 +137,8 @@ export async function createServices(config: Config, logger: Logger, progress: (
   });
   const marketData = new MarketDataService(engine, path);
   const bus = await createBus(config.REDIS_URL, config.REDIS_CHANNEL_PREFIX, config.WS_MAX_PENDING_MESSAGES);
-  path.onCommit(createPublisher({ pubsub: bus.pubsub, engine, products, logger }));
+  const publisher = createPublisher({ pubsub: bus.pubsub, engine, products, logger });
+  path.onCommit(publisher.onCommit);
   accounts.onRevoked((userId, sessionId) => bus.pubsub.publish('revoked', { userId, sessionId }));
   accounts.onChanged((userId) => bus.pubsub.publish('userChanged', { userId }));
   // Other replicas' account changes: forget cached sessions of that user.
@@ -157,6 +160,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     orders,
     marketData,
     bus,
+    publisher,
     ready: true,
     generatedAdminPassword,
     async close() {

@@ -79,6 +79,8 @@ describe('hub', () => {
               }
             }
           }
+          // Messages delivered and not yet taken: what the open subscribers have still to read.
+          expect(hub.pending()).toBe(subs.filter((x) => x.open).reduce((n, x) => n + x.expected.length - x.got.length, 0));
         }
         for (const s of subs) {
           if (s.open) {
@@ -87,8 +89,9 @@ describe('hub', () => {
           }
           expect(s.got).toEqual(s.expected);
         }
-        // Every listener is gone once every subscriber has closed.
+        // Every listener is gone once every subscriber has closed, and nothing is left queued.
         expect(hub.channels()).toBe(0);
+        expect(hub.pending()).toBe(0);
         expect([...target.listeners.values()].every((v) => v === 0)).toBe(true);
       }),
       { numRuns: 300 },

@@ -30,6 +30,8 @@ export interface Hub<T extends TopicMap> {
   subscribe<K extends keyof T & string>(topic: K, ...key: KeyOf<T[K]>): Stream<MessageOf<T[K]>>;
   /** Channels with at least one local subscriber (for tests and metrics). */
   channels(): number;
+  /** Messages delivered to local subscribers and not yet taken by them (shutdown waits for 0). */
+  pending(): number;
 }
 
 interface Channel {
@@ -41,6 +43,7 @@ const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value
 
 export function createHub<T extends TopicMap>(target: EventTarget, options: { maxPending: number }): Hub<T> {
   const channels = new Map<string, Channel>();
+  let queued = 0;
   const nameOf = (topic: string, key: unknown[]) => (key.length === 0 ? topic : `${topic}:${String(key[0])}`);
 
   const attach = (name: string, sink: (message: unknown) => void) => {
@@ -97,11 +100,13 @@ export function createHub<T extends TopicMap>(target: EventTarget, options: { ma
           return;
         }
         queue.push(message);
+        queued++;
       };
       const close = () => {
         if (closed) return;
         closed = true;
         detach(name, sink);
+        queued -= queue.length - head;
         queue = [];
         head = 0;
         const w = waiting;
@@ -116,6 +121,7 @@ export function createHub<T extends TopicMap>(target: EventTarget, options: { ma
         next() {
           if (head < queue.length) {
             const value = queue[head++] as MessageOf<T[typeof topic]>;
+            queued--;
             if (head === queue.length) {
               queue = [];
               head = 0;
@@ -153,5 +159,6 @@ export function createHub<T extends TopicMap>(target: EventTarget, options: { ma
     },
 
     channels: () => channels.size,
+    pending: () => queued,
   };
 }

@@ -7,6 +7,14 @@ import { BOOK_WIRE_DEPTH, orderToWire, type ExecReportMsg, type ExecType, type T
 import type { Hub } from './hub.js';
 import { DEFAULT_TICK_SIZE } from '../products/catalog.js';
 
+/** Publishes committed batches on the bus. */
+export interface Publisher {
+  /** The order path's commit listener. */
+  readonly onCommit: (batch: CommittedBatch) => void;
+  /** Resolves once every batch committed so far has been published (graceful shutdown). */
+  idle(): Promise<void>;
+}
+
 /**
  * Turns each committed batch into bus messages: execution reports per account, book tops,
  * trades, quotes and order changes. Runs after the commit (the order path calls listeners
@@ -17,10 +25,19 @@ export function createPublisher(deps: {
   engine: MatchingEngine;
   products: ProductService;
   logger: Logger;
-}): (batch: CommittedBatch) => void {
+}): Publisher {
   const { pubsub, engine, products, logger } = deps;
-  return (batch) => {
-    publish(batch).catch((err: unknown) => logger.error({ component: 'realtime', err }, 'publishing a committed batch failed'));
+  const inFlight = new Set<Promise<void>>();
+  return {
+    onCommit: (batch) => {
+      const p = publish(batch)
+        .catch((err: unknown) => logger.error({ component: 'realtime', err }, 'publishing a committed batch failed'))
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    },
+    idle: async () => {
+      while (inFlight.size > 0) await Promise.all(inFlight);
+    },
   };
 
   async function publish(batch: CommittedBatch): Promise<void> {

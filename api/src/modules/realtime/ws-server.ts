@@ -155,6 +155,17 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
   return {
     close: async () => {
       await revoked.return(undefined);
+      // What was committed reaches its subscribers before their sockets close: every batch
+      // published, every subscription's queue taken, every socket's buffer written (bounded).
+      await services.publisher.idle();
+      const deadline = Date.now() + (config.SHUTDOWN_GRACE_SECONDS * 1000) / 4;
+      const flushed = () => services.bus.pubsub.pending() === 0 && [...sockets.keys()].every((s) => s.bufferedAmount === 0);
+      // Twice in a row: a subscription that has just taken its next message (a book stream's
+      // coalesced update, say) writes it once its previous write's callback has run.
+      for (let quiet = 0; quiet < 2 && Date.now() < deadline; ) {
+        await new Promise((r) => setTimeout(r, 5));
+        quiet = flushed() ? quiet + 1 : 0;
+      }
       for (const socket of sockets.keys()) socket.close(CLOSE.GOING_AWAY, 'Server shutting down; reconnect');
       await disposable.dispose();
       await new Promise<void>((r) => wss.close(() => r()));
