@@ -87,5 +87,8 @@ function formatUnits(units: bigint, scale: number): string {
 /** The tick count of a catalog price such as "11.48" at tick "0.01"; undefined when empty or off-tick. */
 export function catalogPriceTicks(price: string, tickSize: string): number | undefined {
   const trimmed = price.trim();
-  return trimmed === '' ? undefined : toTicks(trimmed, tickSize);
+  if (trimmed === '') return undefined;
+  const ticks = toTicks(trimmed, tickSize);
+  // 471 catalog rows say 0.00: no price known, not a price of zero (a change against it would be the whole last price).
+  return ticks === 0 ? undefined : ticks;
 }

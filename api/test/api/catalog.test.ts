@@ -52,10 +52,18 @@ describe('the full catalog on sqlite', () => {
     const bySymbol = new Map(db.map((p) => [String(p.symbol), p]));
     const mismatches = rows.filter((r) => {
       const p = bySymbol.get(r.symbol.trim());
-      const ticks = r.price.trim() === '' ? null : Math.round(Number(r.price) * 100);
+      // No price, or 0.00 (no price known either), is a null reference.
+      const ticks = r.price.trim() === '' || Number(r.price) === 0 ? null : Math.round(Number(r.price) * 100);
       return !p || p.name !== r.name.trim() || p.type !== r.type.trim().toLowerCase() || (p.ref_price_ticks === null ? null : Number(p.ref_price_ticks)) !== ticks || p.tick_size !== '0.01' || p.status !== 'TRADING';
     });
     expect(mismatches.slice(0, 5)).toEqual([]);
+  });
+
+  it('quotes a product the CSV prices at 0.00 with a null reference and no change', async () => {
+    const zero = rows.find((r) => r.price.trim() !== '' && Number(r.price) === 0)!;
+    expect(zero).toBeDefined();
+    const q = await ok(t.url, QUOTE, { s: zero.symbol.trim() });
+    expect(q.product.quote).toMatchObject({ reference: null, change: null, changePercent: null });
   });
 
   it.each(['stock', 'etf', 'fund', 'trust'])('has as many %s products as the CSV', async (type) => {
