@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { OrdType, Side, TimeInForce } from './engine/types.js';
+import type { Channel } from './modules/orders/order-record.js';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5];
 
@@ -75,7 +77,18 @@ export function createMetrics() {
     restingOrders: new Gauge({ name: 'trading_resting_orders', help: 'Orders resting in the books of this process.', registers: [registry] }),
     booksLoaded: new Gauge({ name: 'trading_books_loaded', help: 'Books held in memory by this process.', registers: [registry] }),
   };
+  // Every known series exists from the start at 0, so rate() and absent-data alerts see a
+  // series before its first event (a counter born at 1 hides that first increase from rate()).
+  const sides: Side[] = ['BUY', 'SELL'];
+  const ordTypes: OrdType[] = ['LIMIT', 'MARKET'];
+  const tifs: TimeInForce[] = ['DAY', 'GTC', 'IOC', 'FOK'];
+  const channels: Channel[] = ['graphql', 'fix'];
+  for (const side of sides) for (const ord_type of ordTypes) for (const tif of tifs) for (const channel of channels) m.ordersReceived.inc({ side, ord_type, tif, channel }, 0);
+  for (const topic of SUBSCRIPTION_TOPICS) m.wsSubscriptions.set({ topic }, 0);
   return m;
 }
+
+/** The `topic` label values of trading_ws_subscriptions: the subscription fields of the schema. */
+export const SUBSCRIPTION_TOPICS = ['executionReports', 'orderBook', 'trades', 'quotes', 'orderUpdates'] as const;
 
 export type Metrics = ReturnType<typeof createMetrics>;

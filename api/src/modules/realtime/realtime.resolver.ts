@@ -10,11 +10,14 @@ import { coalesce, merge, onEnd, pipe, stream, type Stream } from './streams.js'
 import { diffLevels } from './book-delta.js';
 import { BOOK_WIRE_DEPTH, orderFromWire, type LevelWire, type QuoteMsg } from './messages.js';
 import { sharedValue } from './shared.js';
+import type { SUBSCRIPTION_TOPICS } from '../../metrics.js';
+
+type SubscriptionTopic = (typeof SUBSCRIPTION_TOPICS)[number];
 
 type Data = SubscribeResolverData<unknown, Record<string, unknown>, GqlContext>;
 
 /** Counts active subscriptions per topic for as long as the stream runs (until it ends or is closed). */
-function tracked<T>(ctx: GqlContext, topic: string, source: AsyncIterable<T>): Stream<T> {
+function tracked<T>(ctx: GqlContext, topic: SubscriptionTopic, source: AsyncIterable<T>): Stream<T> {
   const gauge = ctx.services.metrics.wsSubscriptions;
   gauge.inc({ topic });
   return onEnd(source, () => gauge.dec({ topic }));
