@@ -72,9 +72,9 @@ export function createHub<T extends TopicMap>(target: EventTarget, options: { ma
 
   return {
     publish(topic, ...args) {
-      const message = args.length === 2 ? args[1] : args[0];
-      const name = args.length === 2 ? `${topic}:${String(args[0])}` : topic;
-      target.dispatchEvent(new CustomEvent(name, { detail: message }));
+      // Keyed topics are published as (key, message), the others as (message).
+      const name = nameOf(topic, args.slice(0, -1));
+      target.dispatchEvent(new CustomEvent(name, { detail: args[args.length - 1] }));
     },
 
     subscribe(topic, ...key) {
