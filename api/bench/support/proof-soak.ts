@@ -119,14 +119,25 @@ const median = (xs: readonly number[]) => percentile(xs, 50);
 /** The largest value, 0 for none (a loop: spreading 100,000s of values into Math.max overflows the stack). */
 const maxOf = (xs: readonly number[]) => xs.reduce((a, b) => (b > a ? b : a), 0);
 
-async function metric(url: string, name: string): Promise<number> {
+/** The server's memory and book gauges, from one scrape of /metrics (NaN for any it could not read). */
+async function gauges(url: string) {
+  const names = {
+    resting: 'trading_resting_orders',
+    heapUsed: 'nodejs_heap_size_used_bytes',
+    heapTotal: 'nodejs_heap_size_total_bytes',
+    external: 'nodejs_external_memory_bytes',
+  } as const;
+  let text = '';
   try {
-    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  } catch {
+    // every gauge NaN
+  }
+  const read = (name: string) => {
     const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
     return m ? Number(m[1]) : NaN;
-  } catch {
-    return NaN;
-  }
+  };
+  return Object.fromEntries(Object.entries(names).map(([k, name]) => [k, read(name)])) as Record<keyof typeof names, number>;
 }
 
 /**
@@ -360,16 +371,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   };
 
   const rssStart = api.rss() ?? NaN;
-  const restingStart = await metric(url, 'trading_resting_orders');
-  const heapStart = await metric(url, 'nodejs_heap_size_used_bytes');
-  const heapTotalStart = await metric(url, 'nodejs_heap_size_total_bytes');
-  const externalStart = await metric(url, 'nodejs_external_memory_bytes');
+  const atStart = await gauges(url);
   await phase(o.warmup * 1000, false);
   if (!(await drain())) countError('warm-up: orders still unanswered 60 s after it');
-  const restingWarm = await metric(url, 'trading_resting_orders');
-  const heapWarm = await metric(url, 'nodejs_heap_size_used_bytes');
-  const heapTotalWarm = await metric(url, 'nodejs_heap_size_total_bytes');
-  const externalWarm = await metric(url, 'nodejs_external_memory_bytes');
+  const atWarm = await gauges(url);
   // RSS before the full GC below: that GC hands memory back to the system, which V8 takes again
   // within seconds, so RSS measured after it would show that regrowth as growth of the run.
   const rssWarm = api.rss() ?? NaN;
@@ -385,10 +390,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   // Windows by send time, computed once every order has answered.
   for (let from = 0; from < endAt; from += o.window * 1000) windows.push(windowOf(from, Math.min(endAt, from + o.window * 1000)));
   const rssEnd = api.rss() ?? NaN;
-  const restingEnd = await metric(url, 'trading_resting_orders');
-  const heapEnd = await metric(url, 'nodejs_heap_size_used_bytes');
-  const heapTotalEnd = await metric(url, 'nodejs_heap_size_total_bytes');
-  const externalEnd = await metric(url, 'nodejs_external_memory_bytes');
+  const atEnd = await gauges(url);
   const liveEndBytes = measureLive ? await liveHeap(inspectPort) : NaN;
 
   function windowOf(from: number, to: number): SoakWindow {
@@ -439,7 +441,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   // The slope leaves out the first window: V8 takes back there what the forced GC after the
   // warm-up returned to the system.
   const after = measureLive ? rssSamples.filter((x) => x.t >= o.window) : rssSamples;
-  const lastWin = after.filter((s) => s.t >= o.seconds - o.window).map((s) => s.rss);
+  const lastWin = rssSamples.filter((s) => s.t >= o.seconds - o.window).map((s) => s.rss);
   const growth = (median(lastWin) - rssWarm) / MiB;
   const allowed = Math.max(0.1 * (rssWarm / MiB), 32);
   const liveGrowth = (liveEndBytes - liveWarmBytes) / MiB;
@@ -471,10 +473,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     windows,
     latencyMs: { p50: round(percentile(all, 50)), p90: round(percentile(all, 90)), p99: round(percentile(all, 99)), max: round(maxOf(all)) },
     rssMiB: { start: round(rssStart / MiB), afterWarmup: round(rssWarm / MiB), end: round(rssEnd / MiB), growthAfterWarmup: round(growth), allowedGrowth: round(allowed), slopeMiBPerMin: round(slope, 2) },
-    restingOrders: { start: restingStart, afterWarmup: restingWarm, end: restingEnd },
-    heapUsedMiB: { start: round(heapStart / MiB), afterWarmup: round(heapWarm / MiB), end: round(heapEnd / MiB) },
-    heapTotalMiB: { start: round(heapTotalStart / MiB), afterWarmup: round(heapTotalWarm / MiB), end: round(heapTotalEnd / MiB) },
-    externalMiB: { start: round(externalStart / MiB), afterWarmup: round(externalWarm / MiB), end: round(externalEnd / MiB) },
+    restingOrders: { start: atStart.resting, afterWarmup: atWarm.resting, end: atEnd.resting },
+    heapUsedMiB: { start: round(atStart.heapUsed / MiB), afterWarmup: round(atWarm.heapUsed / MiB), end: round(atEnd.heapUsed / MiB) },
+    heapTotalMiB: { start: round(atStart.heapTotal / MiB), afterWarmup: round(atWarm.heapTotal / MiB), end: round(atEnd.heapTotal / MiB) },
+    externalMiB: { start: round(atStart.external / MiB), afterWarmup: round(atWarm.external / MiB), end: round(atEnd.external / MiB) },
     liveHeapMiB: { afterWarmup: round(liveWarmBytes / MiB), end: round(liveEndBytes / MiB), growth: round(liveGrowth), allowedGrowth: round(liveAllowed) },
     subscribers: { clients: clients.length, subscriptions: sub.subscriptions, messages: sub.messages, errors: sub.errors },
     audit,
