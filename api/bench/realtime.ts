@@ -5,10 +5,9 @@
  *    taker sends a crossing placeOrder; we time from the send to the maker's socket receiving
  *    the TRADE report (p50/p99 over --fills crossings, after 20 untimed ones). Each crossing is
  *    sent once the resting order's book update has reached every subscriber (the figure held to
- *    the target); then
- *    --fills more are sent back to back, the taker right after the resting order's
- *    acknowledgement, while that order's book update is still being written to the 1,000
- *    sockets and read by the one subscriber process (printed beside it);
+ *    the target); then --fills more are sent back to back, the taker right after the resting
+ *    order's acknowledgement, while that order's book update is still being written to the
+ *    1,000 sockets and read by the one subscriber process (printed beside it);
  * 2. idle capacity: a fresh API process; 10,000 graphql-ws clients, each with one orderBook
  *    subscription, held open; the server's RSS is read from /proc;
  * 3. fan-out: one order on that book; time from the send until all 10,000 clients have the delta.
@@ -109,13 +108,15 @@ const fills = await withApi(async (api) => {
       await new Promise((r) => setTimeout(r, 50));
     }
     /**
-     * One crossing: a resting sell from one of the subscribed accounts, then the taker's buy; the
-     * time from the buy's send to the maker's first socket receiving the TRADE report. `settled`:
-     * the buy is sent once every subscriber has the book update of the resting order, so the
-     * crossing is timed on a quiet exchange; otherwise at once (the resting order's 1,000-socket
-     * book update is then still being written by the server and read by the subscriber process).
+     * One crossing: a resting sell from one of the subscribed accounts, then the taker's buy.
+     * `fillMs`: from the buy's send to the maker's first socket receiving the TRADE report;
+     * `answerMs`: the buy's own round trip (send → HTTP answer), for comparison (the maker usually
+     * hears of the fill before the taker has its answer). `settled`: the buy is sent once every
+     * subscriber has the book update of the resting order, so the crossing is timed on a quiet
+     * exchange; otherwise at once (the resting order's 1,000-socket book update is then still
+     * being written by the server and read by the subscriber process).
      */
-    const cross = async (i: number, settled: boolean): Promise<number> => {
+    const cross = async (i: number, settled: boolean): Promise<{ fillMs: number; answerMs: number }> => {
       const price = (100 + (i % 20)).toFixed(2);
       const rest = await call<{ placeOrder: { id: string } }>(api.url, PLACE, { i: { symbol: 'AAPL', side: 'SELL', type: 'LIMIT', price, quantity: 1 } }, tokens[i % ACCOUNTS]);
       if (settled) {
@@ -127,22 +128,19 @@ const fills = await withApi(async (api) => {
       const received = new Promise<number>((resolve) => pending.set(rest.placeOrder.id, resolve));
       const sent = now();
       await call(api.url, PLACE, { i: { symbol: 'AAPL', side: 'BUY', type: 'LIMIT', price, quantity: 1 } }, taker.signUp.token);
-      const answered = now();
-      const ms = (await received) - sent;
+      const answerMs = now() - sent;
+      const fillMs = (await received) - sent;
       pending.delete(rest.placeOrder.id);
-      (settled ? takerAnswers : []).push(answered - sent);
-      return ms;
+      return { fillMs, answerMs };
     };
-    /** The taker's own round trip (send → HTTP answer) in the settled pass: the maker usually hears of the fill before the taker has its answer. */
-    const takerAnswers: number[] = [];
     const summary = (xs: number[]) => ({ p50: Math.round(percentile(xs, 50) * 100) / 100, p99: Math.round(percentile(xs, 99) * 100) / 100 });
     // Warm-up, not timed: the first crossings of a fresh process run cold code (their latency is the JIT's).
     for (let i = 0; i < WARMUP_FILLS; i++) await cross(i, true);
-    const settled: number[] = [];
+    const settled: { fillMs: number; answerMs: number }[] = [];
     for (let i = 0; i < FILLS; i++) settled.push(await cross(i, true));
     const backToBack: number[] = [];
-    for (let i = 0; i < FILLS; i++) backToBack.push(await cross(i, false));
-    return { ...summary(settled), taker: summary(takerAnswers), backToBack: summary(backToBack), rss: rssMiB(api.child.pid!) };
+    for (let i = 0; i < FILLS; i++) backToBack.push((await cross(i, false)).fillMs);
+    return { ...summary(settled.map((c) => c.fillMs)), taker: summary(settled.map((c) => c.answerMs)), backToBack: summary(backToBack), rss: rssMiB(api.child.pid!) };
   } finally {
     await subs.stop();
   }
