@@ -53,7 +53,7 @@ async function run(dialect: 'mysql' | 'sqlite'): Promise<Figures> {
       tokens.push(d.signUp.token);
     }
     const { total, ...result } = await load(`${api.url}/graphql`, (n) => ({ authorization: `Bearer ${tokens[n % tokens.length]}` }));
-    const metrics = await fetch(`${api.url}/metrics`).then((r) => r.text());
+    const metrics = await fetch(api.metricsUrl).then((r) => r.text());
     const metric = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)`, 'm').exec(metrics)?.[1] ?? 0);
     const tradeCount = metric('trading_trades_total');
     const groups = metric('trading_db_commit_group_size_count');

@@ -69,8 +69,8 @@ function rssMiB(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
 }
 
-async function subscriptionsOnServer(url: string, topic: string): Promise<number> {
-  const text = await fetch(`${url}/metrics`).then((r) => r.text());
+async function subscriptionsOnServer(metricsUrl: string, topic: string): Promise<number> {
+  const text = await fetch(metricsUrl).then((r) => r.text());
   const m = new RegExp(`^trading_ws_subscriptions\\{topic="${topic}"\\} (\\d+)`, 'm').exec(text);
   return m ? Number(m[1]) : 0;
 }
@@ -103,7 +103,7 @@ const fills = await withApi(async (api) => {
     subs.on('fill', (m) => pending.get(m.orderId as string)?.(m.at as number));
     await subs.next('started', 120_000);
     const deadline = Date.now() + 120_000;
-    while ((await subscriptionsOnServer(api.url, 'executionReports')) < subscribersCount || (await subscriptionsOnServer(api.url, 'orderBook')) < subscribersCount) {
+    while ((await subscriptionsOnServer(api.metricsUrl, 'executionReports')) < subscribersCount || (await subscriptionsOnServer(api.metricsUrl, 'orderBook')) < subscribersCount) {
       if (Date.now() > deadline) throw new Error('the 1,000 subscribers did not all subscribe in 120 s');
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -16,6 +16,14 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   /** HTTP + WebSocket port: /graphql, /metrics, /healthz, /readyz and the built web client. */
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /**
+   * Port of a separate listener that serves only /metrics (on METRICS_HOST). Unset: /metrics is
+   * served on PORT outside production, and on 9464 in production, where the app's port never
+   * answers it (the scrape endpoint is for Prometheus, not for the public).
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Interface of the metrics listener (defaults to HOST). */
+  METRICS_HOST: z.string().optional(),
   /** `sqlite:<path>` (embedded default) or `mysql://user:pass@host:port/db`. */
   DATABASE_URL: z.string().default('sqlite:./data/trading.sqlite'),
   /** Set to use Redis pub/sub for subscriptions across replicas; in-process when absent. */
@@ -69,7 +77,11 @@ const schema = z.object({
 });
 
 /** Validated settings. */
-export type Config = z.infer<typeof schema> & { readonly graphqlIde: boolean };
+export type Config = z.infer<typeof schema> & {
+  readonly graphqlIde: boolean;
+  /** Where /metrics is served: a listener of its own, or null for the app's port (never in production). */
+  readonly metricsListener: { readonly port: number; readonly host: string } | null;
+};
 
 /** Raised for an invalid environment; the message names every offending variable. */
 export class ConfigError extends Error {}
@@ -85,5 +97,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
-  return { ...c, graphqlIde: c.GRAPHQL_IDE ?? c.NODE_ENV !== 'production' };
+  const production = c.NODE_ENV === 'production';
+  const metricsPort = c.METRICS_PORT ?? (production ? 9464 : undefined);
+  return {
+    ...c,
+    graphqlIde: c.GRAPHQL_IDE ?? !production,
+    metricsListener: metricsPort === undefined ? null : { port: metricsPort, host: c.METRICS_HOST ?? c.HOST },
+  };
 }

@@ -79,8 +79,10 @@ export function toGraphQLError(error: unknown, production: boolean): GraphQLErro
     return error.extensions.reason ? error : withReason(error, String(error.extensions.code));
   }
   if (error instanceof GraphQLError && !error.originalError) {
-    // Parse and validation errors from graphql-js carry no original error.
-    return withReason(error, String(error.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED'));
+    // Parse and validation errors from graphql-js carry no original error. Production names no
+    // field the caller did not write ("Did you mean …?" would reveal the schema).
+    const shown = production ? withoutSuggestions(error) : error;
+    return withReason(shown, String(error.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED'));
   }
   if (error instanceof GraphQLError && !error.path && error.message.startsWith('Variable "$')) {
     // A variable that does not coerce, found by graphql-js before execution (no path). Apollo
@@ -93,6 +95,11 @@ export function toGraphQLError(error: unknown, production: boolean): GraphQLErro
     path: base?.path,
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   });
+}
+
+function withoutSuggestions(error: GraphQLError): GraphQLError {
+  const message = error.message.replace(/ ?Did you mean(.+)\?$/, '');
+  return message === error.message ? error : new GraphQLError(message, { nodes: error.nodes, path: error.path, extensions: error.extensions });
 }
 
 /**

@@ -26,7 +26,8 @@ const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : c
 const url = `http://${host}:${app.port}`;
 say('');
 say(`Trading App is running: open ${url}`);
-say(`  GraphQL API: ${url}/graphql${config.graphqlIde ? `   IDE: ${url}/graphiql.html` : ''}   metrics: ${url}/metrics`);
+const metricsUrl = app.server.metricsPort === null ? `${url}/metrics` : `http://${config.metricsListener!.host}:${app.server.metricsPort}/metrics`;
+say(`  GraphQL API: ${url}/graphql${config.graphqlIde ? `   IDE: ${url}/graphiql.html` : ''}   metrics: ${metricsUrl}`);
 if (app.services.generatedAdminPassword) {
   say(`  Log in as admin: username "${config.ADMIN_USERNAME}", password "${app.services.generatedAdminPassword}"`);
   say('  (generated on first start and shown only once; set ADMIN_PASSWORD to choose it)');

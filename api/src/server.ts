@@ -7,7 +7,10 @@ import proxyaddr from 'proxy-addr';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLFieldMap, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { getArgumentValues } from 'graphql/execution/values.js';
+import { getMetadataStorage } from 'type-graphql';
+import { Role } from './modules/accounts/user.entity.js';
 import type { Services } from './services.js';
 import { repoRoot } from './services.js';
 import type { GqlContext } from './graphql/context.js';
@@ -19,6 +22,8 @@ import { toGraphQLError } from './errors.js';
 export interface AppServer {
   readonly http: Server;
   readonly schema: GraphQLSchema;
+  /** The bound port of the separate /metrics listener; null when /metrics is on the app's port. */
+  readonly metricsPort: number | null;
   /** Starts listening; resolves with the bound port. */
   listen(port: number, host: string): Promise<number>;
   /** Stops accepting connections and drains in-flight requests. */
@@ -50,6 +55,13 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
   const http = createHttpServer((req, res) => {
     const path = routeOf(req.url);
     res.once('finish', () => metrics.httpRequests.inc({ route: path, method: methodLabel(req.method), status: String(res.statusCode) }));
+    setSecurityHeaders(req, res);
+    if (path === '/metrics' && config.metricsListener) {
+      res.statusCode = 404;
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.end('{"error":"not found"}');
+      return;
+    }
     // /graphql skips Express: it is every order's path (see graphql/http.ts).
     if (path === '/graphql' && handlers.graphql) handlers.graphql(req, res);
     else app(req, res);
@@ -81,10 +93,13 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
     res.set('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
+  const metricsServer = config.metricsListener ? createMetricsServer(services) : undefined;
 
   const apollo = new ApolloServer<GqlContext>({
     schema,
-    introspection: true,
+    // Production hides the schema: no introspection, no "Did you mean …?" field suggestions.
+    introspection: !production,
+    hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: !production,
     // main.ts owns SIGTERM: drain orders, then sockets, then HTTP. Apollo's own handler would
     // close the listener at once and re-raise the signal.
@@ -92,6 +107,7 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
     validationRules: [depthLimit(config.GRAPHQL_MAX_DEPTH)],
     formatError: (formatted, error) => {
       const e = toGraphQLError(error, production);
+      if (e.extensions.code === 'INTERNAL_SERVER_ERROR') logInternalError(logger, 'graphql', error);
       return { ...formatted, message: e.message, extensions: { ...(production ? {} : formatted.extensions), ...e.extensions } };
     },
     plugins: [
@@ -131,22 +147,84 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
     res.status(status).json({ errors: [{ message: status === 500 ? 'Internal server error.' : (err.message ?? 'Bad request.'), extensions: { code } }] });
   });
 
+  let metricsPort: number | null = null;
   return {
     http,
     schema,
-    listen: (port, host) =>
-      new Promise((resolveListen, reject) => {
-        http.once('error', reject);
-        http.listen(port, host, () => {
-          const addr = http.address();
-          resolveListen(typeof addr === 'object' && addr ? addr.port : port);
-        });
-      }),
+    get metricsPort() {
+      return metricsPort;
+    },
+    listen: async (port, host) => {
+      const bound = await listenOn(http, port, host);
+      if (metricsServer && config.metricsListener) metricsPort = await listenOn(metricsServer, config.metricsListener.port, config.metricsListener.host);
+      return bound;
+    },
     close: async () => {
       await apollo.stop();
       if (http.listening) await new Promise<void>((r) => http.close(() => r()));
+      if (metricsServer?.listening) await new Promise<void>((r) => metricsServer.close(() => r()));
     },
   };
+}
+
+function listenOn(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      resolveListen(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
+
+/** The listener of METRICS_PORT: GET /metrics and nothing else. */
+function createMetricsServer(services: Services): Server {
+  const { metrics, logger } = services;
+  return createHttpServer((req, res) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (routeOf(req.url) !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => {
+        res.setHeader('Content-Type', metrics.registry.contentType);
+        res.end(text);
+      },
+      (err: unknown) => {
+        logInternalError(logger, 'metrics', err);
+        res.statusCode = 500;
+        res.end();
+      },
+    );
+  });
+}
+
+/**
+ * Headers on every answer of the app's port. The policy allows this origin only (scripts,
+ * styles, fetches and the graphql-ws socket on the same host), no framing, no sniffing; inline
+ * style attributes stay allowed because Vue and the chart library set them. The same policy as
+ * the web image's nginx (infra/nginx/snippets/security-headers.conf).
+ */
+export function setSecurityHeaders(req: IncomingMessage, res: ServerResponse): void {
+  const host = /^[\w.:[\]-]{1,255}$/.test(req.headers.host ?? '') ? req.headers.host : undefined;
+  const sockets = host ? ` ws://${host} wss://${host}` : '';
+  res.setHeader(
+    'Content-Security-Policy',
+    `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'${sockets}; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'`,
+  );
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
+}
+
+/** An internal error: one line at error level with its stack, whatever the client is told. */
+export function logInternalError(logger: Services['logger'], component: string, error: unknown): void {
+  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  const err = original instanceof Error ? original : new Error(String(original));
+  logger.error({ component, err }, 'internal error');
 }
 
 /** The metric label of a request: its path when it is one of ours, else a fixed bucket (bounded cardinality). */
@@ -195,10 +273,18 @@ function observabilityPlugin(services: Services): ApolloServerPlugin<GqlContext>
   const { metrics, logger } = services;
   const known = new Set<string>();
   const typeNames = ['Query', 'Mutation', 'Subscription'] as const;
+  // Mutations only admins (or support) may run: each one is logged with its arguments.
+  const adminOnly = new Set(
+    getMetadataStorage()
+      .authorizedFields.filter((f) => f.roles.length > 0 && f.roles.every((r) => r === Role.ADMIN || r === Role.SUPPORT))
+      .map((f) => f.fieldName),
+  );
+  let mutationFields: GraphQLFieldMap<unknown, unknown> | undefined;
   return {
     async serverWillStart() {
       return {
         async schemaDidLoadOrUpdate({ apiSchema }) {
+          mutationFields = apiSchema.getMutationType()?.getFields();
           for (const t of typeNames) {
             const type = apiSchema.getType(t);
             if (type && 'getFields' in type) for (const f of Object.keys(type.getFields())) known.add(f);
@@ -208,6 +294,7 @@ function observabilityPlugin(services: Services): ApolloServerPlugin<GqlContext>
     },
     async requestDidStart({ contextValue }) {
       const started = performance.now();
+      const adminActions: { action: string; args: Record<string, unknown> }[] = [];
       let operation = 'unknown';
       let type = 'unknown';
       return {
@@ -218,12 +305,33 @@ function observabilityPlugin(services: Services): ApolloServerPlugin<GqlContext>
           const field = first && first.kind === 'Field' ? first.name.value : (operationName ?? 'unknown');
           operation = known.has(field) ? field : 'other';
         },
+        async executionDidStart({ operation: op, request }) {
+          if (op.operation !== 'mutation' || !contextValue.user) return;
+          for (const sel of op.selectionSet.selections) {
+            if (sel.kind !== 'Field' || !adminOnly.has(sel.name.value)) continue;
+            const field = mutationFields?.[sel.name.value];
+            let args: Record<string, unknown> = {};
+            try {
+              if (field) args = getArgumentValues(field, sel, request.variables ?? {});
+            } catch {
+              // Arguments that do not coerce are refused before execution; nothing to record.
+            }
+            adminActions.push({ action: sel.name.value, args });
+          }
+        },
         async willSendResponse({ response, errors }) {
           const seconds = (performance.now() - started) / 1000;
           const failed = Boolean(errors?.length) || (response.body.kind === 'single' && Boolean(response.body.singleResult.errors?.length));
           metrics.graphqlOperations.inc({ operation, type, outcome: failed ? 'error' : 'ok' });
           metrics.graphqlDuration.observe({ operation, type }, seconds);
           const codes = errors?.map((e) => e.extensions?.code).filter(Boolean);
+          for (const a of adminActions) {
+            // Security log: who changed what, to which value, and whether it took.
+            logger.info(
+              { component: 'audit', event: 'admin_action', reqId: contextValue.reqId, actorId: contextValue.user?.id, actor: contextValue.user?.username, address: contextValue.address, action: a.action, args: a.args, outcome: failed ? 'error' : 'ok', ...(codes?.length ? { codes } : {}) },
+              'admin action',
+            );
+          }
           logger.info(
             {
               component: 'graphql',

@@ -168,7 +168,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(c.readinessProbe?.httpGet?.path).toBe('/readyz');
     expect(c.livenessProbe?.httpGet?.path).toBe('/healthz');
     expect(c.startupProbe?.httpGet?.path).toBe('/healthz');
-    expect(c.ports?.map((p) => p.containerPort).sort()).toEqual([4000, 9878]);
+    expect(c.ports?.map((p) => p.containerPort).sort()).toEqual([4000, 9464, 9878]);
     expect(c.envFrom?.map((e) => e.configMapRef?.name ?? e.secretRef?.name)).toEqual(['trading-api-config', 'trading-api']);
     const cm = one<K8sObject & { data: Record<string, string> }>(objs(), 'ConfigMap', 'trading-api-config');
     expect(cm.data.MIGRATE_ON_START).toBe('false');
@@ -216,12 +216,21 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(ing.spec.rules[0]!.host).toMatch(/\.example\.com$/);
   });
 
-  it('ServiceMonitor scrapes /metrics on exactly the API http Service', () => {
-    const sm = one<K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] } }>(objs(), 'ServiceMonitor', 'trading-api');
-    const selected = (find(objs(), 'Service') as Service[]).filter((s) => matches(sm.spec.selector.matchLabels, s.metadata.labels));
-    expect(selected.map((s) => s.metadata.name)).toEqual(['trading-api']);
-    expect(sm.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
-    expect(selected[0]!.spec.ports.map((p) => p.name)).toContain('http');
+  it('ServiceMonitor scrapes /metrics on the API metrics port, which the public Service does not carry', () => {
+    const sm = one<K8sObject & { spec: { jobLabel?: string; selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] } }>(objs(), 'ServiceMonitor', 'trading-api');
+    const services = find(objs(), 'Service') as Service[];
+    const selected = services.filter((s) => matches(sm.spec.selector.matchLabels, s.metadata.labels));
+    expect(selected.map((s) => s.metadata.name)).toEqual(['trading-api-metrics']);
+    expect(sm.spec.endpoints).toEqual([expect.objectContaining({ port: 'metrics', path: '/metrics' })]);
+    // The job is "trading-api" (the alert rules select on it), taken from the Service's label.
+    expect(selected[0]!.metadata.labels?.[sm.spec.jobLabel!]).toBe('trading-api');
+    const metricsPort = selected[0]!.spec.ports.find((p) => p.name === 'metrics')!;
+    const config = one<K8sObject & { data: Record<string, string> }>(objs(), 'ConfigMap', 'trading-api-config');
+    expect(String(metricsPort.port)).toBe(config.data.METRICS_PORT);
+    expect(config.data.NODE_ENV).toBe('production');
+    const publicApi = services.find((s) => s.metadata.name === 'trading-api')!;
+    expect(publicApi.spec.ports.map((p) => p.name)).not.toContain('metrics');
+    expect(publicApi.spec.ports.map((p) => String(p.port))).not.toContain(config.data.METRICS_PORT);
   });
 });
 

@@ -30,9 +30,13 @@ afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true 
 it('nginx -t accepts the configuration with the upstream substituted', (ctx) => {
   const nginx = requireTool(ctx, 'nginx', HINT);
   const prefix = tempDir();
-  const conf = assemble(prefix, { API_UPSTREAM: '127.0.0.1:4000' }, noStdoutLog(prefix));
+  const conf = assemble(prefix, { API_UPSTREAM: '127.0.0.1:4000', GRAPHQL_IDE: 'false' }, noStdoutLog(prefix));
   const out = runOk(nginx, ['-t', '-p', prefix, '-c', conf, '-e', 'stderr']);
   expect(out).toBeDefined();
+});
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as AddressInfo).port; s.close(() => resolve(p)); });
 });
 
 describe('nginx in front of a stand-in API', () => {
@@ -42,10 +46,6 @@ describe('nginx in front of a stand-in API', () => {
   let base = '';
   let lastUpstreamHeaders: IncomingHttpHeaders = {};
   const bigJs = `console.log(${JSON.stringify('x'.repeat(4000))});\n`;
-
-  const freePort = () => new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as AddressInfo).port; s.close(() => resolve(p)); });
-  });
 
   beforeAll(async () => {
     const nginx = which('nginx');
@@ -68,9 +68,10 @@ describe('nginx in front of a stand-in API', () => {
     const html = join(prefix, 'html');
     mkdirSync(join(html, 'assets'), { recursive: true });
     writeFileSync(join(html, 'index.html'), '<!doctype html><div id="app"></div>');
+    writeFileSync(join(html, 'graphiql.html'), '<!doctype html><div id="graphiql"></div>');
     writeFileSync(join(html, 'assets', 'index-3f9a1c2b.js'), bigJs);
     const port = await freePort();
-    const conf = assemble(prefix, { API_UPSTREAM: `127.0.0.1:${apiPort}` }, forLoopback(prefix, port, html));
+    const conf = assemble(prefix, { API_UPSTREAM: `127.0.0.1:${apiPort}`, GRAPHQL_IDE: 'false' }, forLoopback(prefix, port, html));
     running = await runNginx(nginx, prefix, conf, port);
     base = running.base;
   });
@@ -153,6 +154,13 @@ describe('nginx in front of a stand-in API', () => {
     }
   });
 
+  it('does not serve the GraphQL IDE page when GRAPHQL_IDE is false (the image default)', async (ctx) => {
+    requireTool(ctx, 'nginx', HINT);
+    const r = await get('/graphiql.html');
+    expect(r.status).toBe(404);
+    expect(r.body.toString()).not.toContain('graphiql');
+  });
+
   it('passes /healthz through, hides /metrics and /readyz, answers its own health', async (ctx) => {
     requireTool(ctx, 'nginx', HINT);
     const h = await get('/healthz');
@@ -173,4 +181,26 @@ it('the image entrypoint guard refuses to start without API_UPSTREAM', (ctx) => 
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
   expect(() => runOk(sh, [script], { env })).toThrow(/API_UPSTREAM is not set/);
   runOk(sh, [script], { env: { ...env, API_UPSTREAM: 'api:4000' } });
+});
+
+it('serves the GraphQL IDE page, with the security headers, when GRAPHQL_IDE is true', async (ctx) => {
+  const nginx = requireTool(ctx, 'nginx', HINT);
+  const prefix = nginxTempDir();
+  const html = join(prefix, 'html');
+  mkdirSync(html, { recursive: true });
+  writeFileSync(join(html, 'index.html'), '<!doctype html><div id="app"></div>');
+  writeFileSync(join(html, 'graphiql.html'), '<!doctype html><div id="graphiql"></div>');
+  const port = await freePort();
+  const conf = assemble(prefix, { API_UPSTREAM: '127.0.0.1:1', GRAPHQL_IDE: 'true' }, forLoopback(prefix, port, html));
+  const running = await runNginx(nginx, prefix, conf, port);
+  try {
+    const r = await fetch(`${running.base}/graphiql.html`);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toContain('id="graphiql"');
+    expect(r.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+  } finally {
+    await running.stop();
+    rmSync(prefix, { recursive: true, force: true });
+  }
 });

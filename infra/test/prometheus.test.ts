@@ -125,7 +125,7 @@ describe('scrape config', () => {
     const cfg = parse(readFileSync(join(DIR, 'prometheus.yml'), 'utf8')) as { rule_files: string[]; scrape_configs: { job_name: string; metrics_path?: string; static_configs?: { targets: string[] }[] }[] };
     const job = cfg.scrape_configs.find((j) => j.job_name === 'trading-api')!;
     expect(job.metrics_path ?? '/metrics').toBe('/metrics');
-    expect(job.static_configs?.flatMap((s) => s.targets).sort()).toEqual(['api-1:4000', 'api-2:4000']);
+    expect(job.static_configs?.flatMap((s) => s.targets).sort()).toEqual(['api-1:9464', 'api-2:9464']);
     expect(cfg.rule_files).toEqual(['rules/*.yml']);
     const compose = readFileSync(join(INFRA, 'compose.yaml'), 'utf8');
     expect(compose).toMatch(/\.\/monitoring\/prometheus\/rules:\/etc\/prometheus\/rules:ro/);

@@ -298,6 +298,23 @@ describe.skipIf(!available && !CI)('web client in Chromium against the real serv
     expect(foreign).toEqual([]);
   });
 
+  it('never prefills the stored token into the GraphQL IDE opened on a linked query', async () => {
+    const page = await newPage();
+    await page.goto('/');
+    await page.evaluate(() => localStorage.setItem('trading-app.session', JSON.stringify({ token: 'STORED-ADMIN-TOKEN' })));
+    const headersOf = async () => {
+      await page.locator('.graphiql-container').waitFor({ timeout: 20_000 });
+      await page.getByRole('button', { name: /^Headers$/ }).click();
+      return page.locator('.graphiql-editor-tool').textContent();
+    };
+    await page.goto('/graphiql.html');
+    await expect.poll(headersOf, POLL).toContain('STORED-ADMIN-TOKEN');
+    await page.goto(`/graphiql.html?query=${encodeURIComponent('mutation { setUserRole(userId: "2", role: ADMIN) { role } }')}`);
+    await page.locator('.graphiql-query-editor .CodeMirror', { hasText: 'setUserRole' }).waitFor({ timeout: 20_000 });
+    expect(await headersOf()).not.toContain('STORED-ADMIN-TOKEN');
+    await page.close();
+  });
+
   it('shows the reconnect banner while the server is away, and recovers', async () => {
     const page = alice;
     await nav(page).getByRole('link', { name: 'Portfolio' }).click();

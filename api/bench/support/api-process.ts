@@ -36,6 +36,8 @@ export async function freePort(): Promise<number> {
 export interface ApiProcess {
   readonly url: string;
   readonly port: number;
+  /** The production metrics listener's scrape URL (METRICS_PORT: never the app's port). */
+  readonly metricsUrl: string;
   readonly child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -65,6 +67,7 @@ export async function freshDatabaseUrl(dialect: 'sqlite' | 'mysql', mysqlServer 
 /** Starts `node api/dist/main.js` and waits for /readyz. */
 export async function startApi(env: Record<string, string>): Promise<ApiProcess> {
   const port = await freePort();
+  const metricsPort = await freePort();
   // Profiling hook, e.g. API_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
   const nodeArgs = process.env.API_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'api/dist/main.js')], {
@@ -74,6 +77,7 @@ export async function startApi(env: Record<string, string>): Promise<ApiProcess>
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
+      METRICS_PORT: String(metricsPort),
       CATALOG_PATH: SMALL_CATALOG,
       ADMIN_PASSWORD,
       LOG_LEVEL: 'warn',
@@ -100,6 +104,7 @@ export async function startApi(env: Record<string, string>): Promise<ApiProcess>
   return {
     url,
     port,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     child,
     stop: async () => {
       process.removeListener('exit', kill);

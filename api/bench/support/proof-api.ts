@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ADMIN_PASSWORD, SMALL_CATALOG, repoRoot } from './api-process.js';
+import { ADMIN_PASSWORD, SMALL_CATALOG, freePort, repoRoot } from './api-process.js';
 
 export interface ProofApiOptions {
   /** The compiled entry point (see proof-build.ts). */
@@ -23,6 +23,8 @@ export interface ProofApiOptions {
 
 export interface ProofApi {
   readonly url: string;
+  /** The production metrics listener's scrape URL (METRICS_PORT: never the app's port). */
+  readonly metricsUrl: string;
   readonly pid: number;
   readonly child: ChildProcess;
   /** Resolves when the process has exited. */
@@ -41,6 +43,7 @@ export async function startProofApi(o: ProofApiOptions): Promise<ProofApi> {
   const log = openSync(o.logFile, 'a');
   // Profiling hook, as in api-process.ts: API_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
   const nodeArgs = process.env.API_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const metricsPort = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, o.main], {
     cwd: repoRoot,
     env: {
@@ -48,6 +51,7 @@ export async function startProofApi(o: ProofApiOptions): Promise<ProofApi> {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(o.port),
+      METRICS_PORT: String(metricsPort),
       DATABASE_URL: o.databaseUrl,
       CATALOG_PATH: SMALL_CATALOG,
       ADMIN_PASSWORD,
@@ -85,6 +89,7 @@ export async function startProofApi(o: ProofApiOptions): Promise<ProofApi> {
   const pid = child.pid!;
   return {
     url,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     pid,
     child,
     exited,

@@ -120,7 +120,7 @@ const median = (xs: readonly number[]) => percentile(xs, 50);
 const maxOf = (xs: readonly number[]) => xs.reduce((a, b) => (b > a ? b : a), 0);
 
 /** The server's memory and book gauges, from one scrape of /metrics (NaN for any it could not read). */
-async function gauges(url: string) {
+async function gauges(metricsUrl: string) {
   const names = {
     resting: 'trading_resting_orders',
     heapUsed: 'nodejs_heap_size_used_bytes',
@@ -129,7 +129,7 @@ async function gauges(url: string) {
   } as const;
   let text = '';
   try {
-    text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
   } catch {
     // every gauge NaN
   }
@@ -371,10 +371,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   };
 
   const rssStart = api.rss() ?? NaN;
-  const atStart = await gauges(url);
+  const atStart = await gauges(api.metricsUrl);
   await phase(o.warmup * 1000, false);
   if (!(await drain())) countError('warm-up: orders still unanswered 60 s after it');
-  const atWarm = await gauges(url);
+  const atWarm = await gauges(api.metricsUrl);
   // RSS before the full GC below: that GC hands memory back to the system, which V8 takes again
   // within seconds, so RSS measured after it would show that regrowth as growth of the run.
   const rssWarm = api.rss() ?? NaN;
@@ -390,7 +390,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   // Windows by send time, computed once every order has answered.
   for (let from = 0; from < endAt; from += o.window * 1000) windows.push(windowOf(from, Math.min(endAt, from + o.window * 1000)));
   const rssEnd = api.rss() ?? NaN;
-  const atEnd = await gauges(url);
+  const atEnd = await gauges(api.metricsUrl);
   const liveEndBytes = measureLive ? await liveHeap(inspectPort) : NaN;
 
   function windowOf(from: number, to: number): SoakWindow {

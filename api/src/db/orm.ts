@@ -3,7 +3,7 @@ import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { MySqlDriver } from '@mikro-orm/mysql';
 import { Migrator } from '@mikro-orm/migrations';
 import { ReflectMetadataProvider } from '@mikro-orm/core';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { User } from '../modules/accounts/user.entity.js';
 import { Session } from '../modules/accounts/session.entity.js';
@@ -25,7 +25,7 @@ export type Dialect = 'sqlite' | 'mysql';
 export function parseDatabaseUrl(url: string): { dialect: Dialect; options: Partial<Options> } {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
-    if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+    if (path !== ':memory:') prepareSqliteFile(resolve(path));
     return { dialect: 'sqlite', options: { driver: BetterSqliteDriver, dbName: path } };
   }
   if (url.startsWith('mysql://') || url.startsWith('mariadb://')) {
@@ -47,6 +47,17 @@ export function parseDatabaseUrl(url: string): { dialect: Dialect; options: Part
     };
   }
   throw new Error(`DATABASE_URL must start with sqlite: or mysql:// (got ${url.split(':')[0]}:)`);
+}
+
+/**
+ * The SQLite file holds password hashes and session hashes: readable by its owner only (0600,
+ * and its WAL and shared-memory files, which SQLite creates with the database's mode). A
+ * directory created for it is 0700.
+ */
+function prepareSqliteFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
 }
 
 /** Opens the ORM for a database URL. Migrations are not run here (see migrate.ts). */

@@ -35,7 +35,7 @@ beforeAll(async () => {
   html = join(prefix, 'html');
   cpSync(WEB_DIST, html, { recursive: true });
   const port = await freePort();
-  const conf = assemble(prefix, { API_UPSTREAM: `127.0.0.1:${api.port}` }, forLoopback(prefix, port, html));
+  const conf = assemble(prefix, { API_UPSTREAM: `127.0.0.1:${api.port}`, GRAPHQL_IDE: 'false' }, forLoopback(prefix, port, html));
   edge = await runNginx(nginx, prefix, conf, port);
 });
 

@@ -74,7 +74,7 @@ beforeAll(async () => {
   cfg.global.scrape_interval = '1s';
   cfg.global.evaluation_interval = '1s';
   cfg.rule_files = [join(dir, 'rules/*.yml')];
-  const targets: Record<string, string> = { 'trading-api': `127.0.0.1:${api.port}`, prometheus: `127.0.0.1:${port}` };
+  const targets: Record<string, string> = { 'trading-api': `127.0.0.1:${api.metricsPort}`, prometheus: `127.0.0.1:${port}` };
   for (const job of cfg.scrape_configs) {
     expect(Object.keys(targets), 'a job this test knows how to point at loopback').toContain(job.job_name);
     job.scrape_interval = '1s';

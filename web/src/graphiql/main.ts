@@ -2,7 +2,7 @@
  * The GraphQL IDE for API users (served at /graphiql.html): GraphiQL bundled with the app build,
  * so it works offline. Queries and mutations go over HTTP, subscriptions over graphql-ws on the
  * same /graphql path. When the browser is logged in to the app, its token is prefilled in the
- * headers (and used for subscriptions).
+ * headers (and used for subscriptions), except on a page opened with a linked `?query=`.
  */
 import { createElement } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -24,7 +24,14 @@ function storedToken(): string | null {
   }
 }
 
-const token = storedToken();
+/** `?query=` opens the IDE on a given operation (shareable links). */
+const linked = new URLSearchParams(window.location.search).get('query');
+/**
+ * The logged-in session's token, unless the page was opened on a linked operation: a link is
+ * somebody else's text, and with an admin's token prefilled one click would run it as that
+ * admin. Then the IDE starts anonymous and the user pastes a token on purpose.
+ */
+const token = linked ? null : storedToken();
 const ws = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
 const fetcher = createGraphiQLFetcher({
   url: `${window.location.origin}/graphql`,
@@ -46,9 +53,6 @@ mutation Login {
   login(username: "admin", password: "your-password") { token expiresAt user { username role } }
 }
 `;
-
-/** `?query=` opens the IDE on a given operation (shareable links). */
-const linked = new URLSearchParams(window.location.search).get('query');
 
 const root = document.getElementById('graphiql');
 if (root) {

@@ -1,11 +1,11 @@
 import type { Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, parse, validate, specifiedRules, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, validate, specifiedRules, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import type { Services } from '../../services.js';
 import type { GqlContext } from '../../graphql/context.js';
 import type { AuthUser } from '../accounts/account.service.js';
-import { bearer } from '../../server.js';
+import { bearer, logInternalError } from '../../server.js';
 import { complexityOf, depthLimit } from '../../graphql/limits.js';
 import { toGraphQLError } from '../../errors.js';
 import { randomUUID } from 'node:crypto';
@@ -41,10 +41,24 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
   const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: config.WS_MAX_PAYLOAD });
   const sockets = new Map<WebSocket, SocketState>();
   const perUser = new Map<number, number>();
-  const rules = [...specifiedRules, depthLimit(config.GRAPHQL_MAX_DEPTH)];
+  // As over HTTP: production refuses introspection on the socket too.
+  const rules = [...specifiedRules, depthLimit(config.GRAPHQL_MAX_DEPTH), ...(production ? [NoSchemaIntrospectionCustomRule] : [])];
+  const toClientError = (e: GraphQLError) => {
+    const mapped = toGraphQLError(e, production);
+    if (mapped.extensions.code === 'INTERNAL_SERVER_ERROR') logInternalError(logger, 'realtime', e);
+    return mapped;
+  };
 
-  wss.on('connection', (socket) => {
+  wss.on('connection', (socket, request) => {
     sockets.set(socket, { subscriptions: 0 });
+    // ws closes the socket (1009) on a frame above maxPayload and reports it here: one line, not a stack.
+    socket.on('error', (err: Error & { code?: string }) => {
+      const oversized = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+      logger.warn(
+        { component: 'realtime', event: oversized ? 'ws_frame_too_large' : 'ws_error', address: request.socket.remoteAddress, userId: sockets.get(socket)?.user?.id, limitBytes: config.WS_MAX_PAYLOAD, error: err.message },
+        oversized ? 'websocket frame above the size limit; socket closed' : 'websocket error',
+      );
+    });
     metrics.wsConnections.inc();
     socket.once('close', () => {
       const st = sockets.get(socket);
@@ -127,11 +141,11 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
       },
       onNext: (_ctx, _id, _payload, _args, result) => {
         if ('errors' in result && result.errors?.length) {
-          return { ...result, errors: result.errors.map((e) => toGraphQLError(e, production)) };
+          return { ...result, errors: result.errors.map(toClientError) };
         }
         return undefined;
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => toGraphQLError(e, production)),
+      onError: (_ctx, _id, _payload, errors) => errors.map(toClientError),
     },
     wss,
   );

@@ -20,6 +20,8 @@ export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/1
 export interface LiveApi {
   readonly url: string;
   readonly port: number;
+  /** Port of the production /metrics listener (METRICS_PORT). */
+  readonly metricsPort: number;
   readonly child: ChildProcess;
   /** Every stdout line so far (pino JSON and the start-up banner). */
   readonly stdout: string[];
@@ -35,6 +37,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Starts the compiled API and waits until /readyz answers 200 (90 s at most: CI runs other suites beside). */
 export async function startLiveApi(env: Record<string, string>): Promise<LiveApi> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
+  const metricsPort = env.METRICS_PORT ? Number(env.METRICS_PORT) : await freePort();
   // LIVE_API_MAIN: run another build of the API (e.g. a patched copy) through the same tests.
   const child = spawn(process.execPath, [process.env.LIVE_API_MAIN || API_MAIN], {
     cwd: REPO,
@@ -43,6 +46,7 @@ export async function startLiveApi(env: Record<string, string>): Promise<LiveApi
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
+      METRICS_PORT: String(metricsPort),
       CATALOG_PATH: SMALL_CATALOG,
       ADMIN_PASSWORD: 'live-admin-password',
       LOG_LEVEL: 'warn',
@@ -91,6 +95,7 @@ export async function startLiveApi(env: Record<string, string>): Promise<LiveApi
   return {
     url,
     port,
+    metricsPort,
     child,
     stdout,
     stderr,
