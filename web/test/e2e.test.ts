@@ -5,12 +5,12 @@
  * Screenshots of every screen go to test-output/screenshots/.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN, buildIfStale, gql, ROOT, startServer, type RunningServer } from './support/app-server';
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium, SCREENSHOTS } from './support/browser';
+import { IN_CI as CI } from '../../api/test/support/ci';
 
-const CI = process.env.CI === 'true';
 /** The full 45,055-product catalog takes 30 s or more to seed: its check is opt-in. */
 const FULL_CATALOG = process.env.WEB_E2E_FULL_CATALOG === '1';
 const available = chromiumAvailable();
@@ -56,9 +56,16 @@ describe.skipIf(!available && !CI)('web client in Chromium against the real serv
     contexts.push(ctx);
     ctx.setDefaultTimeout(10_000);
     const page = await ctx.newPage();
-    page.on('pageerror', (e) => console.error('[browser error]', e.message));
+    page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
     return page;
   }
+
+  /** Uncaught errors in any page fail the test that was running, whatever it asserted. */
+  const pageErrors: string[] = [];
+  afterEach(() => {
+    const seen = pageErrors.splice(0);
+    expect(seen, 'uncaught errors in the browser').toEqual([]);
+  });
 
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' });

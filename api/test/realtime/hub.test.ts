@@ -35,12 +35,15 @@ type Op =
   | { kind: 'subscribe'; channel: number }
   | { kind: 'publish'; channel: number }
   | { kind: 'read'; sub: number; count: number }
+  /** A next() left pending (on an empty queue it waits for a later publish or the close). */
+  | { kind: 'pull'; sub: number }
   | { kind: 'close'; sub: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('subscribe' as const), channel: fc.nat(CHANNELS.length - 1) }),
   fc.record({ kind: fc.constant('publish' as const), channel: fc.nat(CHANNELS.length - 1) }),
   fc.record({ kind: fc.constant('read' as const), sub: fc.nat(20), count: fc.integer({ min: 1, max: 4 }) }),
+  fc.record({ kind: fc.constant('pull' as const), sub: fc.nat(20) }),
   fc.record({ kind: fc.constant('close' as const), sub: fc.nat(20) }),
 );
 
@@ -50,7 +53,17 @@ describe('hub', () => {
       fc.asyncProperty(fc.array(op, { maxLength: 80 }), async (ops) => {
         const target = new CountingTarget();
         const hub = createHub<Topics>(target, { maxPending: 1_000 });
-        const subs: { channel: number; stream: AsyncIterator<number>; expected: number[]; got: number[]; open: boolean }[] = [];
+        type Sub = { channel: number; stream: AsyncIterator<number>; expected: number[]; got: number[]; open: boolean; pull?: Promise<IteratorResult<number>> };
+        const subs: Sub[] = [];
+        /** Takes the value of an outstanding pull, which must have been answered by a publish. */
+        const settlePull = async (s: Sub) => {
+          const r = await s.pull!;
+          s.pull = undefined;
+          expect(r).toEqual({ done: false, value: s.expected[s.got.length] });
+          s.got.push(r.value as number);
+        };
+        /** Messages handed to a subscriber: read, or answering its outstanding pull. */
+        const taken = (s: Sub) => s.got.length + (s.pull && s.expected.length > s.got.length ? 1 : 0);
         let n = 0;
         for (const o of ops) {
           if (o.kind === 'subscribe') {
@@ -67,12 +80,21 @@ describe('hub', () => {
             const s = subs[o.sub % Math.max(1, subs.length)];
             if (!s || !s.open) continue;
             if (o.kind === 'close') {
-              // What was published before the close may still be read; nothing after it.
+              // What was published before the close may still be read; nothing after it. A pull
+              // that no publish answered ends with done.
               await s.stream.return!();
+              if (s.pull && s.expected.length > s.got.length) await settlePull(s);
+              else if (s.pull) {
+                expect(await s.pull).toEqual({ done: true, value: undefined });
+                s.pull = undefined;
+              }
               s.open = false;
               s.expected = s.got.slice();
+            } else if (o.kind === 'pull') {
+              s.pull ??= s.stream.next();
             } else {
-              for (let i = 0; i < o.count && s.got.length < s.expected.length; i++) {
+              if (s.pull && s.expected.length > s.got.length) await settlePull(s);
+              for (let i = 0; i < o.count && !s.pull && s.got.length < s.expected.length; i++) {
                 const r = await s.stream.next();
                 expect(r.done).toBe(false);
                 s.got.push(r.value as number);
@@ -80,10 +102,16 @@ describe('hub', () => {
             }
           }
           // Messages delivered and not yet taken: what the open subscribers have still to read.
-          expect(hub.pending()).toBe(subs.filter((x) => x.open).reduce((n, x) => n + x.expected.length - x.got.length, 0));
+          expect(hub.pending()).toBe(subs.filter((x) => x.open).reduce((n, x) => n + x.expected.length - taken(x), 0));
         }
         for (const s of subs) {
           if (s.open) {
+            if (s.pull && s.expected.length > s.got.length) await settlePull(s);
+            if (s.pull) {
+              await s.stream.return!();
+              expect(await s.pull).toEqual({ done: true, value: undefined });
+              s.pull = undefined;
+            }
             while (s.got.length < s.expected.length) s.got.push((await s.stream.next()).value as number);
             await s.stream.return!();
           }

@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
+import { IN_CI } from './ci.js';
 
 export type TestDialect = 'sqlite' | 'mysql';
 
 export const MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/trading_test';
-export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
+export { IN_CI };
 
 let mysqlAvailable: Promise<boolean> | undefined;
 

@@ -9,6 +9,8 @@ export interface Sub<T> {
   waitFor(n: number, ms?: number): Promise<T[]>;
   /** Resolves when a value satisfying `pred` has arrived. */
   waitUntil(pred: (v: T) => boolean, ms?: number): Promise<T>;
+  /** Resolves with the first error the operation ended with (or rejects after `ms`). */
+  waitForError(ms?: number): Promise<unknown>;
   stop(): void;
 }
 
@@ -71,6 +73,10 @@ export function subscribe<T = any>(client: Client, query: string, variables: Rec
     waitUntil: async (pred, ms = 5000) => {
       await waitUntilCond(() => values.some(pred), ms, 'a matching value');
       return values.find(pred)!;
+    },
+    waitForError: async (ms = 5000) => {
+      await waitUntilCond(() => errors.length > 0, ms, 'an error');
+      return errors[0];
     },
     stop,
   };

@@ -8,8 +8,9 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import type { TestContext } from 'vitest';
+import { IN_CI } from '../../../api/test/support/ci.js';
 
-export const IN_CI = /^(1|true|yes)$/i.test(process.env.CI ?? '');
+export { IN_CI };
 
 /** Repository root and infra/ directory. */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -68,10 +68,9 @@ const WEB_INPUTS = ['web/src', 'web/index.html', 'web/graphiql.html', 'web/vite.
  * Builds what is missing or older than its sources (the root `npm run build` is these two
  * steps), under the build lock shared with the infra live tests.
  *
- * The web build must succeed: it is what these tests test. A failing rebuild of a stale
- * api/dist (another engineer's work in progress that does not compile yet) falls back to the
- * existing api/dist with a warning; a missing one must build. WEB_E2E_NO_REBUILD=1 keeps
- * stale builds as they are.
+ * Both builds must succeed: a stale api/dist whose sources do not compile fails the run
+ * rather than testing yesterday's server. WEB_E2E_NO_REBUILD=1 keeps stale builds as they
+ * are (on purpose, by whoever sets it).
  */
 export async function buildIfStale(): Promise<void> {
   const noRebuild = process.env.WEB_E2E_NO_REBUILD === '1';
@@ -79,15 +78,7 @@ export async function buildIfStale(): Promise<void> {
   const webNeeded = () => !existsSync(WEB_INDEX) || (!noRebuild && stale(WEB_INDEX, WEB_INPUTS));
   if (!apiNeeded() && !webNeeded()) return;
   await withBuildLock(() => {
-    if (apiNeeded()) {
-      const existing = existsSync(API_MAIN);
-      try {
-        run(['run', 'build', '-w', 'api']);
-      } catch (e) {
-        if (!existing) throw e;
-        console.warn(`web e2e: api/src is newer than api/dist but does not compile; using the existing api/dist.\n${String(e).slice(0, 2000)}`);
-      }
-    }
+    if (apiNeeded()) run(['run', 'build', '-w', 'api']);
     if (webNeeded()) run(['run', 'build', '-w', 'web']);
   });
 }
