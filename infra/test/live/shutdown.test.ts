@@ -9,7 +9,8 @@
  *  - every refused order, retried with its ClOrdID on replica 2, lands exactly once, and a retry
  *    of an answered one returns the same order (what a client does after a reconnect);
  *  - /readyz turns 503 (or refuses connections) once draining starts and never comes back;
- *  - the graphql-ws socket is closed with 1001 "going away" (the client's cue to reconnect);
+ *  - the graphql-ws socket hears the execution report of every answered order, then is closed
+ *    with 1001 "going away" (the client's cue to reconnect);
  *  - the process exits 0 within SHUTDOWN_GRACE_SECONDS.
  * Needs MariaDB/MySQL and Redis (see .ci/run): under CI missing services fail the test.
  */
@@ -171,6 +172,8 @@ describe('graceful shutdown on SIGTERM', () => {
     };
     console.log('[shutdown]', JSON.stringify(summary), JSON.stringify({ readyMs: tStart, replica2ReadyMs: tReplica2, burstDoneMs: Date.now() - t0 }));
     expect(sigtermAt, 'SIGTERM was sent mid-burst').toBeGreaterThan(0);
+    // Every order answered before the stop reached the subscriber (through Redis) before its socket closed.
+    expect(summary.answeredButReportNotHeard, 'answered orders whose execution report never arrived').toEqual([]);
 
     // 1. No order acknowledged but missing, none refused but written.
     const rows = await mysqlQuery<{ id: string | number; cl_ord_id: string; status: string }>(db.url, "select id, cl_ord_id, status from orders where cl_ord_id like 'sd-%'");

@@ -1,5 +1,6 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Topics } from './messages.js';
 import { createHub, type Hub } from './hub.js';
@@ -15,6 +16,13 @@ export interface Bus {
   readonly pubsub: Hub<Topics>;
   /** True when backed by Redis. */
   readonly distributed: boolean;
+  /**
+   * Resolves once everything this process published before the call has come back to it (with
+   * Redis: a fence message on a channel of this process, which Redis delivers after every
+   * earlier publish of the same connection), or after `timeoutMs`; false on the time-out.
+   * In-process delivery is synchronous, so it resolves at once.
+   */
+  flush(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -37,7 +45,7 @@ export async function createBus(redisUrl?: string, channelPrefix = 'trading:', m
     const eventTarget = new EventTarget();
     // One listener per channel (hub.ts), but a busy exchange has thousands of channels.
     setMaxListeners(0, eventTarget);
-    return { pubsub: createHub<Topics>(eventTarget, { maxPending }), distributed: false, close: async () => {} };
+    return { pubsub: createHub<Topics>(eventTarget, { maxPending }), distributed: false, flush: async () => true, close: async () => {} };
   }
   const options = { maxRetriesPerRequest: null, lazyConnect: true, enableAutoPipelining: true } as const;
   const publishClient = new Redis(redisUrl, options);
@@ -45,9 +53,30 @@ export async function createBus(redisUrl?: string, channelPrefix = 'trading:', m
   await Promise.all([publishClient.connect(), subscribeClient.connect()]);
   const eventTarget = createRedisEventTarget<CustomEvent>({ publishClient, subscribeClient });
   const pubsub = createHub<Topics>(prefixed(eventTarget as unknown as EventTarget, channelPrefix), { maxPending });
+  const fenceChannel = `${channelPrefix}fence:${randomUUID()}`;
+  const fences = new Map<string, () => void>();
+  subscribeClient.on('message', (channel: string, message: string) => {
+    if (channel === fenceChannel) fences.get(message)?.();
+  });
+  await subscribeClient.subscribe(fenceChannel);
+  let fenceSeq = 0;
   return {
     pubsub,
     distributed: true,
+    flush: (timeoutMs) =>
+      new Promise<boolean>((resolve) => {
+        const id = String(++fenceSeq);
+        const timer = setTimeout(() => {
+          fences.delete(id);
+          resolve(false);
+        }, timeoutMs);
+        fences.set(id, () => {
+          clearTimeout(timer);
+          fences.delete(id);
+          resolve(true);
+        });
+        publishClient.publish(fenceChannel, id).catch(() => {});
+      }),
     close: async () => {
       await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
     },

@@ -173,6 +173,10 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
       // published, every subscription's queue taken, every socket's buffer written (bounded).
       await services.publisher.idle();
       const deadline = Date.now() + (config.SHUTDOWN_GRACE_SECONDS * 1000) / 4;
+      // With Redis, what this process published is still on its way back: wait for it.
+      if (!(await services.bus.flush(Math.max(0, deadline - Date.now())))) {
+        logger.warn({ component: 'realtime' }, 'bus did not echo its fence before the shutdown deadline; closing sockets anyway');
+      }
       const flushed = () => services.bus.pubsub.pending() === 0 && [...sockets.keys()].every((s) => s.bufferedAmount === 0);
       // Twice in a row: a subscription that has just taken its next message (a book stream's
       // coalesced update, say) writes it once its previous write's callback has run.
