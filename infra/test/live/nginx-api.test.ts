@@ -133,11 +133,14 @@ describe('nginx in front of the real API', () => {
     expect(bad.errors?.[0]?.extensions?.reason, 'a coded error passes through nginx unchanged').toBe('PRICE_OFF_TICK');
 
     // nginx sets X-Request-Id ($request_id: 32 hex digits); the API uses it as the log line's reqId.
-    await new Promise((r) => setTimeout(r, 200));
-    const ops = api!.stdout.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { component?: string; reqId?: string; operation?: string });
-    const placeLogs = ops.filter((o) => o.component === 'graphql' && o.operation === 'placeOrder');
-    expect(placeLogs.length).toBeGreaterThan(0);
-    for (const o of placeLogs) expect(o.reqId, 'reqId from nginx').toMatch(/^[0-9a-f]{32}$/);
+    // Both placeOrders (the answered one and the refused one) are logged once their answer is sent.
+    const placeLogs = () =>
+      api!.stdout
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { component?: string; reqId?: string; operation?: string })
+        .filter((o) => o.component === 'graphql' && o.operation === 'placeOrder');
+    await expect.poll(() => placeLogs().length, { timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(2);
+    for (const o of placeLogs()) expect(o.reqId, 'reqId from nginx').toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('carries a graphql-ws subscription through the WebSocket upgrade: live report and book delta', async (ctx) => {
