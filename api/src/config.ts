@@ -60,8 +60,14 @@ const schema = z.object({
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().positive().default(2000),
   /** Largest page any list query returns. */
   MAX_PAGE_SIZE: z.coerce.number().int().positive().default(200),
-  /** Largest order quantity accepted, in lots. */
-  MAX_ORDER_QTY: z.coerce.number().int().positive().default(1_000_000_000),
+  /** Largest order quantity accepted, in lots: at most 2^31 − 1, so an order's quantities are GraphQL Ints. */
+  MAX_ORDER_QTY: z.coerce.number().int().positive().max(2 ** 31 - 1).default(1_000_000_000),
+  /**
+   * Most orders resting in one symbol's book; a further order's unfilled rest is canceled with
+   * BOOK_FULL. MAX_ORDER_QTY × MAX_RESTING_ORDERS_PER_BOOK must be at most 2^53 − 1, so every
+   * level total and side total is an exact integer (docs/API.md, "Number ranges").
+   */
+  MAX_RESTING_ORDERS_PER_BOOK: z.coerce.number().int().positive().default(1_000_000),
   /** Failed logins allowed per username and per address within LOGIN_WINDOW_SECONDS. */
   LOGIN_MAX_ATTEMPTS: z.coerce.number().int().positive().default(10),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(300),
@@ -97,6 +103,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if (BigInt(c.MAX_ORDER_QTY) * BigInt(c.MAX_RESTING_ORDERS_PER_BOOK) > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new ConfigError(
+      `Invalid environment:\n  MAX_RESTING_ORDERS_PER_BOOK: MAX_ORDER_QTY × MAX_RESTING_ORDERS_PER_BOOK must be at most 2^53 − 1 (${Number.MAX_SAFE_INTEGER})`,
+    );
+  }
   const production = c.NODE_ENV === 'production';
   const metricsPort = c.METRICS_PORT ?? (production ? 9464 : undefined);
   return {

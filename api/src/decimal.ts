@@ -53,7 +53,7 @@ export function isOnTick(price: string, tickSize: string): boolean {
 }
 
 /** Converts ticks to a decimal string with the tick size's number of decimals: 1234 × "0.01" → "12.34". */
-export function fromTicks(ticks: number, tickSize: string): string {
+export function fromTicks(ticks: number | bigint, tickSize: string): string {
   const t = parseFixed(tickSize);
   if (!t) throw new Error(`invalid tick size ${tickSize}`);
   return formatUnits(BigInt(ticks) * t.units, t.scale);

@@ -84,7 +84,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     if (loaded > 0) progress(`Loaded ${loaded} products.`);
   }
   const metrics = createMetrics();
-  const engine = new MatchingEngine();
+  const engine = new MatchingEngine({ maxOrderQty: config.MAX_ORDER_QTY, maxRestingOrders: config.MAX_RESTING_ORDERS_PER_BOOK });
   const pathDb = orderPathKnex(orm, dialect);
   const path = new OrderPath({
     knex: pathDb.knex,

@@ -6,11 +6,14 @@ import type { OrderBook } from './order-book.js';
 import { FLAG_DAY, FLAG_SELL, NIL } from './order-store.js';
 import type { PriceLevels } from './price-levels.js';
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /**
  * Throws an Error naming the first violated invariant:
  * - each side's heap is a valid heap, positions and the price map agree with it;
- * - every live level is non-empty, its FIFO links are consistent both ways, its total equals
- *   the sum of its orders' leaves and its count their number;
+ * - every live level is non-empty, its FIFO links are consistent both ways, its total is a safe
+ *   integer equal to the exact sum of its orders' leaves and its count their number;
+ * - every resting order's cumNotional + price × leaves is at most 2^53 − 1;
  * - every resting order has integer leaves > 0, cumQty ≥ 0, belongs to its level and side,
  *   and the id index maps exactly the resting orders to their slots;
  * - the book is not crossed (best bid < best ask);
@@ -38,7 +41,7 @@ export function assertBookInvariants(book: OrderBook): void {
       if (levels.byPrice.get(price) !== lvl) fail(`${name}: price map does not point at level ${lvl} for ${price}`);
       if (!Number.isSafeInteger(price) || price <= 0) fail(`${name}: bad level price ${price}`);
       let n = 0;
-      let total = 0;
+      let total = 0n;
       let prev = NIL;
       for (let o = levels.head[lvl]!; o !== NIL; o = store.next(o)) {
         const id = store.orderId(o);
@@ -50,7 +53,11 @@ export function assertBookInvariants(book: OrderBook): void {
         if (!(store.cumQty(o) >= 0)) fail(`${name} ${price}: order ${id} has cumQty ${store.cumQty(o)}`);
         if (store.find(id) !== o) fail(`${name} ${price}: order ${id} not indexed at its slot`);
         if (store.flags(o) & FLAG_DAY) day++;
-        total += leaves;
+        const notional = store.cumNotional(o);
+        if (!Number.isSafeInteger(notional) || BigInt(notional) + BigInt(price) * BigInt(leaves) > MAX_SAFE) {
+          fail(`${name} ${price}: order ${id} has cumNotional ${notional} + price × leaves beyond 2^53 − 1`);
+        }
+        total += BigInt(leaves);
         n++;
         prev = o;
         if (n > store.size) fail(`${name} ${price}: FIFO has a cycle`);
@@ -58,7 +65,7 @@ export function assertBookInvariants(book: OrderBook): void {
       if (levels.tail[lvl] !== prev) fail(`${name} ${price}: tail link broken`);
       if (n === 0) fail(`${name} ${price}: empty level is live`);
       if (n !== levels.count[lvl]) fail(`${name} ${price}: count ${levels.count[lvl]} but ${n} orders`);
-      if (total !== levels.total[lvl]) fail(`${name} ${price}: total ${levels.total[lvl]} but orders sum to ${total}`);
+      if (!Number.isSafeInteger(levels.total[lvl]) || total !== BigInt(levels.total[lvl]!)) fail(`${name} ${price}: total ${levels.total[lvl]} but orders sum to ${total}`);
       orders += n;
     }
   };

@@ -5,6 +5,7 @@ import { FLAG_DAY, FLAG_SELL, NIL, OrderStore } from './order-store.js';
 import { PriceLevels } from './price-levels.js';
 import { isPositiveSafeInteger, isTimeInForce, liveStatus, orderState } from './order-state.js';
 import { Fnv1a64 } from './state-hash.js';
+import { DEFAULT_MAX_ORDER_QTY, DEFAULT_MAX_RESTING_ORDERS } from './types.js';
 import type {
   AmendCommand,
   BookOptions,
@@ -30,6 +31,12 @@ import type {
 } from './types.js';
 
 const NO_EVENTS: readonly EngineEvent[] = Object.freeze([]);
+
+/** Largest exact notional (ticks × lots): every order's cumNotional + price × leaves stays at or below it. */
+const MAX_NOTIONAL = Number.MAX_SAFE_INTEGER;
+
+/** Why matching stopped before the taker was filled or ran out of crossing liquidity. */
+type MatchStop = 'SELF_TRADE' | 'NOTIONAL_LIMIT' | undefined;
 
 /** The order being matched (incoming, or an amended order that lost priority). Reused, never escapes. */
 class Taker {
@@ -96,8 +103,11 @@ export interface BookInternals {
  *
  * - {@link OrderBook.execute} is the only method that changes state. It never throws for bad
  *   input: it returns a result code (and one `rejected` event) instead; an exception means a bug.
- * - Prices are integer ticks, quantities integer lots, notionals ticks × lots. Notionals are
- *   exact while they stay below 2^53; the API edge bounds price and quantity.
+ * - Prices are integer ticks, quantities integer lots, notionals ticks × lots, all exact
+ *   integers below 2^53: a quantity is at most `maxOrderQty` and at most `maxRestingOrders`
+ *   rest, whose product is at most 2^53 − 1 (so level totals are exact); a taker's fills stop
+ *   where its notional would pass 2^53 − 1 (NOTIONAL_LIMIT), and an order rests only while
+ *   cumNotional + price × leaves ≤ 2^53 − 1, so its fills as a maker stay exact too.
  * - Deterministic: the same commands give the same events and {@link OrderBook.stateHash}. No
  *   clock, no randomness; timestamps are copied from commands.
  *
@@ -110,6 +120,8 @@ export class OrderBook {
   /** The symbol this book trades; informational only. */
   readonly symbol: string;
   private readonly stpDefault: SelfTradePrevention;
+  private readonly maxOrderQty: number;
+  private readonly maxRestingOrders: number;
   private readonly store = new OrderStore();
   private readonly bids = new PriceLevels(true);
   private readonly asks = new PriceLevels(false);
@@ -124,16 +136,29 @@ export class OrderBook {
 
   /**
    * @param symbol - the symbol traded in this book.
-   * @param options - `stp`: default self-trade prevention mode (`CANCEL_RESTING` when omitted).
-   * @throws RangeError if `options.stp` is not a known mode (a configuration bug).
+   * @param options - `stp`: default self-trade prevention mode (`CANCEL_RESTING` when omitted);
+   *   `maxOrderQty` and `maxRestingOrders`: the limits that keep every sum exact.
+   * @throws RangeError if `options.stp` is not a known mode, or the limits are not positive safe
+   *   integers whose product is at most 2^53 − 1 (a configuration bug).
    */
   constructor(symbol: string, options: BookOptions = {}) {
     const stp = options.stp ?? 'CANCEL_RESTING';
     if (stp !== 'CANCEL_RESTING' && stp !== 'CANCEL_INCOMING') {
       throw new RangeError(`OrderBook ${symbol}: unknown stp mode ${String(stp)}`);
     }
+    const maxOrderQty = options.maxOrderQty ?? DEFAULT_MAX_ORDER_QTY;
+    const maxRestingOrders = options.maxRestingOrders ?? DEFAULT_MAX_RESTING_ORDERS;
+    if (
+      !isPositiveSafeInteger(maxOrderQty) ||
+      !isPositiveSafeInteger(maxRestingOrders) ||
+      BigInt(maxOrderQty) * BigInt(maxRestingOrders) > BigInt(Number.MAX_SAFE_INTEGER)
+    ) {
+      throw new RangeError(`OrderBook ${symbol}: maxOrderQty ${maxOrderQty} × maxRestingOrders ${maxRestingOrders} must be at most 2^53 − 1`);
+    }
     this.symbol = symbol;
     this.stpDefault = stp;
+    this.maxOrderQty = maxOrderQty;
+    this.maxRestingOrders = maxRestingOrders;
   }
 
   /** The sequence number of the last state-changing event (0 for a new book). */
@@ -151,10 +176,11 @@ export class OrderBook {
    * vocabulary). The only entry point that changes the book.
    *
    * Validation precedence for `new`: INVALID_ORDER_ID, INVALID_COMMAND, INVALID_QUANTITY,
-   * INVALID_TIME_IN_FORCE, INVALID_PRICE, DUPLICATE_ORDER_ID, POST_ONLY_WOULD_TAKE.
+   * QUANTITY_TOO_LARGE, INVALID_TIME_IN_FORCE, INVALID_PRICE, DUPLICATE_ORDER_ID,
+   * POST_ONLY_WOULD_TAKE.
    * For `cancel`: INVALID_ORDER_ID, UNKNOWN_ORDER, NOT_OWNER.
-   * For `amend`: INVALID_ORDER_ID, INVALID_QUANTITY, INVALID_PRICE, UNKNOWN_ORDER, NOT_OWNER,
-   * AMEND_BELOW_FILLED.
+   * For `amend`: INVALID_ORDER_ID, INVALID_QUANTITY, QUANTITY_TOO_LARGE, INVALID_PRICE,
+   * UNKNOWN_ORDER, NOT_OWNER, AMEND_BELOW_FILLED.
    * A command that is not an object or has an unknown `type` returns INVALID_COMMAND with no event.
    */
   execute(cmd: Command): CommandResult {
@@ -340,6 +366,7 @@ export class OrderBook {
       return this.reject('new', orderId, 'INVALID_COMMAND', ts);
     }
     if (!isPositiveSafeInteger(qty)) return this.reject('new', orderId, 'INVALID_QUANTITY', ts);
+    if (qty > this.maxOrderQty) return this.reject('new', orderId, 'QUANTITY_TOO_LARGE', ts);
     const market = ordType === 'MARKET';
     if (!isTimeInForce(tif) || (market && tif !== 'IOC' && tif !== 'FOK')) {
       return this.reject('new', orderId, 'INVALID_TIME_IN_FORCE', ts);
@@ -376,9 +403,11 @@ export class OrderBook {
     }
     const stopped = this.match(events, t, cancelIncoming, ts);
     if (t.cumQty < qty) {
-      if (stopped) events.push(this.takerCanceled(t, 'SELF_TRADE', ts));
+      if (stopped !== undefined) events.push(this.takerCanceled(t, stopped, ts));
       else if (market) events.push(this.takerCanceled(t, 'MARKET_REMAINDER', ts));
       else if (tif === 'IOC' || tif === 'FOK') events.push(this.takerCanceled(t, 'IOC_REMAINDER', ts));
+      else if (!this.fitsNotional(t.cumNotional, limit, qty - t.cumQty)) events.push(this.takerCanceled(t, 'NOTIONAL_LIMIT', ts));
+      else if (this.store.size >= this.maxRestingOrders) events.push(this.takerCanceled(t, 'BOOK_FULL', ts));
       else this.rest(orderId, t.account, side, tif, limit, qty, t.cumQty, t.cumNotional);
     }
     return { code: 'OK', events };
@@ -399,6 +428,7 @@ export class OrderBook {
     const { orderId, qty, timestamp: ts } = cmd;
     if (!isPositiveSafeInteger(orderId)) return this.reject('amend', orderId, 'INVALID_ORDER_ID', ts);
     if (!isPositiveSafeInteger(qty)) return this.reject('amend', orderId, 'INVALID_QUANTITY', ts);
+    if (qty > this.maxOrderQty) return this.reject('amend', orderId, 'QUANTITY_TOO_LARGE', ts);
     if (cmd.price !== undefined && !isPositiveSafeInteger(cmd.price)) {
       return this.reject('amend', orderId, 'INVALID_PRICE', ts);
     }
@@ -438,10 +468,11 @@ export class OrderBook {
     const events: EngineEvent[] = [{ type: 'amended', seq: ++this.seqNo, timestamp: ts, order: t.state(), priorityKept: false }];
     const stopped = this.match(events, t, this.stpDefault === 'CANCEL_INCOMING', ts);
     s.setFills(slot, t.cumQty, t.cumNotional);
+    const rejoin: MatchStop = stopped ?? (this.fitsNotional(t.cumNotional, newPrice, qty - t.cumQty) ? undefined : 'NOTIONAL_LIMIT');
     if (t.cumQty === qty) {
       this.forget(slot);
-    } else if (stopped) {
-      events.push(this.takerCanceled(t, 'SELF_TRADE', ts));
+    } else if (rejoin !== undefined) {
+      events.push(this.takerCanceled(t, rejoin, ts));
       this.forget(slot);
     } else {
       levels.append(s, slot, levels.levelAt(newPrice), qty - t.cumQty);
@@ -470,9 +501,12 @@ export class OrderBook {
   /**
    * Matches taker `t` against the opposite side until it is filled, its limit is reached or the
    * side is empty, pushing trade (and STP cancel) events. Updates `t.cumQty`/`t.cumNotional`.
-   * Returns true if self-trade prevention (CANCEL_INCOMING) stopped it.
+   * Returns SELF_TRADE if self-trade prevention (CANCEL_INCOMING) stopped it, NOTIONAL_LIMIT if
+   * its notional could take no more (its last fill is cut to what fits), else undefined.
+   * A maker whose cumNotional + price × leaves passes 2^53 − 1 (only a book restored from rows
+   * written before that rule) is canceled with NOTIONAL_LIMIT instead of trading.
    */
-  private match(events: EngineEvent[], t: Taker, cancelIncoming: boolean, ts: number): boolean {
+  private match(events: EngineEvent[], t: Taker, cancelIncoming: boolean, ts: number): MatchStop {
     const isBuy = t.side === 'BUY';
     const opp = isBuy ? this.asks : this.bids;
     const market = t.ordType === 'MARKET';
@@ -481,20 +515,28 @@ export class OrderBook {
     while (t.cumQty < t.qty && opp.size > 0) {
       const lvl = opp.heap[0]!;
       const px = opp.price[lvl]!;
-      if (!market && (isBuy ? px > limit : px < limit)) return false;
+      if (!market && (isBuy ? px > limit : px < limit)) return undefined;
       for (;;) {
         const o = opp.head[lvl]!;
-        if (s.account(o) === t.account) {
-          if (cancelIncoming) return true;
+        const makerQty = s.qty(o);
+        const makerLeaves = makerQty - s.cumQty(o);
+        const own = s.account(o) === t.account;
+        if (own && cancelIncoming) return 'SELF_TRADE';
+        if (own || !this.fitsNotional(s.cumNotional(o), px, makerLeaves)) {
           const levelGone = opp.count[lvl] === 1;
-          events.push(this.removeResting(o, 'SELF_TRADE', ts));
+          events.push(this.removeResting(o, own ? 'SELF_TRADE' : 'NOTIONAL_LIMIT', ts));
           if (levelGone) break;
           continue;
         }
-        const makerQty = s.qty(o);
-        const makerLeaves = makerQty - s.cumQty(o);
         const need = t.qty - t.cumQty;
-        const q = makerLeaves < need ? makerLeaves : need;
+        let q = makerLeaves < need ? makerLeaves : need;
+        const room = MAX_NOTIONAL - t.cumNotional;
+        const capped = q * px > room;
+        if (capped) {
+          q = Math.floor(room / px);
+          while (q * px > room) q--;
+          if (q === 0) return 'NOTIONAL_LIMIT';
+        }
         s.addFill(o, q, px);
         t.cumQty += q;
         t.cumNotional += q * px;
@@ -531,23 +573,29 @@ export class OrderBook {
         });
         if (!makerDone) {
           opp.total[lvl]! -= q;
-          return false;
+          return capped ? 'NOTIONAL_LIMIT' : undefined;
         }
         if (flags & FLAG_DAY) this.dayCount--;
         const levelGone = opp.unlink(s, o, q);
         s.release(o);
         if (levelGone) break;
-        if (t.cumQty === t.qty) return false;
+        if (t.cumQty === t.qty) return undefined;
       }
     }
-    return false;
+    return undefined;
+  }
+
+  /** True when `notional + price × leaves` is at most 2^53 − 1 (so every later fill is exact). */
+  private fitsNotional(notional: number, price: number, leaves: number): boolean {
+    return price * leaves <= MAX_NOTIONAL - notional;
   }
 
   /**
    * FOK feasibility: can `t` fill entirely within its limit? Orders of the taker's own account
    * are not liquidity; under CANCEL_INCOMING matching would stop at the first of them, so
-   * liquidity behind it does not count either. Checks level totals first (cheap upper bound),
-   * then walks orders only as far as needed.
+   * liquidity behind it does not count either, nor does a maker matching would cancel for
+   * NOTIONAL_LIMIT; and the fills must keep the taker's notional within 2^53 − 1. Checks level
+   * totals first (cheap upper bound), then walks orders only as far as needed.
    */
   private fokFillable(t: Taker, cancelIncoming: boolean): boolean {
     const isBuy = t.side === 'BUY';
@@ -566,14 +614,21 @@ export class OrderBook {
     if (bound < t.qty) return false;
     const s = this.store;
     let need = t.qty;
+    let notional = 0;
     opp.forEachBestFirst((lvl) => {
       if (!within(lvl)) return false;
+      const px = opp.price[lvl]!;
       for (let o = opp.head[lvl]!; o !== NIL; o = s.next(o)) {
         if (s.account(o) === t.account) {
           if (cancelIncoming) return false; // matching would stop here
           continue;
         }
-        need -= s.qty(o) - s.cumQty(o);
+        const leaves = s.qty(o) - s.cumQty(o);
+        if (!this.fitsNotional(s.cumNotional(o), px, leaves)) continue;
+        const q = leaves < need ? leaves : need;
+        if (!this.fitsNotional(notional, px, q)) return false; // matching would stop here
+        notional += q * px;
+        need -= q;
         if (need <= 0) return false;
       }
       return true;

@@ -4,8 +4,10 @@
  * {@link OrderBook} (types.ts) in the most obvious way, so any disagreement points at a bug in
  * one of them. Not for production use.
  */
+import { DEFAULT_MAX_ORDER_QTY, DEFAULT_MAX_RESTING_ORDERS } from './types.js';
 import type {
   AmendCommand,
+  BookOptions,
   CancelCommand,
   CancelReason,
   Command,
@@ -38,6 +40,11 @@ interface RefOrder {
 
 const okInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x > 0;
 
+const MAX_NOTIONAL = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Whether notional + price × leaves is at most 2^53 − 1, computed exactly. */
+const fits = (notional: number, price: number, leaves: number): boolean => BigInt(notional) + BigInt(price) * BigInt(leaves) <= MAX_NOTIONAL;
+
 function status(qty: number, cumQty: number): OrdStatus {
   if (cumQty === 0) return 'NEW';
   return cumQty < qty ? 'PARTIALLY_FILLED' : 'FILLED';
@@ -50,7 +57,16 @@ export class ReferenceBook {
   private orders: RefOrder[] = [];
   private clock = 0;
 
-  constructor(private readonly stpDefault: SelfTradePrevention = 'CANCEL_RESTING') {}
+  private readonly maxOrderQty: number;
+  private readonly maxRestingOrders: number;
+
+  constructor(
+    private readonly stpDefault: SelfTradePrevention = 'CANCEL_RESTING',
+    limits: Pick<BookOptions, 'maxOrderQty' | 'maxRestingOrders'> = {},
+  ) {
+    this.maxOrderQty = limits.maxOrderQty ?? DEFAULT_MAX_ORDER_QTY;
+    this.maxRestingOrders = limits.maxRestingOrders ?? DEFAULT_MAX_RESTING_ORDERS;
+  }
 
   /** Applies a command. */
   execute(cmd: Command): CommandResult {
@@ -118,6 +134,7 @@ export class ReferenceBook {
       return this.reject('new', cmd.orderId, 'INVALID_COMMAND', ts);
     }
     if (!okInt(cmd.qty)) return this.reject('new', cmd.orderId, 'INVALID_QUANTITY', ts);
+    if (cmd.qty > this.maxOrderQty) return this.reject('new', cmd.orderId, 'QUANTITY_TOO_LARGE', ts);
     const market = cmd.ordType === 'MARKET';
     if (!['GTC', 'DAY', 'IOC', 'FOK'].includes(cmd.tif) || (market && !['IOC', 'FOK'].includes(cmd.tif))) {
       return this.reject('new', cmd.orderId, 'INVALID_TIME_IN_FORCE', ts);
@@ -156,31 +173,41 @@ export class ReferenceBook {
     const cancelIncoming = stp === 'CANCEL_INCOMING';
 
     if (cmd.tif === 'FOK') {
-      let available = 0;
+      let need = cmd.qty;
+      let notional = 0;
       for (const o of opposite) {
-        if (!crosses(o.price)) break;
+        if (need === 0 || !crosses(o.price)) break;
         if (o.account === cmd.account) {
           if (cancelIncoming) break;
           continue;
         }
-        available += o.qty - o.cumQty;
+        if (!fits(o.cumNotional, o.price, o.qty - o.cumQty)) continue;
+        const take = Math.min(o.qty - o.cumQty, need);
+        if (!fits(notional, o.price, take)) break;
+        notional += take * o.price;
+        need -= take;
       }
-      if (available < cmd.qty) {
+      if (need > 0) {
         cancelTaker('FOK_UNFILLABLE');
         return { code: 'OK', events };
       }
     }
     const stopped = this.sweep(events, taker, takerState, opposite, crosses, cancelIncoming, ts);
     if (taker.cumQty < taker.qty) {
-      if (stopped) cancelTaker('SELF_TRADE');
+      if (stopped) cancelTaker(stopped);
       else if (market) cancelTaker('MARKET_REMAINDER');
       else if (cmd.tif === 'IOC' || cmd.tif === 'FOK') cancelTaker('IOC_REMAINDER');
+      else if (!fits(taker.cumNotional, price, taker.qty - taker.cumQty)) cancelTaker('NOTIONAL_LIMIT');
+      else if (this.orders.length >= this.maxRestingOrders) cancelTaker('BOOK_FULL');
       else this.orders.push({ ...taker, tif: cmd.tif, time: ++this.clock });
     }
     return { code: 'OK', events };
   }
 
-  /** Trades `taker` against `opposite` (already in priority order). Returns true if STP stopped it. */
+  /**
+   * Trades `taker` against `opposite` (already in priority order). Returns why it stopped early:
+   * SELF_TRADE (CANCEL_INCOMING) or NOTIONAL_LIMIT (its notional could take no more).
+   */
   private sweep(
     events: EngineEvent[],
     taker: { account: number; side: Side; qty: number; cumQty: number; cumNotional: number },
@@ -189,17 +216,23 @@ export class ReferenceBook {
     crosses: (price: number) => boolean,
     cancelIncoming: boolean,
     ts: number,
-  ): boolean {
+  ): 'SELF_TRADE' | 'NOTIONAL_LIMIT' | undefined {
     for (const maker of opposite) {
       if (taker.cumQty === taker.qty || !crosses(maker.price)) break;
-      if (maker.account === taker.account) {
-        if (cancelIncoming) return true;
+      const own = maker.account === taker.account;
+      if (own && cancelIncoming) return 'SELF_TRADE';
+      if (own || !fits(maker.cumNotional, maker.price, maker.qty - maker.cumQty)) {
         const canceledQty = maker.qty - maker.cumQty;
         this.remove(maker);
-        events.push({ type: 'canceled', seq: ++this.seq, timestamp: ts, order: this.state(maker, 'CANCELED'), reason: 'SELF_TRADE', canceledQty });
+        events.push({ type: 'canceled', seq: ++this.seq, timestamp: ts, order: this.state(maker, 'CANCELED'), reason: own ? 'SELF_TRADE' : 'NOTIONAL_LIMIT', canceledQty });
         continue;
       }
-      const q = Math.min(maker.qty - maker.cumQty, taker.qty - taker.cumQty);
+      let q = Math.min(maker.qty - maker.cumQty, taker.qty - taker.cumQty);
+      const capped = !fits(taker.cumNotional, maker.price, q);
+      if (capped) {
+        q = Number((MAX_NOTIONAL - BigInt(taker.cumNotional)) / BigInt(maker.price));
+        if (q === 0) return 'NOTIONAL_LIMIT';
+      }
       maker.cumQty += q;
       maker.cumNotional += q * maker.price;
       taker.cumQty += q;
@@ -218,8 +251,9 @@ export class ReferenceBook {
         maker: this.state(maker),
         taker: takerState(),
       });
+      if (capped) return 'NOTIONAL_LIMIT';
     }
-    return false;
+    return undefined;
   }
 
   private find(orderId: number): RefOrder | undefined {
@@ -243,6 +277,7 @@ export class ReferenceBook {
     const ts = cmd.timestamp;
     if (!okInt(cmd.orderId)) return this.reject('amend', cmd.orderId, 'INVALID_ORDER_ID', ts);
     if (!okInt(cmd.qty)) return this.reject('amend', cmd.orderId, 'INVALID_QUANTITY', ts);
+    if (cmd.qty > this.maxOrderQty) return this.reject('amend', cmd.orderId, 'QUANTITY_TOO_LARGE', ts);
     if (cmd.price !== undefined && !okInt(cmd.price)) return this.reject('amend', cmd.orderId, 'INVALID_PRICE', ts);
     const o = this.find(cmd.orderId);
     if (!o) return this.reject('amend', cmd.orderId, 'UNKNOWN_ORDER', ts);
@@ -261,8 +296,9 @@ export class ReferenceBook {
     const crosses = (p: number): boolean => (o.side === 'BUY' ? p <= newPrice : p >= newPrice);
     const stopped = this.sweep(events, o, () => this.state(o), opposite, crosses, this.stpDefault === 'CANCEL_INCOMING', ts);
     if (o.cumQty < o.qty) {
-      if (stopped) {
-        events.push({ type: 'canceled', seq: ++this.seq, timestamp: ts, order: this.state(o, 'CANCELED'), reason: 'SELF_TRADE', canceledQty: o.qty - o.cumQty });
+      const reason = stopped ?? (fits(o.cumNotional, o.price, o.qty - o.cumQty) ? undefined : 'NOTIONAL_LIMIT');
+      if (reason) {
+        events.push({ type: 'canceled', seq: ++this.seq, timestamp: ts, order: this.state(o, 'CANCELED'), reason, canceledQty: o.qty - o.cumQty });
       } else {
         o.time = ++this.clock;
         this.orders.push(o);

@@ -40,7 +40,9 @@ export type CancelReason =
   | 'IOC_REMAINDER' // the unfilled rest of an IOC limit order
   | 'MARKET_REMAINDER' // the unfilled rest of a market order (no liquidity left)
   | 'SELF_TRADE' // self-trade prevention
-  | 'FOK_UNFILLABLE'; // a FOK order that could not fill entirely (no trade happened)
+  | 'FOK_UNFILLABLE' // a FOK order that could not fill entirely (no trade happened)
+  | 'BOOK_FULL' // the rest of a limit order that would rest in a book already holding maxRestingOrders
+  | 'NOTIONAL_LIMIT'; // the order's notional (Σ price × qty of its fills and leaves) would pass 2^53 − 1
 
 /**
  * Result codes. `OK` means the command was applied (which can still mean the order was
@@ -51,6 +53,7 @@ export type CancelReason =
 export type ResultCode =
   | 'OK'
   | 'INVALID_QUANTITY' // not a positive safe integer
+  | 'QUANTITY_TOO_LARGE' // above the book's maxOrderQty
   | 'INVALID_PRICE' // limit price not a positive safe integer, or a price on a market order
   | 'INVALID_ORDER_ID' // not a positive safe integer
   | 'INVALID_TIME_IN_FORCE' // e.g. DAY/GTC on a MARKET order
@@ -253,4 +256,22 @@ export interface RestingOrder {
 export interface BookOptions {
   /** Default self-trade prevention mode; `CANCEL_RESTING` when omitted. */
   readonly stp?: SelfTradePrevention;
+  /**
+   * Largest quantity (lots) of a new order or an amend; larger ones are rejected with
+   * QUANTITY_TOO_LARGE. Default {@link DEFAULT_MAX_ORDER_QTY}.
+   */
+  readonly maxOrderQty?: number;
+  /**
+   * Most orders resting in the book (both sides); the rest of an order that would rest beyond
+   * it is canceled with BOOK_FULL. Default {@link DEFAULT_MAX_RESTING_ORDERS}.
+   * `maxOrderQty × maxRestingOrders` must not exceed 2^53 − 1: every level total, side total
+   * and FOK liquidity sum then stays an exact integer.
+   */
+  readonly maxRestingOrders?: number;
 }
+
+/** Default {@link BookOptions.maxOrderQty}: 2^31 − 1 lots (a GraphQL Int). */
+export const DEFAULT_MAX_ORDER_QTY = 2 ** 31 - 1;
+
+/** Default {@link BookOptions.maxRestingOrders}: 2^22 (× 2^31 − 1 lots stays below 2^53). */
+export const DEFAULT_MAX_RESTING_ORDERS = 2 ** 22;

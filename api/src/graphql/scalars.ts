@@ -1,7 +1,12 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { isDecimal } from '../decimal.js';
 
-const SIGNED_DECIMAL = /^-?\d{1,18}(\.\d{1,12})?$/;
+/**
+ * What an output Decimal may look like: wider than an input, since outputs include products of
+ * sums (a market value is up to 2^53 ticks × 2^53 lots, 32 digits, times the tick's units) and
+ * averages carry 4 decimals more than the tick size (up to 12).
+ */
+const SIGNED_DECIMAL = /^-?\d{1,40}(\.\d{1,16})?$/;
 
 function decimalError(): GraphQLError {
   return new GraphQLError('A Decimal is a string such as "12.34" (at most 18 integer and 12 fractional digits).', {

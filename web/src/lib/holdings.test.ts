@@ -21,6 +21,12 @@ describe('applyFill', () => {
     expect(h).toMatchObject({ quantity: 150, avgPrice: '141.000000', lastPrice: '143.00', marketValue: '21450.00', unrealizedPnl: '300.0000' });
   });
 
+  it('stays exact for a position above 2^31 whose value passes 2^53 cents (the API sends SafeInt and Decimal)', () => {
+    const [h] = applyFill([aapl(2147483647, '41943.030000', '41943.03')], { symbol: 'AAPL', side: 'BUY', quantity: 2147483646, price: '41943.03' });
+    // 4,294,967,293 × 4,194,303 cents = 18,014,394,201,931,779 cents: odd, beyond 2^53, lost by a float.
+    expect(h).toMatchObject({ quantity: 4294967293, avgPrice: '41943.030000', marketValue: '180143942019317.79', unrealizedPnl: '0.0000' });
+  });
+
   it('keeps the average when reducing, and the P&L follows the new last price', () => {
     const [h] = applyFill([aapl(100, '140.000000', '140.00')], { symbol: 'AAPL', side: 'SELL', quantity: 30, price: '145.50' });
     expect(h).toMatchObject({ quantity: 70, avgPrice: '140.000000', lastPrice: '145.50', marketValue: '10185.00', unrealizedPnl: '385.0000' });

@@ -221,18 +221,18 @@ export function holdingsOf(knex: Knex): (accountId: number) => Promise<readonly 
  * sold lots and notionals per symbol, non-zero positions only, ordered by symbol).
  */
 export async function checkHoldingsQuery(data: AuditData, holdings: (accountId: number) => Promise<readonly HoldingRecord[]>): Promise<string[]> {
-  const expected = new Map<number, Map<string, { buyQty: number; buyNotional: number; sellQty: number; sellNotional: number }>>();
+  const expected = new Map<number, Map<string, { buyQty: bigint; buyNotional: bigint; sellQty: bigint; sellNotional: bigint }>>();
   for (const o of data.orders) if (!expected.has(o.accountId)) expected.set(o.accountId, new Map());
   for (const e of data.executions) {
     let perAccount = expected.get(e.accountId);
     if (!perAccount) expected.set(e.accountId, (perAccount = new Map()));
-    const h = perAccount.get(e.symbol) ?? { buyQty: 0, buyNotional: 0, sellQty: 0, sellNotional: 0 };
+    const h = perAccount.get(e.symbol) ?? { buyQty: 0n, buyNotional: 0n, sellQty: 0n, sellNotional: 0n };
     if (e.side === 'BUY') {
-      h.buyQty += e.qty;
-      h.buyNotional += e.qty * e.priceTicks;
+      h.buyQty += BigInt(e.qty);
+      h.buyNotional += BigInt(e.qty) * BigInt(e.priceTicks);
     } else {
-      h.sellQty += e.qty;
-      h.sellNotional += e.qty * e.priceTicks;
+      h.sellQty += BigInt(e.qty);
+      h.sellNotional += BigInt(e.qty) * BigInt(e.priceTicks);
     }
     perAccount.set(e.symbol, h);
   }
@@ -240,7 +240,7 @@ export async function checkHoldingsQuery(data: AuditData, holdings: (accountId: 
   for (const [accountId, perSymbol] of [...expected].sort(([a], [b]) => a - b)) {
     const want = [...perSymbol]
       .map(([symbol, h]) => ({ symbol, qty: h.buyQty - h.sellQty, ...h }))
-      .filter((h) => h.qty !== 0)
+      .filter((h) => h.qty !== 0n)
       .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
     let got: readonly HoldingRecord[];
     try {
@@ -249,7 +249,7 @@ export async function checkHoldingsQuery(data: AuditData, holdings: (accountId: 
       out.push(`holdings query = recomputation: account ${accountId} query failed (${(e as Error).message})`);
       continue;
     }
-    const show = (h: { symbol: string; qty: number; buyQty: number; buyNotional: number; sellQty: number; sellNotional: number }) =>
+    const show = (h: HoldingRecord) =>
       `${h.symbol} ${h.qty} (bought ${h.buyQty} for ${h.buyNotional}, sold ${h.sellQty} for ${h.sellNotional})`;
     const a = got.map(show).join('; ');
     const b = want.map(show).join('; ');

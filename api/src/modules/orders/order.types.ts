@@ -124,7 +124,7 @@ export class HoldingGql {
   @Field({ description: 'Product symbol.' })
   symbol!: string;
 
-  @Field(() => Int, { description: 'Net filled shares: bought − sold (negative when short).' })
+  @Field(() => GraphQLSafeInt, { description: 'Net filled shares: bought − sold (negative when short). A sum over the account\'s fills: a SafeInt, not an Int.' })
   quantity!: number;
 
   @Field(() => DecimalScalar, { nullable: true, description: 'Average price of the fills on the side of the position.' })
@@ -139,19 +139,21 @@ export class HoldingGql {
   @Field(() => DecimalScalar, { nullable: true, description: '(lastPrice − avgPrice) × quantity.' })
   unrealizedPnl!: string | null;
 
+  /** All arithmetic in BigInt: a position times a price passes 2^53 long before it is unusual. */
   static from(h: HoldingRecord, tickSize: string, lastTicks: number | null): HoldingGql {
-    const long = h.qty > 0;
+    const long = h.qty > 0n;
     const notional = long ? h.buyNotional : h.sellNotional;
     const sideQty = long ? h.buyQty : h.sellQty;
     const avg = averagePrice(notional, sideQty, tickSize);
+    const last = lastTicks === null ? null : BigInt(lastTicks);
     // P&L in ticks × lots, exact: last × |q| − avg × |q| = (last × sideQty − notional) × |q| / sideQty.
-    const pnl = lastTicks === null ? null : averagePrice((BigInt(lastTicks) * BigInt(sideQty) - BigInt(notional)) * BigInt(h.qty), sideQty, tickSize, 2);
+    const pnl = last === null ? null : averagePrice((last * sideQty - notional) * h.qty, sideQty, tickSize, 2);
     return Object.assign(new HoldingGql(), {
       symbol: h.symbol,
-      quantity: h.qty,
+      quantity: Number(h.qty),
       avgPrice: avg,
-      lastPrice: lastTicks === null ? null : fromTicks(lastTicks, tickSize),
-      marketValue: lastTicks === null ? null : fromTicks(lastTicks * h.qty, tickSize),
+      lastPrice: last === null ? null : fromTicks(last, tickSize),
+      marketValue: last === null ? null : fromTicks(last * h.qty, tickSize),
       unrealizedPnl: pnl,
     });
   }
@@ -194,10 +196,10 @@ export class BookLevel {
   @Field(() => DecimalScalar, { description: 'Price.' })
   price!: string;
 
-  @Field(() => Int, { description: 'Total open quantity at this price.' })
+  @Field(() => GraphQLSafeInt, { description: 'Total open quantity at this price: a sum over its orders, a SafeInt (below 2^53), not an Int.' })
   quantity!: number;
 
-  @Field(() => Int, { description: 'Number of orders at this price.' })
+  @Field(() => GraphQLSafeInt, { description: 'Number of orders at this price.' })
   orderCount!: number;
 }
 
