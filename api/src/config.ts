@@ -41,6 +41,13 @@ const schema = z.object({
   FIX_PORT: z.coerce.number().int().min(0).max(65535).default(9878),
   /** Our CompID on FIX sessions: SenderCompID (49) of our messages, TargetCompID (56) of the clients'. */
   FIX_SENDER_COMP_ID: z.string().regex(/^[\x21-\x7e]{1,64}$/).default('TRADINGAPP'),
+  /** A FIX connection that has not logged on after this many seconds is closed. */
+  FIX_LOGON_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(5),
+  /** Largest FIX message accepted, in bytes; a larger one ends the connection. */
+  FIX_MAX_MESSAGE_BYTES: z.coerce.number().int().min(512).max(1024 * 1024).default(16 * 1024),
+  /** PEM certificate chain and private key files: when both are set, the FIX gateway speaks TLS only. */
+  FIX_TLS_CERT_FILE: z.string().min(1).optional(),
+  FIX_TLS_KEY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Serve the GraphQL IDE at GET /graphql (defaults to on outside production). */
   GRAPHQL_IDE: bool.optional(),
@@ -85,5 +92,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if ((c.FIX_TLS_CERT_FILE === undefined) !== (c.FIX_TLS_KEY_FILE === undefined)) {
+    throw new ConfigError('Invalid environment:\n  FIX_TLS_CERT_FILE, FIX_TLS_KEY_FILE: set both or neither');
+  }
   return { ...c, graphqlIde: c.GRAPHQL_IDE ?? c.NODE_ENV !== 'production' };
 }
