@@ -39,7 +39,7 @@ describe('FIX session conformance (sqlite)', () => {
   beforeAll(async () => {
     t = await startTestApp('sqlite', { FIX_LOGON_TIMEOUT_SECONDS: '2', FIX_MAX_MESSAGE_BYTES: '2048' });
     await Promise.all(
-      ['owner', 'intruder', 'garble', 'order', 'lowseq', 'dup', 'resets', 'tags', 'big', 'textlogon', 'canceltext'].map((n) => trader(t.url, n)),
+      ['owner', 'intruder', 'lockedout', 'garble', 'order', 'lowseq', 'dup', 'resets', 'tags', 'big', 'textlogon', 'canceltext'].map((n) => trader(t.url, n)),
     );
   });
   afterAll(async () => t?.dispose());
@@ -74,6 +74,18 @@ describe('FIX session conformance (sqlite)', () => {
       await c.closed;
       expect(ofType(c, MsgType.ResendRequest)).toEqual([]);
       expect(await row()).toEqual(before);
+    });
+
+    it('does not lock the owner out after a stranger\'s failed passwords', async () => {
+      // LOGIN_MAX_ATTEMPTS is 5 in tests; the stranger calls from another loopback address.
+      for (let i = 0; i < 6; i++) {
+        const c = await RawFixClient.connect(port(), 'LOCKDESK', 'TRADINGAPP', { localAddress: '127.0.0.2' });
+        await c.logon('lockedout', 'guess');
+        await c.closed;
+      }
+      const owner = await RawFixClient.connect(port(), 'LOCKDESK');
+      expect((await owner.logon('lockedout', 'lockedout-password')).type).toBe(MsgType.Logon);
+      owner.close();
     });
 
     it('lets the owner log on afterwards with the numbers it kept', async () => {

@@ -53,7 +53,7 @@ export const TAKEOVER_SENDER_SEQ_SKIP = 1_000;
  * Messages a session holds ahead of a gap (waiting for the resend) before it gives up with a
  * Logout: bounds the memory one counterparty can take.
  */
-export const MAX_OUT_OF_SEQUENCE = 10_000;
+export const MAX_OUT_OF_SEQUENCE = 1_000;
 
 /** How long a graceful stop waits for counterparties to confirm our Logout. */
 export const LOGOUT_WAIT_MS = 2_000;

@@ -145,7 +145,6 @@ export async function startFixGateway(services: Services, options: FixGatewayOpt
     dict,
     defs,
     limits: {
-      byUser: new RateLimiter(services.config.LOGIN_MAX_ATTEMPTS, services.config.LOGIN_WINDOW_SECONDS * 1000),
       byAddress: new RateLimiter(services.config.LOGIN_MAX_ATTEMPTS, services.config.LOGIN_WINDOW_SECONDS * 1000),
     },
     stores,

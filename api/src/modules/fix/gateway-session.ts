@@ -48,8 +48,11 @@ export interface GatewayContext {
   readonly dict: FieldDictionary;
   /** The FIX 4.4 dictionary every inbound message is checked against. */
   readonly defs: FixDefinitions;
-  /** Failed logons per username and per address (the GraphQL login limits). */
-  readonly limits: { readonly byUser: RateLimiter; readonly byAddress: RateLimiter };
+  /**
+   * Failed logons per remote address (the GraphQL login limit). Not per username: a stranger's
+   * failures must not lock the owner out.
+   */
+  readonly limits: { readonly byAddress: RateLimiter };
   /** Session stores (sequence numbers, lease), created once a Logon is authenticated. */
   readonly stores: DbSessionStoreFactory;
   readonly journal: (sessionKey: string) => OutboundJournal;
@@ -269,17 +272,12 @@ export class GatewaySession extends AsciiSession {
     }
     const { username, password } = logon;
     if (!username || !password) return 'Username (553) and Password (554) are required.';
-    const userKey = username.toLowerCase();
-    if (ctx.limits.byUser.blocked(userKey) || ctx.limits.byAddress.blocked(this.remoteAddress)) {
-      return 'Too many failed logons; wait a few minutes.';
-    }
+    if (ctx.limits.byAddress.blocked(this.remoteAddress)) return 'Too many failed logons; wait a few minutes.';
     const user = await ctx.services.accounts.verify(username, password);
     if (!user) {
-      ctx.limits.byUser.fail(userKey);
       ctx.limits.byAddress.fail(this.remoteAddress);
       return 'Wrong username or password.';
     }
-    ctx.limits.byUser.reset(userKey);
     if (user.disabled) return 'This account is disabled.';
     if (!ctx.sessions.claim(user.id, this)) return 'The account already has a FIX session.';
     let store: DbSessionStore | undefined;

@@ -51,8 +51,15 @@ export class RawFixClient {
     this.closed.then(() => this.notify());
   }
 
-  static async connect(port: number, senderCompId: string, targetCompId = 'TRADINGAPP', options: { tls?: ConnectionOptions } = {}): Promise<RawFixClient> {
-    const socket = options.tls ? tlsConnect({ port, host: '127.0.0.1', ...options.tls }) : connect(port, '127.0.0.1');
+  static async connect(
+    port: number,
+    senderCompId: string,
+    targetCompId = 'TRADINGAPP',
+    options: { tls?: ConnectionOptions; localAddress?: string } = {},
+  ): Promise<RawFixClient> {
+    const socket = options.tls
+      ? tlsConnect({ port, host: '127.0.0.1', ...options.tls })
+      : connect({ port, host: '127.0.0.1', localAddress: options.localAddress });
     await new Promise<void>((resolve, reject) => {
       socket.once(options.tls ? 'secureConnect' : 'connect', resolve);
       socket.once('error', reject);
