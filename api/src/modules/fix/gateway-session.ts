@@ -256,6 +256,11 @@ export class GatewaySession extends AsciiSession {
       outcome = 'The logon could not be processed; try again.';
     }
     if (typeof outcome === 'string') return this.refuse(logon, outcome);
+    if (this.stopped) {
+      this.ctx.sessions.release(outcome.account.id, this);
+      await outcome.store.release();
+      return;
+    }
     this.accept(logon, outcome);
   }
 
