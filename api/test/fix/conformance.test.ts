@@ -39,7 +39,7 @@ describe('FIX session conformance (sqlite)', () => {
   beforeAll(async () => {
     t = await startTestApp('sqlite', { FIX_LOGON_TIMEOUT_SECONDS: '2', FIX_MAX_MESSAGE_BYTES: '2048' });
     await Promise.all(
-      ['owner', 'intruder', 'lockedout', 'garble', 'order', 'lowseq', 'dup', 'resets', 'tags', 'big', 'textlogon', 'canceltext'].map((n) => trader(t.url, n)),
+      ['owner', 'intruder', 'lockedout', 'garble', 'order', 'lowseq', 'dup', 'resets', 'tags', 'version', 'big', 'textlogon', 'canceltext'].map((n) => trader(t.url, n)),
     );
   });
   afterAll(async () => t?.dispose());
@@ -206,6 +206,15 @@ describe('FIX session conformance (sqlite)', () => {
       expect(answer.type).toBe(MsgType.Logon);
       expect(ofType(c, MsgType.Reject)).toEqual([]);
       c.close();
+    });
+
+    it('ends a session whose counterparty switches FIX version', async () => {
+      const c = await loggedOn('version');
+      c.send(MsgType.NewOrderSingle, ORDER('v42-1'), { beginString: 'FIX.4.2' });
+      const logout = await c.next((m) => m.type === MsgType.Logout);
+      expect(logout.get(Tag.Text)).toBe('BeginString must be FIX.4.4.');
+      await c.closed;
+      expect(reportsOf(c, 'v42-1')).toEqual([]);
     });
 
     it('refuses a Logon in another FIX version', async () => {
