@@ -20,6 +20,9 @@ import type { ExecType } from '../realtime/messages.js';
 /** BeginString (8) of every session. */
 export const BEGIN_STRING = 'FIX.4.4';
 
+/** A CompID (49/56) the gateway accepts: 1 to 64 printable ASCII characters, no spaces. */
+export const COMP_ID_PATTERN = /^[\x21-\x7e]{1,64}$/;
+
 /** jspurefix alias of the QuickFIX-format FIX 4.4 dictionary (node_modules/jspurefix/data/FIX44.xml). */
 export const DICTIONARY = 'qf44';
 

@@ -1,11 +1,9 @@
 import type { Knex } from '../../db/knex.js';
 import { badInput, conflict, notFound } from '../../errors.js';
 import { toDate } from '../orders/order-record.js';
+import { COMP_ID_PATTERN } from './fix-codes.js';
 
 const TABLE = 'fix_sessions';
-
-/** A SenderCompID (49) clients may use: printable ASCII without spaces, as our own. */
-export const COMP_ID_PATTERN = /^[\x21-\x7e]{1,64}$/;
 
 /** A counterparty CompID and the account it belongs to. */
 export interface CompIdBinding {

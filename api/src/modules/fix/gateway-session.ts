@@ -5,7 +5,7 @@ import type { Services } from '../../services.js';
 import type { RateLimiter } from '../accounts/rate-limiter.js';
 import type { AccountClOrdIds, ClOrdIdMap } from './cl-ord-id-map.js';
 import type { FrameEvent } from './fix-framer.js';
-import { BEGIN_STRING, MAX_HEARTBEAT_SECONDS, MAX_OUT_OF_SEQUENCE, MIN_HEARTBEAT_SECONDS, SUPPORTED_MSG_TYPES } from './fix-codes.js';
+import { BEGIN_STRING, COMP_ID_PATTERN, MAX_HEARTBEAT_SECONDS, MAX_OUT_OF_SEQUENCE, MIN_HEARTBEAT_SECONDS, SUPPORTED_MSG_TYPES } from './fix-codes.js';
 import type { FieldDictionary, SessionProblem } from './order-mapping.js';
 import { OrderEntry, type SessionAccount } from './order-entry.js';
 import type { OutboundJournal } from './outbound-journal.js';
@@ -94,8 +94,6 @@ const CONSUMED = 'consumed';
 
 /** Messages received while the Logon is being decided, at most. */
 const MAX_QUEUED_BEFORE_LOGON = 100;
-
-const COMP_ID = /^[\x21-\x7e]{1,64}$/;
 
 /**
  * One FIX connection. jspurefix parses and encodes messages, sends heartbeats and test
@@ -225,7 +223,7 @@ export class GatewaySession extends AsciiSession {
   private firstMessage(msgType: string, view: MsgView): void {
     if (msgType !== MsgType.Logon) return this.kill(`MsgType ${msgType} received before a Logon`);
     const senderCompId = view.getString(MsgTag.SenderCompID);
-    if (!senderCompId || !COMP_ID.test(senderCompId)) return this.kill('Logon without a valid SenderCompID');
+    if (!senderCompId || !COMP_ID_PATTERN.test(senderCompId)) return this.kill('Logon without a valid SenderCompID');
     // Whatever we answer goes to the CompID that called.
     (this.config.description as { TargetCompID: string }).TargetCompID = senderCompId;
     this.phase = 'authenticating';
