@@ -49,6 +49,13 @@ const schema = z.object({
   FIX_PORT: z.coerce.number().int().min(0).max(65535).default(9878),
   /** Our CompID on FIX sessions: SenderCompID (49) of our messages, TargetCompID (56) of the clients'. */
   FIX_SENDER_COMP_ID: z.string().regex(/^[\x21-\x7e]{1,64}$/).default('TRADINGAPP'),
+  /** A FIX connection that has not logged on after this many seconds is closed. */
+  FIX_LOGON_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(5),
+  /** Largest FIX message accepted, in bytes; a larger one ends the connection. */
+  FIX_MAX_MESSAGE_BYTES: z.coerce.number().int().min(512).max(1024 * 1024).default(16 * 1024),
+  /** PEM certificate chain and private key files: when both are set, the FIX gateway speaks TLS only. */
+  FIX_TLS_CERT_FILE: z.string().min(1).optional(),
+  FIX_TLS_KEY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Serve the GraphQL IDE at GET /graphql (defaults to on outside production). */
   GRAPHQL_IDE: bool.optional(),
@@ -103,6 +110,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if ((c.FIX_TLS_CERT_FILE === undefined) !== (c.FIX_TLS_KEY_FILE === undefined)) {
+    throw new ConfigError('Invalid environment:\n  FIX_TLS_CERT_FILE, FIX_TLS_KEY_FILE: set both or neither');
+  }
   if (BigInt(c.MAX_ORDER_QTY) * BigInt(c.MAX_RESTING_ORDERS_PER_BOOK) > BigInt(Number.MAX_SAFE_INTEGER)) {
     throw new ConfigError(
       `Invalid environment:\n  MAX_RESTING_ORDERS_PER_BOOK: MAX_ORDER_QTY × MAX_RESTING_ORDERS_PER_BOOK must be at most 2^53 − 1 (${Number.MAX_SAFE_INTEGER})`,

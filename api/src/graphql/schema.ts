@@ -8,9 +8,10 @@ import { AccountResolver } from '../modules/accounts/account.resolver.js';
 import { ProductResolver } from '../modules/products/product.resolver.js';
 import { OrderResolver } from '../modules/orders/order.resolver.js';
 import { RealtimeResolver } from '../modules/realtime/realtime.resolver.js';
+import { FixResolver } from '../modules/fix/fix.resolver.js';
 
 /** Every resolver class of the API. */
-export const resolvers = [AccountResolver, ProductResolver, OrderResolver, RealtimeResolver] as const;
+export const resolvers = [AccountResolver, ProductResolver, OrderResolver, RealtimeResolver, FixResolver] as const;
 
 /**
  * Every subscription supplies its own `subscribe` (streams over the services' bus), so the

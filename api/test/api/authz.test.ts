@@ -110,6 +110,18 @@ describe.skipIf(skip)(`authorization on ${dialect}`, () => {
       expect: ADMIN_ONLY,
       op: async () => ({ query: 'mutation($id: ID!) { setUserMemberSince(userId: $id, memberSince: "2020-01-02") { id } }', variables: { id: targetUserId } }),
     },
+    'Mutation.bindFixCompId': {
+      expect: ADMIN_ONLY,
+      op: async () => ({ query: 'mutation($c: String!, $id: ID!) { bindFixCompId(compId: $c, userId: $id) { compId } }', variables: { c: unique('AUTHZDESK'), id: targetUserId } }),
+    },
+    'Mutation.releaseFixCompId': {
+      expect: ADMIN_ONLY,
+      op: async () => {
+        const c = unique('AUTHZFREE');
+        await ok(t.url, 'mutation($c: String!, $id: ID!) { bindFixCompId(compId: $c, userId: $id) { compId } }', { c, id: targetUserId }, admin.token);
+        return { query: 'mutation($c: String!) { releaseFixCompId(compId: $c) { compId } }', variables: { c } };
+      },
+    },
   };
 
   /** Subscriptions, tried over graphql-ws: allowed means a value arrives once something happens. */

@@ -257,6 +257,7 @@ describe('FIX gateway order entry (sqlite)', () => {
       { what: 'a price off the tick', fields: { price: '140.005' }, ordRejReason: '99', text: 'tick size' },
       { what: 'a zero quantity', fields: { qty: 0 }, ordRejReason: '13', text: 'positive' },
       { what: 'a fractional quantity', fields: { qty: '1.5' }, ordRejReason: '13', text: 'positive' },
+      { what: 'a negative quantity', fields: { qty: -5 }, ordRejReason: '13', text: 'positive' },
       { what: 'a market order that is DAY', fields: { type: MARKET, tif: DAY }, ordRejReason: '11', text: 'IOC or FOK' },
       { what: 'a stop order', fields: { type: '3', extra: { StopPx: '130.00' } }, ordRejReason: '11', text: 'OrdType 3' },
       { what: 'a sell short', fields: { side: '5' }, ordRejReason: '11', text: 'Side 5' },

@@ -17,6 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { IN_CI } from '../support/databases.js';
 import { ok, PLACE, trader } from '../support/gql.js';
+import { Tag } from './support/orders.js';
+import { RawFixClient } from './support/raw-fix.js';
 
 const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'quickfix/initiator.cpp');
 const QUICKFIX_HEADER = '/usr/include/quickfix/Application.h';
@@ -39,7 +41,7 @@ async function build(): Promise<string> {
   return binary;
 }
 
-function settings(dir: string, port: number): string {
+function settings(dir: string, port: number, session: { senderCompId: string; resetOnLogon: boolean } = { senderCompId: 'QFCLIENT', resetOnLogon: true }): string {
   const file = join(dir, 'initiator.cfg');
   writeFileSync(
     file,
@@ -52,7 +54,7 @@ function settings(dir: string, port: number): string {
       `FileLogPath=${join(dir, 'log')}`,
       'StartTime=00:00:00',
       'EndTime=00:00:00',
-      'ResetOnLogon=Y',
+      `ResetOnLogon=${session.resetOnLogon ? 'Y' : 'N'}`,
       'UseDataDictionary=Y',
       `DataDictionary=${DICTIONARY}`,
       'ValidateUserDefinedFields=Y',
@@ -63,7 +65,7 @@ function settings(dir: string, port: number): string {
       '',
       '[SESSION]',
       'BeginString=FIX.4.4',
-      'SenderCompID=QFCLIENT',
+      `SenderCompID=${session.senderCompId}`,
       'TargetCompID=TRADINGAPP',
       '',
     ].join('\n'),
@@ -78,13 +80,16 @@ describe.skipIf(!quickfixInstalled && !IN_CI)('QuickFIX/C++ initiator against th
 
   beforeAll(async () => {
     [binary, t] = await Promise.all([build(), startTestApp('sqlite')]);
-    [buyer] = await Promise.all([trader(t.url, 'qfbuyer'), trader(t.url, 'qftrader')]);
+    [buyer] = await Promise.all([trader(t.url, 'qfbuyer'), trader(t.url, 'qftrader'), trader(t.url, 'qfkeeper')]);
   }, 120_000);
   afterAll(async () => t?.dispose());
 
-  it('logs on, trades against a GraphQL order and cancels, with every message valid for QuickFIX', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'quickfix-run-'));
-    const child = spawn(binary, [settings(dir, t.app.fixPort!), 'qftrader', 'qftrader-password'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * Runs the initiator's scenario (log on, sell 10 at 140.25 as `clOrdId`, be filled 4 by a
+   * GraphQL buyer, cancel the rest, log out); resolves with its exit code and output lines.
+   */
+  async function scenario(cfg: string, username: string, clOrdId: string): Promise<{ code: number | null; lines: string[] }> {
+    const child = spawn(binary, [cfg, username, `${username}-password`, clOrdId], { stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -102,7 +107,12 @@ describe.skipIf(!quickfixInstalled && !IN_CI)('QuickFIX/C++ initiator against th
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await ready;
     await ok(t.url, PLACE, { i: { symbol: 'AAPL', side: 'BUY', type: 'LIMIT', price: '140.25', quantity: 4 } }, buyer.token);
-    const code = await exited;
+    return { code: await exited, lines };
+  }
+
+  it('logs on, trades against a GraphQL order and cancels, with every message valid for QuickFIX', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quickfix-run-'));
+    const { code, lines } = await scenario(settings(dir, t.app.fixPort!), 'qftrader', 'qf-1');
     expect({ code, lines }).toMatchObject({ code: 0 });
     expect(lines).toEqual(
       expect.arrayContaining([
@@ -115,5 +125,17 @@ describe.skipIf(!quickfixInstalled && !IN_CI)('QuickFIX/C++ initiator against th
       ]),
     );
     expect(lines.filter((l) => /REJECT/.test(l))).toEqual([]);
+  });
+
+  it('keeps its sequence numbers through a stranger\'s refused Logon for its CompID (MsgSeqNum 5000, no password)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quickfix-keep-'));
+    const cfg = settings(dir, t.app.fixPort!, { senderCompId: 'QFKEEP', resetOnLogon: false });
+    expect(await scenario(cfg, 'qfkeeper', 'qf-keep-1')).toMatchObject({ code: 0 });
+    const stranger = await RawFixClient.connect(t.app.fixPort!, 'QFKEEP');
+    expect((await stranger.logon(null, null, 30, { reset: false, seq: 5000 })).get(Tag.Text)).toBe('Username (553) and Password (554) are required.');
+    await stranger.closed;
+    const again = await scenario(cfg, 'qfkeeper', 'qf-keep-2');
+    expect(again).toMatchObject({ code: 0 });
+    expect(again.lines.filter((l) => /REJECT|too low/.test(l))).toEqual([]);
   });
 });

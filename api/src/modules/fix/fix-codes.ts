@@ -14,11 +14,14 @@ import {
   TimeInForce as FixTimeInForce,
 } from 'jspurefix/dist/types/FIX4.4/quickfix/enum/all-enum.js';
 import { MsgType } from 'jspurefix';
-import type { OrdStatus, OrdType, Side, TimeInForce } from '../../engine/index.js';
+import type { CancelReason, OrdStatus, OrdType, Side, TimeInForce } from '../../engine/index.js';
 import type { ExecType } from '../realtime/messages.js';
 
 /** BeginString (8) of every session. */
 export const BEGIN_STRING = 'FIX.4.4';
+
+/** A CompID (49/56) the gateway accepts: 1 to 64 printable ASCII characters, no spaces. */
+export const COMP_ID_PATTERN = /^[\x21-\x7e]{1,64}$/;
 
 /** jspurefix alias of the QuickFIX-format FIX 4.4 dictionary (node_modules/jspurefix/data/FIX44.xml). */
 export const DICTIONARY = 'qf44';
@@ -48,6 +51,12 @@ export const SESSION_LEASE_RENEW_MS = 5_000;
  */
 export const SEQNUM_WRITE_INTERVAL_MS = 25;
 export const TAKEOVER_SENDER_SEQ_SKIP = 1_000;
+
+/**
+ * Messages a session holds ahead of a gap (waiting for the resend) before it gives up with a
+ * Logout: bounds the memory one counterparty can take.
+ */
+export const MAX_OUT_OF_SEQUENCE = 1_000;
 
 /** How long a graceful stop waits for counterparties to confirm our Logout. */
 export const LOGOUT_WAIT_MS = 2_000;
@@ -105,3 +114,20 @@ export const EXEC_TYPE_ORDER_STATUS: string = FixExecType.OrderStatus;
 
 /** ExecInst (18) value meaning post-only: "participate, don't initiate". */
 export const EXEC_INST_POST_ONLY: string = ExecInst.ParticipateDontInitiate;
+
+/** Text (58) of an ExecutionReport for an order that left the book unfilled, by the platform's reason. */
+export const LEFT_BOOK_TEXT: Readonly<Record<CancelReason | 'DAY_EXPIRED', string>> = {
+  USER: 'Canceled on request.',
+  IOC_REMAINDER: 'Immediate-or-cancel: the unfilled quantity was canceled.',
+  MARKET_REMAINDER: 'Market order: no more liquidity; the unfilled quantity was canceled.',
+  SELF_TRADE: 'Canceled by self-trade prevention.',
+  FOK_UNFILLABLE: 'Fill-or-kill: the order could not be filled entirely.',
+  DAY_EXPIRED: 'Day order expired at the end of the trading day.',
+  BOOK_FULL: 'The book holds as many resting orders as it may: the unfilled quantity was canceled.',
+  NOTIONAL_LIMIT: "The order's total value reached the largest the exchange accepts: the rest was canceled.",
+};
+
+/** Text (58) for a cancel or expiry `reason`: human-readable, whatever the reason. */
+export function leftBookText(reason: string): string {
+  return (LEFT_BOOK_TEXT as Readonly<Record<string, string>>)[reason] ?? `Canceled (${reason.toLowerCase().replace(/_/g, ' ')}).`;
+}

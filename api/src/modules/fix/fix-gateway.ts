@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import {
   DefinitionFactory,
   DITokens,
+  FixDuplex,
   JsFixConfig,
   MsgTransport,
   SessionContainer,
-  TcpDuplex,
   type FixDefinitions,
   type ISessionDescription,
   type ISessionMsgFactory,
@@ -16,6 +18,7 @@ import { makeSessionScope } from 'jspurefix/dist/runtime/session-scope.js';
 import type { Services } from '../../services.js';
 import { RateLimiter } from '../accounts/rate-limiter.js';
 import { ClOrdIdMap } from './cl-ord-id-map.js';
+import { FramingStream, type FrameEvent } from './fix-framer.js';
 import { BEGIN_STRING, DICTIONARY, LOGOUT_WAIT_MS, RESEND_JOURNAL_SIZE, SESSION_LEASE_RENEW_MS } from './fix-codes.js';
 import { PinoFixLogFactory } from './fix-log.js';
 import { AccountSessions, GatewaySession, type GatewayContext } from './gateway-session.js';
@@ -27,6 +30,8 @@ import { DbSessionStoreFactory } from './seqnum-store.js';
 export interface FixGateway {
   /** The bound TCP port (the configured one, or the one the OS chose for port 0). */
   readonly port: number;
+  /** True when the gateway speaks FIX over TLS (FIX_TLS_CERT_FILE / FIX_TLS_KEY_FILE). */
+  readonly tls: boolean;
   /** Logged-on sessions in this process. */
   readonly sessionCount: number;
   /** Logs every session out ("server shutting down"), closes the listener and writes the sequence numbers. */
@@ -60,6 +65,29 @@ const PASSIVE_REGISTRY: ISessionRegistry = {
   keys: () => [],
   get: () => null,
 };
+
+/**
+ * A connection as jspurefix sees it: it reads whole, verified messages from the framer and
+ * writes to the socket.
+ */
+class FramedDuplex extends FixDuplex {
+  constructor(
+    private readonly socket: Socket,
+    framing: FramingStream,
+  ) {
+    super();
+    this.readable = framing;
+    this.writable = socket;
+  }
+
+  end(): void {
+    this.socket.end();
+  }
+
+  override destroy(): void {
+    this.socket.destroy();
+  }
+}
 
 /** The acceptor's session description: our CompID, any counterparty CompID ('*'), FIX 4.4. */
 function acceptorDescription(services: Services, options: FixGatewayOptions): ISessionDescription {
@@ -100,7 +128,6 @@ export async function startFixGateway(services: Services, options: FixGatewayOpt
   const config = new JsFixConfig(scope.resolve<ISessionMsgFactory>(DITokens.ISessionMsgFactory), defs, description, undefined, new PinoFixLogFactory(logger));
   container.registerSession(config, scope);
   const stores = new DbSessionStoreFactory(services.knex, `${process.pid}-${randomUUID()}`, () => new OutboundJournal(RESEND_JOURNAL_SIZE), logger);
-  config.sessionStoreFactory = stores;
   config.sessionRegistry = PASSIVE_REGISTRY;
 
   const dict: FieldDictionary = {
@@ -116,11 +143,14 @@ export async function startFixGateway(services: Services, options: FixGatewayOpt
     sessions,
     clOrdIds: new ClOrdIdMap(services.knex, services.orders),
     dict,
+    defs,
     limits: {
-      byUser: new RateLimiter(services.config.LOGIN_MAX_ATTEMPTS, services.config.LOGIN_WINDOW_SECONDS * 1000),
       byAddress: new RateLimiter(services.config.LOGIN_MAX_ATTEMPTS, services.config.LOGIN_WINDOW_SECONDS * 1000),
     },
+    stores,
     journal: (key) => stores.journal(key),
+    logonTimeoutMs: services.config.FIX_LOGON_TIMEOUT_SECONDS * 1000,
+    maxMessageBytes: services.config.FIX_MAX_MESSAGE_BYTES,
     logger,
   };
 
@@ -129,25 +159,43 @@ export async function startFixGateway(services: Services, options: FixGatewayOpt
   let nextTransportId = 0;
   let stopping = false;
 
-  const server: Server = createServer((socket) => {
+  const onConnection = (socket: Socket) => {
     if (stopping) {
       socket.destroy();
       return;
     }
     socket.setNoDelay(true);
     socket.setKeepAlive(true, description.application?.tcp?.keepAliveMs);
-    socket.on('error', (err) => logger.debug({ component: 'fix', err }, 'FIX connection error'));
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    const framing = new FramingStream(ctx.maxMessageBytes);
+    socket.on('error', (err) => {
+      logger.debug({ component: 'fix', err }, 'FIX connection error');
+      framing.destroy(err);
+    });
+    socket.on('close', () => {
+      sockets.delete(socket);
+      if (!framing.destroyed && !framing.writableEnded) framing.end();
+    });
+    socket.pipe(framing);
     const sessionConfig = makeSessionScope(config);
-    const transport = new MsgTransport(++nextTransportId, sessionConfig, new TcpDuplex(socket));
+    const transport = new MsgTransport(++nextTransportId, sessionConfig, new FramedDuplex(socket, framing));
     const session = new GatewaySession(sessionConfig, ctx, socket.remoteAddress ?? 'unknown');
+    framing.on('garbled', (e: Extract<FrameEvent, { type: 'garbled' }>) => session.garbled(e));
+    framing.on('oversize', (e: Extract<FrameEvent, { type: 'oversize' }>) => session.oversize(e.bytes));
     live.add(session);
     session
       .run(transport)
       .catch((err: unknown) => logger.debug({ component: 'fix', err }, 'FIX session ended with an error'))
       .finally(() => live.delete(session));
-  });
+  };
+  const { FIX_TLS_CERT_FILE: certFile, FIX_TLS_KEY_FILE: keyFile } = services.config;
+  const tls = certFile !== undefined && keyFile !== undefined;
+  const server: Server = tls
+    ? createTlsServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.2', handshakeTimeout: ctx.logonTimeoutMs }, onConnection).on(
+        'tlsClientError',
+        (err) => logger.debug({ component: 'fix', err }, 'FIX TLS handshake failed'),
+      )
+    : createServer(onConnection);
 
   // Renew the lease of every logged-on session (a write of its numbers).
   const renew = setInterval(() => {
@@ -173,11 +221,12 @@ export async function startFixGateway(services: Services, options: FixGatewayOpt
   server.on('error', (err) => logger.error({ component: 'fix', err }, 'FIX listener error'));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  logger.info({ component: 'fix', host: options.host, port, compId: ctx.compId }, 'FIX gateway listening');
+  logger.info({ component: 'fix', host: options.host, port, compId: ctx.compId, tls }, 'FIX gateway listening');
 
   let stopped: Promise<void> | undefined;
   return {
     port,
+    tls,
     get sessionCount() {
       return sessions.all().filter((s) => s.accountId !== undefined).length;
     },

@@ -1,14 +1,17 @@
-import { AsciiSession, MsgTag, MsgType, SessionState, type IJsFixConfig, type MsgView } from 'jspurefix';
+import { AsciiSession, MsgTag, MsgType, SessionId, SessionState, type FixDefinitions, type IJsFixConfig, type MsgView } from 'jspurefix';
+import { SessionRejectReason } from 'jspurefix/dist/types/FIX4.4/quickfix/enum/all-enum.js';
 import type { Logger } from '../../logger.js';
 import type { Services } from '../../services.js';
 import type { RateLimiter } from '../accounts/rate-limiter.js';
 import type { AccountClOrdIds, ClOrdIdMap } from './cl-ord-id-map.js';
-import { MAX_HEARTBEAT_SECONDS, MIN_HEARTBEAT_SECONDS, SUPPORTED_MSG_TYPES } from './fix-codes.js';
-import type { FieldDictionary } from './order-mapping.js';
+import type { FrameEvent } from './fix-framer.js';
+import { BEGIN_STRING, COMP_ID_PATTERN, MAX_HEARTBEAT_SECONDS, MAX_OUT_OF_SEQUENCE, MIN_HEARTBEAT_SECONDS, SUPPORTED_MSG_TYPES } from './fix-codes.js';
+import type { FieldDictionary, SessionProblem } from './order-mapping.js';
 import { OrderEntry, type SessionAccount } from './order-entry.js';
 import type { OutboundJournal } from './outbound-journal.js';
-import { unsupportedMessageReject, type FixMessage } from './report-builder.js';
-import { DbSessionStore, type ClaimResult } from './seqnum-store.js';
+import { sessionReject, unsupportedMessageReject, type FixMessage } from './report-builder.js';
+import { DbSessionStore, type ClaimResult, type DbSessionStoreFactory } from './seqnum-store.js';
+import { messageProblem } from './session-checks.js';
 
 /** One FIX session per account in this process (other processes are kept out by the session lease). */
 export class AccountSessions {
@@ -43,9 +46,20 @@ export interface GatewayContext {
   readonly sessions: AccountSessions;
   readonly clOrdIds: ClOrdIdMap;
   readonly dict: FieldDictionary;
-  /** Failed logons per username and per address (the GraphQL login limits). */
-  readonly limits: { readonly byUser: RateLimiter; readonly byAddress: RateLimiter };
+  /** The FIX 4.4 dictionary every inbound message is checked against. */
+  readonly defs: FixDefinitions;
+  /**
+   * Failed logons per remote address (the GraphQL login limit). Not per username: a stranger's
+   * failures must not lock the owner out.
+   */
+  readonly limits: { readonly byAddress: RateLimiter };
+  /** Session stores (sequence numbers, lease), created once a Logon is authenticated. */
+  readonly stores: DbSessionStoreFactory;
   readonly journal: (sessionKey: string) => OutboundJournal;
+  /** A connection that has not logged on after this long is closed (FIX_LOGON_TIMEOUT_SECONDS). */
+  readonly logonTimeoutMs: number;
+  /** The largest message accepted, in bytes (FIX_MAX_MESSAGE_BYTES). */
+  readonly maxMessageBytes: number;
   readonly logger: Logger;
 }
 
@@ -55,34 +69,69 @@ const CLAIM_REFUSALS: Record<Exclude<ClaimResult, 'OK'>, string> = {
   ACCOUNT_ACTIVE_ELSEWHERE: 'The account already has a FIX session.',
 };
 
-/** Fields of the Logon read before the (asynchronous) credential check. */
+/** What the Logon says, read before anything about a session is looked up. */
 interface LogonFields {
+  readonly seq: number;
   readonly heartBtInt: number;
   readonly targetCompId: string | null;
-  readonly senderCompId: string | null;
+  readonly senderCompId: string;
   readonly reset: boolean;
+  readonly username: string | null;
+  readonly password: string | null;
 }
 
+/** An authenticated Logon: the session store it claimed and the account. */
+interface Authorized {
+  readonly store: DbSessionStore;
+  readonly account: SessionAccount;
+  /** The Logon carried the expected MsgSeqNum (or a reset); false when it is ahead. */
+  readonly inSequence: boolean;
+}
+
+/** A message received ahead of its turn, or a number already dealt with (`CONSUMED`). */
+type Pending = { readonly msgType: string; readonly view: MsgView } | typeof CONSUMED;
+const CONSUMED = 'consumed';
+
+/** Messages received while the Logon is being decided, at most. */
+const MAX_QUEUED_BEFORE_LOGON = 100;
+
 /**
- * One FIX connection, as jspurefix's acceptor session: the session layer (sequence numbers,
- * heartbeats, test requests, gap detection, malformed-message Rejects) is jspurefix's; this
- * class decides logons, answers ResendRequests and hands application messages to
- * {@link OrderEntry}.
+ * One FIX connection. jspurefix parses and encodes messages, sends heartbeats and test
+ * requests; this class is the session layer of the acceptor:
  *
- * Logon (A): TargetCompID must be ours, HeartBtInt within bounds, Username (553)/Password (554)
- * a platform account that is not disabled, and the account must have no other FIX session.
- * A refusal is a Logout (5) whose Text (58) says why. The agreed heartbeat is the client's.
+ * - **Logon first.** Anything but a Logon as first message closes the connection. The Logon is
+ *   authenticated (TargetCompID ours, FIX.4.4, HeartBtInt within bounds, Username (553) and
+ *   Password (554) of an enabled platform account without another FIX session) before the
+ *   session it names is even read: a refused Logon changes nothing about any session, and says
+ *   nothing about one it is not the owner of. A refusal is a Logout (5) whose Text (58) says why,
+ *   with MsgSeqNum 1 (it is not part of the session), then the connection closes. A connection
+ *   that has not logged on within `logonTimeoutMs` is closed.
+ * - **Sequence numbers** (FIX session layer): the expected message is processed; one ahead is
+ *   kept and a ResendRequest sent, so messages are processed once and in order when the gap is
+ *   filled; one below is ignored when PossDupFlag=Y, else answered with a Logout and the
+ *   connection closes. SequenceReset-GapFill and -Reset move the expected number forward, never
+ *   back (a Reset below it is rejected, 373=5, 371=36).
+ * - **Malformed messages** get a session Reject (3) with SessionRejectReason (373) and RefTagID
+ *   (371) and count as received; garbled ones (bad BodyLength or CheckSum, junk) never get here
+ *   (see FixFramer): they are ignored, as FIX asks.
  */
 export class GatewaySession extends AsciiSession {
+  private phase: 'awaiting-logon' | 'authenticating' | 'logged-on' = 'awaiting-logon';
   private account: SessionAccount | undefined;
   private known: AccountClOrdIds | undefined;
   private entry: OrderEntry | undefined;
   private journalOf: OutboundJournal | undefined;
   private stopped = false;
-  /** MsgSeqNum (34) and ResetSeqNumFlag (141) of the last Logon received. */
-  private logonSeqNum: { readonly seq: number; readonly reset: boolean } | undefined;
-  /** A ResendRequest jspurefix wants to send before our Logon went out (a Logon with a gap). */
-  private deferredResend: [number, number] | undefined;
+  private closing = false;
+  /** MsgSeqNum (34) expected on the counterparty's next message. */
+  private expected = 1;
+  /** Messages received ahead of `expected`, by MsgSeqNum. */
+  private readonly ahead = new Map<number, Pending>();
+  /** A ResendRequest for the current gap has been sent. */
+  private resendAsked = false;
+  /** Messages received while the Logon is decided, replayed after. */
+  private readonly queued: { readonly msgType: string; readonly view: MsgView }[] = [];
+  private readonly logonTimer: NodeJS.Timeout;
   private readonly ended: Promise<void>;
   private markEnded!: () => void;
 
@@ -93,6 +142,10 @@ export class GatewaySession extends AsciiSession {
   ) {
     super(config);
     this.ended = new Promise((resolve) => (this.markEnded = resolve));
+    this.logonTimer = setTimeout(() => {
+      if (this.phase !== 'logged-on') this.kill(`no Logon within ${ctx.logonTimeoutMs} ms`);
+    }, ctx.logonTimeoutMs);
+    this.logonTimer.unref();
   }
 
   /** The account once logged on. */
@@ -122,11 +175,328 @@ export class GatewaySession extends AsciiSession {
     return this.ended;
   }
 
-  /** A SequenceReset never moves the expected number back (jspurefix would, on a late GapFill). */
-  protected override onSessionMsg(msgType: string, view: MsgView): void {
-    const before = this.sessionState.lastPeerMsgSeqNum;
-    super.onSessionMsg(msgType, view);
-    if (msgType === MsgType.SequenceReset && this.sessionState.lastPeerMsgSeqNum < before) this.sessionState.lastPeerMsgSeqNum = before;
+  /** Stops at once, without a Logout. */
+  kill(reason: string): void {
+    if (!this.stopped) this.requestStop(reason);
+  }
+
+  /** Extends this process's lease on the session (logged-on sessions only). */
+  renewLease(): void {
+    if (this.entry && this.sessionStore instanceof DbSessionStore) this.sessionStore.renew();
+  }
+
+  /** Bytes the framer skipped: ignored, as FIX asks of garbled messages. */
+  garbled(e: Extract<FrameEvent, { type: 'garbled' }>): void {
+    this.ctx.logger.debug({ component: 'fix', address: this.remoteAddress, reason: e.reason, skipped: e.skipped }, 'FIX garbled input ignored');
+  }
+
+  /** A message above the size limit: a Logout saying so when logged on, and the connection closes. */
+  oversize(bytes: number): void {
+    const text = `Message of ${bytes} bytes exceeds the limit of ${this.ctx.maxMessageBytes}.`;
+    if (this.phase === 'logged-on') this.protocolLogout(text);
+    else this.kill(text);
+  }
+
+  /** Every inbound message (jspurefix's own sequencing and logon handling are not used). */
+  protected override onMsg(msgType: string, view: MsgView): void {
+    if (this.stopped || this.closing) return;
+    switch (this.phase) {
+      case 'awaiting-logon':
+        return this.firstMessage(msgType, view);
+      case 'authenticating':
+        if (this.queued.length >= MAX_QUEUED_BEFORE_LOGON) return this.kill('too many messages before the logon completed');
+        this.queued.push({ msgType, view: view.clone() });
+        return;
+      case 'logged-on':
+        return this.inbound(msgType, view);
+    }
+  }
+
+  /** Never called: logons are decided in {@link onMsg}. */
+  protected onLogon(): boolean {
+    return false;
+  }
+
+  /** Never called: the session is ready in {@link accept}. */
+  protected onReady(): void {}
+
+  private firstMessage(msgType: string, view: MsgView): void {
+    if (msgType !== MsgType.Logon) return this.kill(`MsgType ${msgType} received before a Logon`);
+    const senderCompId = view.getString(MsgTag.SenderCompID);
+    if (!senderCompId || !COMP_ID_PATTERN.test(senderCompId)) return this.kill('Logon without a valid SenderCompID');
+    // Whatever we answer goes to the CompID that called.
+    (this.config.description as { TargetCompID: string }).TargetCompID = senderCompId;
+    this.phase = 'authenticating';
+    this.transport?.duplex.readable?.pause();
+    const seq = Number(view.getString(MsgTag.MsgSeqNum));
+    const logon: LogonFields = {
+      seq,
+      heartBtInt: Number(view.getString(MsgTag.HeartBtInt)),
+      targetCompId: view.getString(MsgTag.TargetCompID),
+      senderCompId,
+      reset: view.getString(MsgTag.ResetSeqNumFlag) === 'Y',
+      username: view.getString(MsgTag.Username),
+      password: view.getString(MsgTag.Password),
+    };
+    if (view.getString(MsgTag.BeginString) !== BEGIN_STRING) return this.refuse(logon, `BeginString must be ${BEGIN_STRING}.`);
+    const problem = messageProblem(msgType, view, this.ctx.defs);
+    if (problem) return this.refuse(logon, `Invalid Logon: ${problem.text}`);
+    if (!Number.isInteger(seq) || seq < 1) return this.refuse(logon, 'MsgSeqNum (34) must be a positive integer.');
+    void this.logon(logon);
+  }
+
+  private async logon(logon: LogonFields): Promise<void> {
+    let outcome: Authorized | string;
+    try {
+      outcome = await this.authorize(logon);
+    } catch (err) {
+      this.ctx.logger.error({ component: 'fix', peer: logon.senderCompId, err }, 'FIX logon failed');
+      outcome = 'The logon could not be processed; try again.';
+    }
+    if (typeof outcome === 'string') return this.refuse(logon, outcome);
+    if (this.stopped) {
+      this.ctx.sessions.release(outcome.account.id, this);
+      await outcome.store.release();
+      return;
+    }
+    this.accept(logon, outcome);
+  }
+
+  /**
+   * The authenticated, claimed session, or the reason the Logon is refused. Nothing about a
+   * session is read before the password is verified, and nothing is written before the
+   * session is claimed for its owner.
+   */
+  private async authorize(logon: LogonFields): Promise<Authorized | string> {
+    const { ctx } = this;
+    if (logon.targetCompId !== ctx.compId) return `TargetCompID must be ${ctx.compId}.`;
+    if (!Number.isInteger(logon.heartBtInt) || logon.heartBtInt < MIN_HEARTBEAT_SECONDS || logon.heartBtInt > MAX_HEARTBEAT_SECONDS) {
+      return `HeartBtInt must be between ${MIN_HEARTBEAT_SECONDS} and ${MAX_HEARTBEAT_SECONDS} seconds.`;
+    }
+    const { username, password } = logon;
+    if (!username || !password) return 'Username (553) and Password (554) are required.';
+    if (ctx.limits.byAddress.blocked(this.remoteAddress)) return 'Too many failed logons; wait a few minutes.';
+    const user = await ctx.services.accounts.verify(username, password);
+    if (!user) {
+      ctx.limits.byAddress.fail(this.remoteAddress);
+      return 'Wrong username or password.';
+    }
+    if (user.disabled) return 'This account is disabled.';
+    if (!ctx.sessions.claim(user.id, this)) return 'The account already has a FIX session.';
+    let store: DbSessionStore | undefined;
+    try {
+      store = ctx.stores.create(new SessionId(BEGIN_STRING, ctx.compId, logon.senderCompId));
+      await store.initialize();
+      const refusal = await this.claim(store, user.id, logon);
+      if (refusal !== undefined) {
+        ctx.sessions.release(user.id, this);
+        return refusal;
+      }
+      this.known = await ctx.clOrdIds.load(user.id);
+    } catch (err) {
+      ctx.sessions.release(user.id, this);
+      await store?.release().catch(() => {});
+      throw err;
+    }
+    if (this.stopped) {
+      // The connection dropped while we were deciding.
+      ctx.sessions.release(user.id, this);
+      await store.release();
+      return 'Disconnected.';
+    }
+    return { store, account: { id: user.id, username: user.username }, inSequence: logon.reset || logon.seq === store.targetSeqNum - 1 };
+  }
+
+  /** Checks the session the authenticated account names and claims it: undefined, or why not. */
+  private async claim(store: DbSessionStore, accountId: number, logon: LogonFields): Promise<string | undefined> {
+    if (store.boundAccountId !== undefined && store.boundAccountId !== accountId) return CLAIM_REFUSALS.COMP_ID_OF_OTHER_ACCOUNT;
+    const expected = store.targetSeqNum;
+    if (!logon.reset && logon.seq < expected) return `MsgSeqNum too low, expecting ${expected} but received ${logon.seq}.`;
+    if (logon.reset) await store.reset();
+    // The Logon is consumed now when it is the expected message; ahead of it, once the gap is filled.
+    if (logon.reset || logon.seq === expected) await store.setTargetSeqNum(logon.seq + 1);
+    const claim = await store.claim(accountId);
+    return claim === 'OK' ? undefined : CLAIM_REFUSALS[claim];
+  }
+
+  /** Our Logon, then a ResendRequest if the counterparty's Logon was ahead, then the messages that waited. */
+  private accept(logon: LogonFields, authorized: Authorized): void {
+    const { ctx } = this;
+    const { store, account } = authorized;
+    clearTimeout(this.logonTimer);
+    this.sessionStore = store;
+    this.sessionId = store.sessionId;
+    this.account = account;
+    this.journalOf = ctx.journal(this.sessionId.toString());
+    store.onLeaseLost = () => this.kill('session taken over by another process');
+    const transmitter = this.transport?.transmitter as unknown as { msgSeqNum: number } | undefined;
+    if (transmitter) transmitter.msgSeqNum = store.senderSeqNum;
+    // The heartbeat interval is the one the client asked for; a reset is echoed on our Logon.
+    const state = this.sessionState as { heartBeat: number; peerHeartBeatSecs: number; peerCompId: string };
+    state.heartBeat = logon.heartBtInt;
+    state.peerHeartBeatSecs = logon.heartBtInt;
+    state.peerCompId = logon.senderCompId;
+    const description = this.config.description as { HeartBtInt: number; ResetSeqNumFlag: boolean };
+    description.HeartBtInt = logon.heartBtInt;
+    description.ResetSeqNumFlag = logon.reset;
+    this.expected = store.targetSeqNum;
+    this.sessionState.lastPeerMsgSeqNum = this.expected - 1;
+    if (!authorized.inSequence) this.ahead.set(logon.seq, CONSUMED);
+    this.phase = 'logged-on';
+    this.setState(SessionState.InitiationLogonResponse);
+    this.sendLogon();
+    (this as unknown as { startTimer(): void }).startTimer();
+    this.entry = OrderEntry.start(
+      { services: ctx.services, account, clOrdIds: ctx.clOrdIds, dict: ctx.dict, send: (m) => this.sendMessage(m), logger: ctx.logger },
+      this.known!,
+    );
+    ctx.services.metrics.fixSessions.inc();
+    ctx.logger.info(
+      { component: 'fix', session: this.sessionId.toString(), userId: account.id, address: this.remoteAddress, heartBtInt: logon.heartBtInt },
+      'FIX session logged on',
+    );
+    if (this.ahead.size > 0) this.askResend();
+    for (const m of this.queued.splice(0)) this.onMsg(m.msgType, m.view);
+    this.transport?.duplex.readable?.resume();
+  }
+
+  /** A Logout (5) carrying the reason, then the connection closes. */
+  private refuse(logon: Pick<LogonFields, 'senderCompId'>, reason: string): void {
+    this.ctx.logger.info({ component: 'fix', peer: logon.senderCompId, address: this.remoteAddress, reason }, 'FIX logon refused');
+    this.logoutAndClose(reason);
+  }
+
+  /** A message of the logged-on session, in whatever order it came. */
+  private inbound(msgType: string, view: MsgView): void {
+    const seq = Number(view.getString(MsgTag.MsgSeqNum));
+    if (!Number.isInteger(seq) || seq < 1) return this.protocolLogout('MsgSeqNum (34) is missing or not a positive integer.');
+    if (view.getString(MsgTag.BeginString) !== BEGIN_STRING) return this.protocolLogout(`BeginString must be ${BEGIN_STRING}.`);
+    const sender = view.getString(MsgTag.SenderCompID);
+    const target = view.getString(MsgTag.TargetCompID);
+    if (sender !== this.sessionId.targetCompID || target !== this.ctx.compId) {
+      const tag = sender !== this.sessionId.targetCompID ? MsgTag.SenderCompID : MsgTag.TargetCompID;
+      this.sendMessage(sessionReject(seq, msgType, problem(tag, SessionRejectReason.CompidProblem, 'SenderCompID or TargetCompID does not match the session.')));
+      return this.protocolLogout('SenderCompID or TargetCompID does not match the session.');
+    }
+    if (msgType === MsgType.SequenceReset && view.getString(MsgTag.GapFillFlag) !== 'Y') return this.sequenceReset(seq, view);
+    if (seq < this.expected) {
+      if (view.getString(MsgTag.PossDupFlag) === 'Y') {
+        this.ctx.logger.debug({ component: 'fix', session: this.sessionId.toString(), seq, expected: this.expected }, 'FIX possible duplicate already processed: ignored');
+        return;
+      }
+      return this.protocolLogout(`MsgSeqNum too low, expecting ${this.expected} but received ${seq}.`);
+    }
+    if (seq > this.expected) return this.early(msgType, view, seq);
+    this.process(msgType, view, seq);
+    this.drain();
+  }
+
+  /**
+   * A message ahead of the expected one: kept until the gap is filled (a ResendRequest asks for
+   * it). A ResendRequest is answered at once and a Logout honoured at once, as FIX asks.
+   */
+  private early(msgType: string, view: MsgView, seq: number): void {
+    if (this.ahead.has(seq)) return;
+    if (msgType === MsgType.Logout) {
+      super.onSessionMsg(msgType, view);
+      return;
+    }
+    if (this.ahead.size >= MAX_OUT_OF_SEQUENCE) return this.protocolLogout(`More than ${MAX_OUT_OF_SEQUENCE} messages out of sequence.`);
+    if (msgType === MsgType.ResendRequest && !messageProblem(msgType, view, this.ctx.defs)) {
+      this.onResendRequest(view);
+      this.ahead.set(seq, CONSUMED);
+    } else {
+      this.ahead.set(seq, { msgType, view: view.clone() });
+    }
+    this.askResend();
+  }
+
+  private askResend(): void {
+    if (this.resendAsked) return;
+    this.resendAsked = true;
+    this.ctx.logger.info({ component: 'fix', session: this.sessionId.toString(), from: this.expected }, 'FIX gap: asking for a resend');
+    this.send(MsgType.ResendRequest, this.config.factory!.resendRequest(this.expected, 0)!);
+  }
+
+  /** Processes the messages that waited for the gap to close. */
+  private drain(): void {
+    for (let next = this.ahead.get(this.expected); next !== undefined && !this.closing && !this.stopped; next = this.ahead.get(this.expected)) {
+      this.ahead.delete(this.expected);
+      if (next === CONSUMED) this.advance(this.expected + 1);
+      else this.process(next.msgType, next.view, this.expected);
+    }
+    if (this.ahead.size === 0) this.resendAsked = false;
+  }
+
+  /** The expected message: checked against the dictionary, then handled. */
+  private process(msgType: string, view: MsgView, seq: number): void {
+    this.advance(seq + 1);
+    const bad = messageProblem(msgType, view, this.ctx.defs);
+    if (bad) {
+      this.sendMessage(sessionReject(seq, msgType, bad));
+      return;
+    }
+    switch (msgType) {
+      case MsgType.SequenceReset: {
+        // GapFill: the messages up to NewSeqNo - 1 will not be sent.
+        const newSeqNo = Number(view.getString(MsgTag.NewSeqNo));
+        if (!(newSeqNo > seq)) {
+          this.sendMessage(sessionReject(seq, msgType, problem(MsgTag.NewSeqNo, SessionRejectReason.ValueIsIncorrect, `NewSeqNo must be above ${seq}.`)));
+        } else {
+          this.advance(newSeqNo);
+        }
+        return;
+      }
+      case MsgType.Logon:
+        return this.protocolLogout('Logon received on a logged-on session.');
+      case MsgType.Logout:
+      case MsgType.TestRequest:
+      case MsgType.Heartbeat:
+      case MsgType.ResendRequest:
+      case MsgType.Reject:
+        super.onSessionMsg(msgType, view);
+        return;
+      default:
+        this.onApplicationMsg(msgType, view);
+    }
+  }
+
+  /** SequenceReset-Reset: MsgSeqNum is ignored; NewSeqNo may move the expected number forward only. */
+  private sequenceReset(seq: number, view: MsgView): void {
+    const bad = messageProblem(MsgType.SequenceReset, view, this.ctx.defs);
+    const newSeqNo = Number(view.getString(MsgTag.NewSeqNo));
+    if (bad) {
+      this.sendMessage(sessionReject(seq, MsgType.SequenceReset, bad));
+    } else if (!Number.isInteger(newSeqNo) || newSeqNo < this.expected) {
+      const text = `NewSeqNo ${view.getString(MsgTag.NewSeqNo)} is below the expected MsgSeqNum ${this.expected}.`;
+      this.sendMessage(sessionReject(seq, MsgType.SequenceReset, problem(MsgTag.NewSeqNo, SessionRejectReason.ValueIsIncorrect, text)));
+    } else {
+      this.advance(newSeqNo);
+      this.drain();
+    }
+  }
+
+  /** The counterparty's next message is `next`: messages held below it are superseded. */
+  private advance(next: number): void {
+    if (next <= this.expected) return;
+    const jump = next > this.expected + 1;
+    this.expected = next;
+    this.sessionState.lastPeerMsgSeqNum = next - 1;
+    void this.sessionStore.setTargetSeqNum(next);
+    if (jump) for (const seq of [...this.ahead.keys()]) if (seq < next) this.ahead.delete(seq);
+  }
+
+  /** A breach of the session protocol: Logout (5) saying what, then the connection closes. */
+  private protocolLogout(text: string): void {
+    this.ctx.logger.info({ component: 'fix', session: this.sessionId.toString(), address: this.remoteAddress, reason: text }, 'FIX session ended: protocol error');
+    this.logoutAndClose(text);
+  }
+
+  private logoutAndClose(text: string): void {
+    if (this.closing || this.stopped) return;
+    this.closing = true;
+    this.markClosing();
+    this.send(MsgType.Logout, this.config.factory!.logout(MsgType.Logout, text)!, () => setImmediate(() => this.stop()));
   }
 
   /** The counterparty logs out: a new connection of this session waits until we have ended. */
@@ -139,158 +509,10 @@ export class GatewaySession extends AsciiSession {
     if (this.account && this.sessionStore instanceof DbSessionStore) this.sessionStore.closing = this.ended;
   }
 
-  /** Extends this process's lease on the session (logged-on sessions only). */
-  renewLease(): void {
-    if (this.entry && this.sessionStore instanceof DbSessionStore) this.sessionStore.renew();
-  }
-
-  /** Stops at once, without a Logout. */
-  kill(reason: string): void {
-    if (!this.stopped) this.requestStop(reason);
-  }
-
-  protected onLogon(view: MsgView, username: string, password: string): Promise<boolean> {
-    const logon: LogonFields = {
-      heartBtInt: Number(view.getTyped(MsgTag.HeartBtInt)),
-      targetCompId: view.getString(MsgTag.TargetCompID),
-      senderCompId: view.getString(MsgTag.SenderCompID),
-      reset: view.getTyped(MsgTag.ResetSeqNumFlag) === true,
-    };
-    return this.authorize(logon, username, password).then(
-      async (refusal) => {
-        if (refusal === undefined) return true;
-        await this.refuse(logon, refusal);
-        return false;
-      },
-      async (err: unknown) => {
-        this.ctx.logger.error({ component: 'fix', peer: logon.senderCompId, err }, 'FIX logon failed');
-        await this.refuse(logon, 'The logon could not be processed; try again.');
-        return false;
-      },
-    );
-  }
-
-  /** Undefined when the logon is accepted, else the reason it is refused. */
-  private async authorize(logon: LogonFields, username: string | undefined, password: string | undefined): Promise<string | undefined> {
-    const { ctx } = this;
-    if (logon.targetCompId !== ctx.compId) return `TargetCompID must be ${ctx.compId}.`;
-    if (!Number.isInteger(logon.heartBtInt) || logon.heartBtInt < MIN_HEARTBEAT_SECONDS || logon.heartBtInt > MAX_HEARTBEAT_SECONDS) {
-      return `HeartBtInt must be between ${MIN_HEARTBEAT_SECONDS} and ${MAX_HEARTBEAT_SECONDS} seconds.`;
-    }
-    if (!username || !password) return 'Username (553) and Password (554) are required.';
-    const userKey = username.toLowerCase();
-    if (ctx.limits.byUser.blocked(userKey) || ctx.limits.byAddress.blocked(this.remoteAddress)) {
-      return 'Too many failed logons; wait a few minutes.';
-    }
-    const user = await ctx.services.accounts.verify(username, password);
-    if (!user) {
-      ctx.limits.byUser.fail(userKey);
-      ctx.limits.byAddress.fail(this.remoteAddress);
-      return 'Wrong username or password.';
-    }
-    ctx.limits.byUser.reset(userKey);
-    if (user.disabled) return 'This account is disabled.';
-    if (!ctx.sessions.claim(user.id, this)) return 'The account already has a FIX session.';
-    const store = this.dbStore();
-    try {
-      const claim = await store.claim(user.id);
-      if (claim !== 'OK') {
-        ctx.sessions.release(user.id, this);
-        return CLAIM_REFUSALS[claim];
-      }
-      this.known = await ctx.clOrdIds.load(user.id);
-      // Our next MsgSeqNum may have moved on (see TAKEOVER_SENDER_SEQ_SKIP).
-      const transmitter = this.transport?.transmitter as unknown as { msgSeqNum: number } | undefined;
-      if (transmitter && store.senderSeqNum > transmitter.msgSeqNum) transmitter.msgSeqNum = store.senderSeqNum;
-    } catch (err) {
-      ctx.sessions.release(user.id, this);
-      await store.release().catch(() => {});
-      throw err;
-    }
-    if (this.stopped) {
-      // The connection dropped while we were deciding.
-      ctx.sessions.release(user.id, this);
-      await store.release();
-      return 'Disconnected.';
-    }
-    this.account = { id: user.id, username: user.username };
-    this.journalOf = ctx.journal(this.sessionId.toString());
-    store.onLeaseLost = () => this.kill('session taken over by another process');
-    // The heartbeat interval is the one the client asked for; a reset is echoed on our Logon.
-    (this.sessionState as { heartBeat: number }).heartBeat = logon.heartBtInt;
-    const description = this.config.description as { HeartBtInt: number; ResetSeqNumFlag: boolean };
-    description.HeartBtInt = logon.heartBtInt;
-    description.ResetSeqNumFlag = logon.reset;
-    return undefined;
-  }
-
-  /** A Logout (5) carrying the reason, then the connection closes. */
-  private refuse(logon: LogonFields, reason: string): Promise<void> {
-    this.ctx.logger.info({ component: 'fix', peer: logon.senderCompId, address: this.remoteAddress, reason }, 'FIX logon refused');
-    return new Promise<void>((resolve) => {
-      const close = () =>
-        setImmediate(() => {
-          this.stop();
-          resolve();
-        });
-      this.send(MsgType.Logout, this.config.factory!.logout(MsgType.Logout, reason), () => {
-        this.dbStore()
-          .recordRefusal()
-          .catch((err: unknown) => this.ctx.logger.error({ component: 'fix', err }, 'recording a refused logon failed'))
-          .finally(close);
-      });
-    });
-  }
-
-  /**
-   * jspurefix asks for a resend as soon as it sees a Logon ahead of the expected number, which
-   * with an asynchronous logon decision would put our ResendRequest before our Logon: the Logon
-   * must come first, so the request waits for {@link onReady} (and is dropped on a refusal).
-   */
-  protected override sendResendRequest(lastSeq: number, receivedSeq: number): void {
-    if (this.entry) super.sendResendRequest(lastSeq, receivedSeq);
-    else this.deferredResend = [lastSeq, receivedSeq];
-  }
-
-  protected onReady(_view: MsgView): void {
-    const account = this.account!;
-    this.entry = OrderEntry.start(
-      {
-        services: this.ctx.services,
-        account,
-        clOrdIds: this.ctx.clOrdIds,
-        dict: this.ctx.dict,
-        send: (m) => this.sendMessage(m),
-        logger: this.ctx.logger,
-      },
-      this.known!,
-    );
-    if (this.deferredResend) super.sendResendRequest(...this.deferredResend);
-    this.deferredResend = undefined;
-    this.ctx.services.metrics.fixSessions.inc();
-    this.ctx.logger.info(
-      { component: 'fix', session: this.sessionId.toString(), userId: account.id, address: this.remoteAddress, heartBtInt: this.sessionState.heartBeat },
-      'FIX session logged on',
-    );
-  }
-
   protected onApplicationMsg(msgType: string, view: MsgView): void {
-    const seqNum = Number(view.getTyped(MsgTag.MsgSeqNum));
+    const seqNum = Number(view.getString(MsgTag.MsgSeqNum));
     if (SUPPORTED_MSG_TYPES.has(msgType)) this.entry!.handle(msgType, seqNum, view);
     else this.sendMessage(unsupportedMessageReject(seqNum, msgType));
-  }
-
-  /**
-   * jspurefix drops the session when an application message arrives while it awaits a
-   * Heartbeat to its TestRequest or answers a ResendRequest; any message after the logon is
-   * normal traffic here. Before the logon it is fatal.
-   */
-  protected override checkForwardMsg(msgType: string, view: MsgView): void {
-    if (!this.entry) {
-      this.terminate(new Error(`MsgType ${msgType} received before the logon completed`));
-      return;
-    }
-    this.onApplicationMsg(msgType, view);
   }
 
   /**
@@ -299,8 +521,8 @@ export class GatewaySession extends AsciiSession {
    * older than the journal or from before a restart — is skipped with SequenceReset-GapFill.
    */
   protected override onResendRequest(view: MsgView): void {
-    const begin = Number(view.getTyped(MsgTag.BeginSeqNo));
-    const requestedEnd = Number(view.getTyped(MsgTag.EndSeqNo));
+    const begin = Number(view.getString(MsgTag.BeginSeqNo));
+    const requestedEnd = Number(view.getString(MsgTag.EndSeqNo));
     const last = this.dbStore().senderSeqNum - 1;
     const end = requestedEnd === 0 || requestedEnd > last ? last : requestedEnd;
     if (!(begin >= 1) || begin > end) return;
@@ -343,6 +565,9 @@ export class GatewaySession extends AsciiSession {
   protected onStopped(error?: Error): void {
     if (this.stopped) return;
     this.stopped = true;
+    clearTimeout(this.logonTimer);
+    this.queued.length = 0;
+    this.ahead.clear();
     const account = this.account;
     if (this.entry && account) {
       this.entry.close();
@@ -363,25 +588,7 @@ export class GatewaySession extends AsciiSession {
     }
   }
 
-  /**
-   * jspurefix drops a connection whose Logon has a MsgSeqNum below the expected one without a
-   * word; FIX wants a Logout saying so, sent here as the session stops.
-   */
-  protected override onSessionStopping(): void {
-    super.onSessionStopping();
-    const logon = this.logonSeqNum;
-    if (this.entry || !logon || logon.reset || !(this.sessionStore instanceof DbSessionStore)) return;
-    const expected = this.sessionStore.targetSeqNum;
-    if (logon.seq < expected) {
-      this.sendLogout(`MsgSeqNum too low, expecting ${expected} but received ${logon.seq}.`);
-      this.ctx.logger.info({ component: 'fix', session: this.sessionId.toString(), expected, received: logon.seq }, 'FIX logon refused: MsgSeqNum too low');
-    }
-  }
-
   protected onDecoded(msgType: string, txt: string): void {
-    if (msgType === MsgType.Logon) {
-      this.logonSeqNum = { seq: Number(/\|34=(\d+)\|/.exec(txt)?.[1]), reset: /\|141=Y\|/.test(txt) };
-    }
     this.ctx.logger.trace({ component: 'fix', dir: 'in', msgType, fix: redact(txt) }, 'FIX message received');
   }
 
@@ -394,6 +601,8 @@ export class GatewaySession extends AsciiSession {
     return this.sessionStore;
   }
 }
+
+const problem = (refTagId: number, reason: SessionRejectReason, text: string): SessionProblem => ({ kind: 'session', refTagId, reason, text });
 
 /** The message text without the password. */
 function redact(txt: string): string {

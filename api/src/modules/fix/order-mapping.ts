@@ -95,8 +95,8 @@ export interface StatusRequest {
   readonly statusReqId: string | null;
 }
 
-const QTY = /^\d+(\.\d+)?$/;
-const WHOLE_QTY = /^(\d+)(\.0+)?$/;
+const QTY = /^-?\d+(\.\d+)?$/;
+const WHOLE_QTY = /^(-?\d+)(\.0+)?$/;
 const PRICE = /^-?\d+(\.\d+)?$/;
 
 const session = (refTagId: number, reason: SessionRejectReason, text: string): SessionProblem => ({ kind: 'session', refTagId, reason, text });

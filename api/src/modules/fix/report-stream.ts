@@ -2,7 +2,7 @@ import type { Hub } from '../realtime/hub.js';
 import { engineError, toFixRejection } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { ExecReportMsg, Topics } from '../realtime/messages.js';
-import { EXEC_TYPE_TO_FIX } from './fix-codes.js';
+import { EXEC_TYPE_TO_FIX, leftBookText } from './fix-codes.js';
 import { orderReport, type FixMessage } from './report-builder.js';
 
 /** The ClOrdID (11) and OrigClOrdID (41) a cancel or replace gives to the reports it causes. */
@@ -130,7 +130,7 @@ export class ReportStream {
       lastQty: m.lastQty,
       lastPxTicks: m.lastPxTicks,
       ordRejReason: rejection?.ordRejReason,
-      text: rejection?.text ?? m.reason,
+      text: rejection?.text ?? (m.reason === null ? null : leftBookText(m.reason)),
       time: new Date(m.time),
     });
   }

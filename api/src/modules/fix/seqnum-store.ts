@@ -21,9 +21,9 @@ interface LoadedRow {
  * Sequence numbers of one FIX session, kept in the `fix_sessions` table (the jspurefix
  * session-store contract, backed by the platform database).
  *
- * A store starts detached: jspurefix creates it when a Logon names a CompID, before the
- * credentials are checked, and whatever that Logon does to the numbers stays in memory. Only
- * {@link claim} (after authentication) attaches it: it takes the session's lease for this
+ * A store starts detached: the gateway creates it once a Logon is authenticated, reads the
+ * session, and whatever the Logon does to the numbers stays in memory. Only {@link claim}
+ * attaches it (a refused Logon never gets that far, so it changes nothing): it takes the session's lease for this
  * process and from then on every change is written behind (at most one UPDATE in flight and one
  * per SEQNUM_WRITE_INTERVAL_MS, the latest numbers win). Numbers only move forward except through {@link reset}, so a resend of
  * old messages can never rewind them. {@link release} writes the final numbers and frees the
@@ -179,20 +179,6 @@ export class DbSessionStore implements IFixSessionStore {
     this.claimed = true;
     if (this.resetWhileDetached) this.journal.clear();
     return 'OK';
-  }
-
-  /**
-   * A refused Logon of an existing, idle session still consumed sequence numbers on both sides
-   * (the Logon, and our Logout): record them as QuickFIX does, so a counterparty that keeps its
-   * numbers can log on again without a reset. Never touches a session someone holds.
-   */
-  async recordRefusal(): Promise<void> {
-    if (!this.row || this.claimed) return;
-    const now = new Date();
-    await this.knex(TABLE)
-      .where({ ...this.key(), updated_at: this.row.updatedAt })
-      .where((q) => q.whereNull('owner').orWhere('lease_until', '<', now))
-      .update(this.numbers(now));
   }
 
   /** Extends the lease (a write of the current numbers). */

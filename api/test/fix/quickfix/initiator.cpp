@@ -3,7 +3,7 @@
 // named in its settings (UseDataDictionary=Y): a message of ours that does not validate makes
 // QuickFIX send a Reject, which this program reports and fails on.
 //
-// usage: initiator <settings file> <username> <password>
+// usage: initiator <settings file> <username> <password> [ClOrdID, default qf-1]
 // stdout: one line per event (LOGON, EXEC ..., CANCEL_REJECT ..., SENT_REJECT ..., LOGOUT ..., DONE)
 // exit: 0 when the scenario completed, 1 on any reject, 2 on timeout, 3 on a configuration error.
 //
@@ -30,8 +30,8 @@
 
 namespace {
 
-const char* const ORDER_ID = "qf-1";
-const char* const CANCEL_ID = "qf-1-cancel";
+std::string ORDER_ID = "qf-1";
+std::string CANCEL_ID = "qf-1-cancel";
 
 std::atomic<int> outcome(-1);
 
@@ -128,9 +128,13 @@ class Client : public FIX::Application, public FIX::MessageCracker {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::cerr << "usage: initiator <settings file> <username> <password>" << std::endl;
+  if (argc != 4 && argc != 5) {
+    std::cerr << "usage: initiator <settings file> <username> <password> [ClOrdID]" << std::endl;
     return 3;
+  }
+  if (argc == 5) {
+    ORDER_ID = argv[4];
+    CANCEL_ID = ORDER_ID + "-cancel";
   }
   try {
     FIX::SessionSettings settings(argv[1]);

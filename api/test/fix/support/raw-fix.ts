@@ -4,12 +4,26 @@
  * lists of [tag, value]; BeginString, BodyLength, MsgSeqNum, SendingTime and CheckSum are added.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 
 const SOH = '\x01';
 /** The CheckSum field that ends every message: SOH 10=nnn SOH. */
 const CHECKSUM_FIELD = new RegExp(`(^|${SOH})10=\\d{3}${SOH}`);
 
 export type Field = readonly [number, string | number];
+
+/** How {@link RawFixClient.send} builds a message, wrong on purpose where asked. */
+export interface FrameOptions {
+  /** MsgSeqNum (34); default the next one. */
+  readonly seq?: number;
+  /** PossDupFlag=Y with OrigSendingTime. */
+  readonly possDup?: boolean;
+  readonly beginString?: string;
+  /** Added to the right BodyLength. */
+  readonly bodyLengthDelta?: number;
+  /** Added to the right CheckSum. */
+  readonly checkSumDelta?: number;
+}
 
 /** A parsed incoming message. */
 export interface RawMessage {
@@ -37,41 +51,77 @@ export class RawFixClient {
     this.closed.then(() => this.notify());
   }
 
-  static async connect(port: number, senderCompId: string, targetCompId = 'TRADINGAPP'): Promise<RawFixClient> {
-    const socket = connect(port, '127.0.0.1');
+  static async connect(
+    port: number,
+    senderCompId: string,
+    targetCompId = 'TRADINGAPP',
+    options: { tls?: ConnectionOptions; localAddress?: string } = {},
+  ): Promise<RawFixClient> {
+    const socket = options.tls
+      ? tlsConnect({ port, host: '127.0.0.1', ...options.tls })
+      : connect({ port, host: '127.0.0.1', localAddress: options.localAddress });
     await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
+      socket.once(options.tls ? 'secureConnect' : 'connect', resolve);
       socket.once('error', reject);
     });
     return new RawFixClient(socket, senderCompId, targetCompId);
   }
 
-  /** Sends a message with the next MsgSeqNum; returns that number. */
-  send(msgType: string, body: readonly Field[]): number {
-    const seq = this.seq++;
+  /** MsgSeqNum of the next {@link send}. */
+  get nextSeq(): number {
+    return this.seq;
+  }
+
+  set nextSeq(value: number) {
+    this.seq = value;
+  }
+
+  /** Sends a message with the next MsgSeqNum (or `options.seq`); returns that number. */
+  send(msgType: string, body: readonly Field[], options: FrameOptions = {}): number {
+    const seq = options.seq ?? this.seq++;
+    this.write(this.frame(msgType, body, { ...options, seq }));
+    return seq;
+  }
+
+  /**
+   * The bytes of a message, with the standard header (PossDupFlag and OrigSendingTime when
+   * `possDup`), a BodyLength and CheckSum that are right unless told otherwise.
+   */
+  frame(msgType: string, body: readonly Field[], options: FrameOptions & { readonly seq: number }): string {
     const header: Field[] = [
       [35, msgType],
       [49, this.senderCompId],
       [56, this.targetCompId],
-      [34, seq],
+      [34, options.seq],
+      ...(options.possDup ? ([[43, 'Y']] as Field[]) : []),
       [52, timestamp()],
+      ...(options.possDup ? ([[122, timestamp()]] as Field[]) : []),
     ];
     const content = [...header, ...body].map(([t, v]) => `${t}=${v}${SOH}`).join('');
-    const head = `8=FIX.4.4${SOH}9=${Buffer.byteLength(content, 'latin1')}${SOH}`;
-    const sum = [...Buffer.from(head + content, 'latin1')].reduce((a, b) => a + b, 0) % 256;
-    this.socket.write(`${head}${content}10=${String(sum).padStart(3, '0')}${SOH}`, 'latin1');
-    return seq;
+    const head = `8=${options.beginString ?? 'FIX.4.4'}${SOH}9=${Buffer.byteLength(content, 'latin1') + (options.bodyLengthDelta ?? 0)}${SOH}`;
+    const sum = ([...Buffer.from(head + content, 'latin1')].reduce((a, b) => a + b, 0) + (options.checkSumDelta ?? 0)) % 256;
+    return `${head}${content}10=${String(sum).padStart(3, '0')}${SOH}`;
   }
 
-  /** Logs on (ResetSeqNumFlag=Y) and waits for the gateway's Logon. */
-  async logon(username: string, password: string, heartBtInt = 30): Promise<RawMessage> {
-    this.send('A', [
-      [98, 0],
-      [108, heartBtInt],
-      [141, 'Y'],
-      [553, username],
-      [554, password],
-    ]);
+  /** Writes raw bytes. */
+  write(text: string): void {
+    this.socket.write(text, 'latin1');
+  }
+
+  /** Logs on (ResetSeqNumFlag=Y unless `reset` is false) and waits for the gateway's Logon or Logout. */
+  async logon(username: string | null, password: string | null, heartBtInt = 30, options: FrameOptions & { readonly reset?: boolean; readonly extra?: readonly Field[] } = {}): Promise<RawMessage> {
+    this.send(
+      'A',
+      [
+        [98, 0],
+        [108, heartBtInt],
+        ...(options.reset === false ? [] : ([[141, 'Y']] as Field[])),
+        ...(username === null ? [] : ([[553, username]] as Field[])),
+        ...(password === null ? [] : ([[554, password]] as Field[])),
+        ...(options.extra ?? []),
+      ],
+      options,
+    );
     return this.next((m) => m.type === 'A' || m.type === '5', 10_000);
   }
 
