@@ -66,6 +66,8 @@ const schema = z.object({
   WS_MAX_PENDING_MESSAGES: z.coerce.number().int().positive().default(10_000),
   /** Seconds to drain in-flight work on SIGTERM before exiting. */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().positive().default(20),
+  /** Journal entries carry the book's state hash every this many seqs (replicas check their replay against it); 0 = never. */
+  JOURNAL_HASH_EVERY: z.coerce.number().int().min(0).default(100),
 });
 
 /** Validated settings. */

@@ -13,6 +13,7 @@ import { generatePassword } from './modules/accounts/password.js';
 import { ProductService } from './modules/products/product.service.js';
 import { seedCatalog } from './modules/products/catalog.js';
 import { OrderPath } from './modules/orders/order-path.js';
+import { replicate } from './modules/orders/replication.js';
 import { OrderService } from './modules/orders/order.service.js';
 import { MarketDataService } from './modules/market-data/market-data.service.js';
 import { createBus, type Bus } from './modules/realtime/bus.js';
@@ -97,6 +98,18 @@ export async function createServices(config: Config, logger: Logger, progress: (
       metrics.dbCommitDuration.observe(s.commitMs / 1000);
     },
     onFailure: (error, symbols) => logger.error({ component: 'order-path', err: error, symbols }, 'order batch failed; books rebuilt from the database'),
+    hashEvery: config.JOURNAL_HASH_EVERY,
+    sync: {
+      onApplied: (_symbol, entries) => metrics.journalEntriesApplied.inc(entries),
+      onReload: (symbol, reason) => {
+        metrics.bookReloads.inc({ reason });
+        if (reason !== 'failure') logger.info({ component: 'order-path', symbol, reason }, 'book reloaded from the database');
+      },
+      onDivergence: (symbol, entry) => {
+        metrics.bookDivergences.inc();
+        logger.error({ component: 'order-path', symbol, fromSeq: entry.fromSeq, toSeq: entry.toSeq, stateHash: entry.stateHash }, 'book diverged from the journal replay; reloading it from the database');
+      },
+    },
   });
   const accounts = new AccountService(orm, {
     tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
@@ -139,6 +152,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
   const bus = await createBus(config.REDIS_URL, config.REDIS_CHANNEL_PREFIX, config.WS_MAX_PENDING_MESSAGES);
   const publisher = createPublisher({ pubsub: bus.pubsub, engine, products, logger });
   path.onCommit(publisher.onCommit);
+  const replication = bus.distributed ? replicate(path, bus.pubsub, logger) : undefined;
   accounts.onRevoked((userId, sessionId) => bus.pubsub.publish('revoked', { userId, sessionId }));
   accounts.onChanged((userId) => bus.pubsub.publish('userChanged', { userId }));
   // Other replicas' account changes: forget cached sessions of that user.
@@ -166,6 +180,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     async close() {
       services.ready = false;
       await path.stop();
+      await replication?.close();
       await Promise.all(accountFeeds.map((f) => f.return(undefined)));
       await bus.close();
       await pathDb.close();

@@ -2,6 +2,7 @@ import type { Command, EngineEvent, MatchingEngine, OrderState } from '../../eng
 import { DomainError, engineError } from '../../errors.js';
 import { withState, type ExecutionRecord, type OrderRecord } from './order-record.js';
 import type { OrderOutcome, OrderRequest } from './order-request.js';
+import { hashDue, type JournalEntry } from './journal.js';
 
 /**
  * The pure part of a batch: requests + the engine → what the transaction must write. No I/O;
@@ -33,6 +34,8 @@ export interface BatchWork {
   /** Book seq after the batch, for every locked symbol that has a book. */
   readonly seqs: Map<string, number>;
   readonly lastTrades: Map<string, { price: number; at: Date }>;
+  /** One journal entry per symbol whose book moved, with the commands that moved it. */
+  readonly journal: JournalEntry[];
 }
 
 /** Inputs of {@link foldBatch} besides the requests and the engine. */
@@ -47,6 +50,8 @@ export interface FoldContext {
   readonly nowMs: number;
   /** Symbols whose book the fold changed (or may have changed when it throws): filled in as it goes. */
   readonly touched: Set<string>;
+  /** Journal entries record the book's state hash when they reach a multiple of this seq (0 or absent = never). */
+  readonly hashEvery?: number;
 }
 
 /** The key of an (account, ClOrdID) pair in {@link FoldContext.existing}. */
@@ -68,8 +73,17 @@ export function foldBatch(engine: MatchingEngine, requests: readonly OrderReques
     seqs: new Map(),
     lastTrades: new Map(),
     prior: new Set(),
+    journal: [],
   };
   const { nowMs, products, existing, touched } = ctx;
+  const stp = engine.bookOptions.stp ?? 'CANCEL_RESTING';
+  const commands = new Map<string, { fromSeq: number; list: Command[] }>();
+  const execute = (symbol: string, cmd: Command) => {
+    let j = commands.get(symbol);
+    if (!j) commands.set(symbol, (j = { fromSeq: engine.book(symbol).seq, list: [] }));
+    j.list.push(cmd);
+    return engine.execute(symbol, cmd);
+  };
   const now = new Date(nowMs);
   let nextId = 0;
   for (const req of requests) {
@@ -102,10 +116,11 @@ export function foldBatch(engine: MatchingEngine, requests: readonly OrderReques
         price: req.ordType === 'LIMIT' ? req.priceTicks : undefined,
         qty: req.qty,
         postOnly: req.postOnly,
+        stp,
         timestamp: nowMs,
       };
       const seqBefore = engine.book(req.symbol).seq;
-      const result = engine.execute(req.symbol, cmd);
+      const result = execute(req.symbol, cmd);
       const record: OrderRecord = {
         id,
         clOrdId: req.clOrdId,
@@ -140,7 +155,7 @@ export function foldBatch(engine: MatchingEngine, requests: readonly OrderReques
       req.kind === 'cancel'
         ? { type: 'cancel', orderId: req.orderId, account: req.accountId, timestamp: nowMs }
         : { type: 'amend', orderId: req.orderId, account: req.accountId, qty: req.qty, price: req.priceTicks, timestamp: nowMs };
-    const result = engine.execute(req.symbol, cmd);
+    const result = execute(req.symbol, cmd);
     if (result.code !== 'OK') {
       w.results.push(engineError(result.code));
       continue;
@@ -155,6 +170,12 @@ export function foldBatch(engine: MatchingEngine, requests: readonly OrderReques
   }
   for (const symbol of products.keys()) {
     if (engine.has(symbol)) w.seqs.set(symbol, engine.book(symbol).seq);
+  }
+  for (const [symbol, { fromSeq, list }] of commands) {
+    const book = engine.book(symbol);
+    if (book.seq === fromSeq) continue; // only refusals: the book did not change
+    const stateHash = hashDue(fromSeq, book.seq, ctx.hashEvery ?? 0) ? book.stateHash() : null;
+    w.journal.push({ symbol, fromSeq, toSeq: book.seq, commands: list, stateHash, time: nowMs });
   }
   return w;
 }

@@ -1,12 +1,76 @@
 import type { LastTrade, MatchingEngine, RestingOrder } from '../../engine/index.js';
 import type { Knex } from '../../db/knex.js';
 import { OPEN_STATUSES, executionFromRow, orderFromRow, type OrderRecord } from './order-record.js';
+import { applyEntry, readEntries, type JournalEntry } from './journal.js';
 
 /**
- * Book recovery from the database's order rows: the start-up load of every book and the full
- * reload of one book (after a failed commit, or when a replica cannot catch up otherwise).
- * Cost proportional to the book's depth.
+ * Book recovery: catching a book up from the journal (cost proportional to what changed), and
+ * from the database's order rows the start-up load of every book and the full reload of one
+ * (cost proportional to the book's depth) when the journal cannot serve.
  */
+
+/**
+ * Why a book was rebuilt from the order rows rather than caught up from the journal:
+ * - `missing`: no book in memory (never loaded here, or dropped after a failure);
+ * - `ahead`: the book is past the committed seq (a failed commit it did not roll back);
+ * - `pruned`: the journal no longer reaches back to the book's seq;
+ * - `divergence`: replaying the journal did not give the recorded seq or state hash;
+ * - `failure`: a batch failed and the books it touched were rebuilt.
+ */
+export type ReloadReason = 'missing' | 'ahead' | 'pruned' | 'divergence' | 'failure';
+
+/** What catch-up reports, for metrics and logs. */
+export interface SyncHooks {
+  /** Journal entries applied to a book (catch-up or the bus). */
+  readonly onApplied?: (symbol: string, entries: number) => void;
+  readonly onReload?: (symbol: string, reason: ReloadReason) => void;
+  /** A replay gave another state than the writer's: the book was reloaded. */
+  readonly onDivergence?: (symbol: string, entry: Pick<JournalEntry, 'fromSeq' | 'toSeq' | 'stateHash'>) => void;
+}
+
+/**
+ * Brings the book of `symbol` to the committed `targetSeq`: applies the journal entries after
+ * the book's own seq, or rebuilds it from the order rows when there is no book, when it is
+ * ahead, when the journal no longer reaches back to it, or when the replay diverges. Read
+ * through `knex` (a batch's transaction, under the product lock, or the pool).
+ */
+export async function catchUp(engine: MatchingEngine, knex: Knex | Knex.Transaction, symbol: string, targetSeq: number, hooks: SyncHooks = {}): Promise<void> {
+  const reload = async (reason: ReloadReason) => {
+    await reloadBook(engine, knex, symbol);
+    hooks.onReload?.(symbol, reason);
+  };
+  if (!engine.has(symbol)) return targetSeq === 0 ? undefined : reload('missing');
+  const seq = engine.book(symbol).seq;
+  if (seq === targetSeq) return;
+  if (seq > targetSeq) return reload('ahead');
+  const entries = await readEntries(knex, symbol, seq, targetSeq);
+  const outcome = applyEntries(engine, entries, hooks);
+  if (outcome === 'diverged') return reload('divergence');
+  if (engine.book(symbol).seq !== targetSeq) return reload('pruned');
+}
+
+/**
+ * Applies entries of one symbol in order while they chain onto its book (pure). Stops at the
+ * first that does not apply: `'gap'` or `'diverged'` (then reported to `onDivergence`; the book
+ * must be rebuilt), else `'applied'` (including when some were stale).
+ */
+export function applyEntries(engine: MatchingEngine, entries: readonly JournalEntry[], hooks: SyncHooks = {}): 'applied' | 'gap' | 'diverged' {
+  let applied = 0;
+  try {
+    for (const entry of entries) {
+      const outcome = applyEntry(engine, entry);
+      if (outcome === 'applied') applied++;
+      else if (outcome === 'gap') return 'gap';
+      else if (outcome === 'diverged') {
+        hooks.onDivergence?.(entry.symbol, entry);
+        return 'diverged';
+      }
+    }
+    return 'applied';
+  } finally {
+    if (applied > 0) hooks.onApplied?.(entries[0]!.symbol, applied);
+  }
+}
 
 /** Rebuilds one symbol's book from the database (in `trx` when given, to read inside a batch's lock). */
 export async function reloadBook(engine: MatchingEngine, knex: Knex | Knex.Transaction, symbol: string): Promise<void> {

@@ -7,7 +7,8 @@ import { orderFromRow, type ExecutionRecord, type OrderRecord } from './order-re
 import type { OrderOutcome, OrderRequest } from './order-request.js';
 import { clKey, foldBatch, type BatchWork } from './batch-fold.js';
 import { BatchSql, productsFrom } from './batch-sql.js';
-import { loadAllBooks, reloadBook } from './book-recovery.js';
+import { applyEntries, catchUp, loadAllBooks, reloadBook, type SyncHooks } from './book-recovery.js';
+import { insertEntries, readEntries, type JournalEntry } from './journal.js';
 
 export type { NewOrderRequest, CancelRequest, AmendRequest, OrderRequest, OrderOutcome } from './order-request.js';
 export { toResting } from './book-recovery.js';
@@ -23,6 +24,8 @@ export interface CommittedBatch {
   readonly outcomes: readonly { request: OrderRequest; outcome: OrderOutcome }[];
   /** Book sequence numbers after the commit. */
   readonly seqs: ReadonlyMap<string, number>;
+  /** The journal entries written (one per symbol whose book moved): other replicas apply them. */
+  readonly journal: readonly JournalEntry[];
 }
 
 export type CommitListener = (batch: CommittedBatch) => void;
@@ -53,6 +56,10 @@ export interface OrderPathOptions {
   readonly onStats?: (stats: BatchStats) => void;
   /** Called when a batch failed and its books were rebuilt from the database. */
   readonly onFailure?: (error: unknown, symbols: readonly string[]) => void;
+  /** Journal entries record the book's state hash every this many seqs (0 = never); default 100. */
+  readonly hashEvery?: number;
+  /** Catch-up, reloads and divergences, for metrics and logs. */
+  readonly sync?: SyncHooks;
 }
 
 interface Pending {
@@ -90,11 +97,13 @@ export class OrderPath {
   private idle: Promise<void> = Promise.resolve();
   private idleResolve: (() => void) | undefined;
   private readonly sql: BatchSql;
+  private readonly hashEvery: number;
 
   constructor(private readonly options: OrderPathOptions) {
     this.now = options.now ?? Date.now;
     this.maxBatch = options.maxBatch ?? 256;
     this.sql = new BatchSql(options.dialect, options.multiStatements ?? false);
+    this.hashEvery = options.hashEvery ?? 100;
   }
 
   /** Registers a listener called after every commit; returns its unsubscribe function. */
@@ -122,20 +131,46 @@ export class OrderPath {
 
   /**
    * Brings a symbol's book up to the committed database state when another replica has moved
-   * it on (`book_seq` ahead of the book's seq). Serialized with matching. Resolves when done.
+   * it on (`book_seq` ahead of the book's seq): from the journal, or a reload when it cannot
+   * serve. Serialized with matching. Resolves when done.
    */
   syncBook(symbol: string): Promise<void> {
+    return this.task(async () => {
+      const row = await this.options.knex('products').where({ symbol }).first('book_seq');
+      if (row) await catchUp(this.options.engine, this.options.knex, symbol, Number(row.book_seq), this.options.sync);
+    });
+  }
+
+  /**
+   * Applies another replica's journal entry (heard on the bus) once the book reaches its
+   * `fromSeq`, serialized with matching: an entry this book already has is ignored; entries
+   * missed before it (a lost or late message) are read from the database; a replay that
+   * diverges reloads the book. A symbol without a book here is left to load on first use.
+   */
+  receive(entry: JournalEntry): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return this.task(async () => {
+      const { engine, knex, sync } = this.options;
+      if (!engine.has(entry.symbol) && entry.fromSeq !== 0) return;
+      const seq = engine.has(entry.symbol) ? engine.book(entry.symbol).seq : 0;
+      if (entry.toSeq <= seq) return;
+      const entries = entry.fromSeq === seq ? [entry] : [...(await readEntries(knex, entry.symbol, seq, entry.fromSeq)), entry];
+      const outcome = applyEntries(engine, entries, sync);
+      if (outcome === 'applied') return;
+      try {
+        await reloadBook(engine, knex, entry.symbol);
+        sync?.onReload?.(entry.symbol, outcome === 'diverged' ? 'divergence' : 'pruned');
+      } catch {
+        // The database is unreachable: drop the book; the next command reloads it (seq check).
+        engine.drop(entry.symbol);
+      }
+    });
+  }
+
+  /** Runs `f` between transactions (never interleaved with matching); resolves with its result. */
+  private task(f: () => Promise<void>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.tasks.push(async () => {
-        try {
-          const row = await this.options.knex('products').where({ symbol }).first('book_seq');
-          const { engine } = this.options;
-          if (row && (!engine.has(symbol) || engine.book(symbol).seq !== Number(row.book_seq))) await this.reloadBook(symbol);
-          resolve();
-        } catch (e) {
-          reject(e);
-        }
-      });
+      this.tasks.push(() => f().then(resolve, reject));
       this.kick();
     });
   }
@@ -215,7 +250,7 @@ export class OrderPath {
           if (!row) continue;
           if (!engine.has(symbol) || engine.book(symbol).seq !== row.seq) {
             touchedBooks.add(symbol);
-            await this.reloadBook(symbol, trx);
+            await catchUp(engine, trx, symbol, row.seq, this.options.sync);
           }
         }
         // Existing ClOrdIDs were read before any reload: a reload changes books, never order rows.
@@ -225,10 +260,11 @@ export class OrderPath {
           existing.set(clKey(o.accountId, o.clOrdId), o);
         }
         const t0 = performance.now();
-        const w = foldBatch(engine, batch.map((p) => p.request), { ids, products, existing, nowMs: this.now(), touched: touchedBooks });
+        const w = foldBatch(engine, batch.map((p) => p.request), { ids, products, existing, nowMs: this.now(), touched: touchedBooks, hashEvery: this.hashEvery });
         engineMs = performance.now() - t0;
         await this.sql.hydrate(trx, w);
-        await this.sql.write(trx, w);
+        const journal = insertEntries(trx, w.journal);
+        await this.sql.write(trx, w, journal ? [journal] : []);
         return w;
       }, this.options.dialect === 'mysql' && !this.options.multiStatements ? { isolationLevel: 'read committed' } : undefined);
     } catch (error) {
@@ -244,6 +280,7 @@ export class OrderPath {
       executions: work.executions,
       outcomes: work.results.flatMap((r, i) => (r instanceof DomainError ? [] : [{ request: batch[i]!.request, outcome: r }])),
       seqs: work.seqs,
+      journal: work.journal,
     };
     batch.forEach((p, i) => {
       const r = work.results[i]!;
@@ -264,6 +301,7 @@ export class OrderPath {
     for (const symbol of list) {
       try {
         await this.reloadBook(symbol);
+        this.options.sync?.onReload?.(symbol, 'failure');
       } catch {
         // The database is unreachable: drop the book; the next command reloads it (seq check).
         this.options.engine.drop(symbol);
