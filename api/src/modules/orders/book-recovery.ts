@@ -32,9 +32,17 @@ export interface SyncHooks {
  * Brings the book of `symbol` to the committed `targetSeq`: applies the journal entries after
  * the book's own seq, or rebuilds it from the order rows when there is no book, when it is
  * ahead, when the journal no longer reaches back to it, or when the replay diverges. Read
- * through `knex` (a batch's transaction, under the product lock, or the pool).
+ * through `knex` (a batch's transaction, under the product lock, or the pool), unless the
+ * entries after the book's seq were `prefetched`.
  */
-export async function catchUp(engine: MatchingEngine, knex: Knex | Knex.Transaction, symbol: string, targetSeq: number, hooks: SyncHooks = {}): Promise<void> {
+export async function catchUp(
+  engine: MatchingEngine,
+  knex: Knex | Knex.Transaction,
+  symbol: string,
+  targetSeq: number,
+  hooks: SyncHooks = {},
+  prefetched?: readonly JournalEntry[],
+): Promise<void> {
   const reload = async (reason: ReloadReason) => {
     await reloadBook(engine, knex, symbol);
     hooks.onReload?.(symbol, reason);
@@ -43,7 +51,7 @@ export async function catchUp(engine: MatchingEngine, knex: Knex | Knex.Transact
   const seq = engine.book(symbol).seq;
   if (seq === targetSeq) return;
   if (seq > targetSeq) return reload('ahead');
-  const entries = await readEntries(knex, symbol, seq, targetSeq);
+  const entries = prefetched ?? (await readEntries(knex, symbol, seq, targetSeq));
   const outcome = applyEntries(engine, entries, hooks);
   if (outcome === 'diverged') return reload('divergence');
   if (engine.book(symbol).seq !== targetSeq) return reload('pruned');

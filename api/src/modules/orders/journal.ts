@@ -73,6 +73,21 @@ export function insertEntries(trx: Knex.Transaction, entries: readonly JournalEn
   );
 }
 
+/**
+ * The entries after each given book seq (`[symbol, seq]` pairs), in symbol and seq order: run in
+ * the batch's first round trip right after the product locks, so a book behind is caught up
+ * without another one. No pairs → a query that returns nothing.
+ */
+export function selectEntriesAfter(trx: Knex.Transaction, seqs: readonly (readonly [string, number])[]): Knex.QueryBuilder {
+  if (seqs.length === 0) return trx('book_journal').whereIn('symbol', []).select('*');
+  return trx('book_journal')
+    .where((q) => {
+      for (const [symbol, seq] of seqs) void q.orWhere((w) => void w.where('symbol', symbol).andWhere('from_seq', '>=', seq));
+    })
+    .orderBy([{ column: 'symbol' }, { column: 'from_seq' }])
+    .select('*');
+}
+
 /** The entries of `symbol` that start at or after `fromSeq` and before `toSeq`, in seq order. */
 export async function readEntries(knex: Knex | Knex.Transaction, symbol: string, fromSeq: number, toSeq: number): Promise<JournalEntry[]> {
   const rows = await knex('book_journal').where({ symbol }).andWhere('from_seq', '>=', fromSeq).andWhere('from_seq', '<', toSeq).orderBy('from_seq').select('*');

@@ -8,7 +8,7 @@ import type { OrderOutcome, OrderRequest } from './order-request.js';
 import { clKey, foldBatch, type BatchWork } from './batch-fold.js';
 import { BatchSql, productsFrom } from './batch-sql.js';
 import { applyEntries, catchUp, loadAllBooks, reloadBook, type SyncHooks } from './book-recovery.js';
-import { insertEntries, readEntries, type JournalEntry } from './journal.js';
+import { entryFromRow, insertEntries, readEntries, selectEntriesAfter, type JournalEntry } from './journal.js';
 
 export type { NewOrderRequest, CancelRequest, AmendRequest, OrderRequest, OrderOutcome } from './order-request.js';
 export { toResting } from './book-recovery.js';
@@ -243,14 +243,23 @@ export class OrderPath {
     try {
       work = await knex.transaction(async (trx) => {
         const wanted = batch.flatMap((p) => (p.request.kind === 'new' && !p.request.clOrdIdGenerated ? [p.request] : []));
-        const [lockRows, ...existingRows] = await this.sql.run(trx, [this.sql.lockProducts(trx, symbols), ...this.sql.findExistingClOrdIds(trx, wanted)]);
+        // The journal after each book's seq, read right after the locks: a book another replica
+        // moved on catches up from it without another round trip.
+        const bookSeqs = symbols.filter((s) => engine.has(s)).map((s) => [s, engine.book(s).seq] as const);
+        const [lockRows, journalRows, ...existingRows] = await this.sql.run(trx, [
+          this.sql.lockProducts(trx, symbols),
+          selectEntriesAfter(trx, bookSeqs),
+          ...this.sql.findExistingClOrdIds(trx, wanted),
+        ]);
         const products = productsFrom(lockRows!);
+        const journal = journalRows!.map(entryFromRow);
         for (const symbol of symbols) {
           const row = products.get(symbol);
           if (!row) continue;
           if (!engine.has(symbol) || engine.book(symbol).seq !== row.seq) {
             touchedBooks.add(symbol);
-            await catchUp(engine, trx, symbol, row.seq, this.options.sync);
+            const entries = journal.filter((e) => e.symbol === symbol && e.toSeq <= row.seq);
+            await catchUp(engine, trx, symbol, row.seq, this.options.sync, entries);
           }
         }
         // Existing ClOrdIDs were read before any reload: a reload changes books, never order rows.
@@ -263,8 +272,8 @@ export class OrderPath {
         const w = foldBatch(engine, batch.map((p) => p.request), { ids, products, existing, nowMs: this.now(), touched: touchedBooks, hashEvery: this.hashEvery });
         engineMs = performance.now() - t0;
         await this.sql.hydrate(trx, w);
-        const journal = insertEntries(trx, w.journal);
-        await this.sql.write(trx, w, journal ? [journal] : []);
+        const appended = insertEntries(trx, w.journal);
+        await this.sql.write(trx, w, appended ? [appended] : []);
         return w;
       }, this.options.dialect === 'mysql' && !this.options.multiStatements ? { isolationLevel: 'read committed' } : undefined);
     } catch (error) {
