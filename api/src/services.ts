@@ -14,6 +14,7 @@ import { ProductService } from './modules/products/product.service.js';
 import { seedCatalog } from './modules/products/catalog.js';
 import { OrderPath } from './modules/orders/order-path.js';
 import { replicate } from './modules/orders/replication.js';
+import { pruneEntries } from './modules/orders/journal.js';
 import { OrderService } from './modules/orders/order.service.js';
 import { MarketDataService } from './modules/market-data/market-data.service.js';
 import { createBus, type Bus } from './modules/realtime/bus.js';
@@ -55,6 +56,35 @@ async function forEach<T>(source: AsyncIterable<T>, f: (v: T) => void): Promise<
   } catch {
     // The bus closed (shutdown).
   }
+}
+
+/**
+ * Prunes book journal entries older than `hours`, once an hour (every replica does it; deleting
+ * what another already deleted is a no-op), in slices so no transaction grows large.
+ */
+function prunePeriodically(knex: Knex, hours: number, logger: Logger): { stop(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = (async () => {
+      const before = new Date(Date.now() - hours * 3_600_000);
+      let total = 0;
+      for (;;) {
+        const n = await pruneEntries(knex, before);
+        total += n;
+        if (n === 0) break;
+      }
+      if (total > 0) logger.info({ component: 'order-path', entries: total, before: before.toISOString() }, 'book journal pruned');
+    })().catch((err: unknown) => logger.warn({ component: 'order-path', err }, 'pruning the book journal failed; retrying in an hour'));
+  };
+  const timer = setInterval(run, 3_600_000);
+  timer.unref();
+  run();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
 
 /** Migrates the database to the latest schema. */
@@ -153,6 +183,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
   const publisher = createPublisher({ pubsub: bus.pubsub, engine, products, logger });
   path.onCommit(publisher.onCommit);
   const replication = bus.distributed ? replicate(path, bus.pubsub, logger) : undefined;
+  const pruning = config.JOURNAL_RETENTION_HOURS > 0 ? prunePeriodically(knex, config.JOURNAL_RETENTION_HOURS, logger) : undefined;
   accounts.onRevoked((userId, sessionId) => bus.pubsub.publish('revoked', { userId, sessionId }));
   accounts.onChanged((userId) => bus.pubsub.publish('userChanged', { userId }));
   // Other replicas' account changes: forget cached sessions of that user.
@@ -181,6 +212,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
       services.ready = false;
       await path.stop();
       await replication?.close();
+      await pruning?.stop();
       await Promise.all(accountFeeds.map((f) => f.return(undefined)));
       await bus.close();
       await pathDb.close();

@@ -11,7 +11,7 @@ import { MatchingEngine, OrderBook } from '../../src/engine/index.js';
 import { IdAllocator } from '../../src/db/id-allocator.js';
 import { OrderPath, toResting, type OrderRequest } from '../../src/modules/orders/order-path.js';
 import { orderFromRow } from '../../src/modules/orders/order-record.js';
-import type { JournalEntry } from '../../src/modules/orders/journal.js';
+import { pruneEntries, type JournalEntry } from '../../src/modules/orders/journal.js';
 import type { ReloadReason } from '../../src/modules/orders/book-recovery.js';
 
 for (const { dialect, skip } of await dialects())
@@ -162,5 +162,20 @@ describe.skipIf(skip)(`replicas from the book journal on ${dialect}`, () => {
     expect(b.log.divergences).toBe(1);
     expect(b.log.reloads).toEqual(['divergence']);
     await expectSameBooks('0700.HK', b.engine, t.app.services.engine);
+  });
+
+  it('prunes the entries committed before a cutoff, oldest first, a slice at a time', async () => {
+    await trade(writer(), 'VOO', 5);
+    const { knex } = t.app.services;
+    const seqs = (await knex('book_journal').where({ symbol: 'VOO' }).orderBy('from_seq').pluck('from_seq')).map(Number);
+    expect(seqs).toHaveLength(5);
+    const old = [new Date('2020-01-01T00:00:01Z'), new Date('2020-01-01T00:00:02Z'), new Date('2020-01-01T00:00:03Z')];
+    for (let i = 0; i < 3; i++) await knex('book_journal').where({ symbol: 'VOO', from_seq: seqs[i] }).update({ created_at: old[i] });
+    const cutoff = new Date('2021-01-01T00:00:00Z');
+    expect(await pruneEntries(knex, cutoff, 2)).toBe(2);
+    expect((await knex('book_journal').where({ symbol: 'VOO' }).orderBy('from_seq').pluck('from_seq')).map(Number)).toEqual(seqs.slice(2));
+    expect(await pruneEntries(knex, cutoff, 2)).toBe(1);
+    expect(await pruneEntries(knex, cutoff, 2)).toBe(0);
+    expect((await knex('book_journal').where({ symbol: 'VOO' }).orderBy('from_seq').pluck('from_seq')).map(Number)).toEqual(seqs.slice(3));
   });
 });
