@@ -88,6 +88,16 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    busConnected: new Gauge({
+      name: 'trading_bus_connected',
+      help: 'Whether the event bus (Redis pub/sub between replicas) is connected: 1 or 0 (always 1 without Redis).',
+      registers: [registry],
+    }),
+    busDropped: new Counter({
+      name: 'trading_bus_dropped_messages_total',
+      help: 'Bus messages dropped because Redis was away and the bounded outbound queue was full.',
+      registers: [registry],
+    }),
     bookDivergences: new Counter({
       name: 'trading_book_divergences_total',
       help: "Journal replays that did not reach the writer's seq or state hash (the book was reloaded).",

@@ -179,7 +179,16 @@ export async function createServices(config: Config, logger: Logger, progress: (
     metrics.booksLoaded.set(engine.symbols().length);
   });
   const marketData = new MarketDataService(engine, path);
-  const bus = await createBus(config.REDIS_URL, config.REDIS_CHANNEL_PREFIX, config.WS_MAX_PENDING_MESSAGES);
+  const bus = await createBus(config.REDIS_URL, config.REDIS_CHANNEL_PREFIX, config.WS_MAX_PENDING_MESSAGES, {
+    maxOutbound: config.BUS_MAX_OUTBOUND,
+    onDrop: () => metrics.busDropped.inc(),
+    onStateChange: (connected, err) => {
+      metrics.busConnected.set(connected ? 1 : 0);
+      if (connected) logger.info({ component: 'bus' }, 'event bus reconnected to Redis');
+      else logger.error({ component: 'bus', err }, 'event bus lost Redis; publishes are held (bounded) until it returns');
+    },
+  });
+  metrics.busConnected.set(bus.connected() ? 1 : 0);
   const publisher = createPublisher({ pubsub: bus.pubsub, engine, products, logger });
   path.onCommit(publisher.onCommit);
   const replication = bus.distributed ? replicate(path, bus.pubsub, logger) : undefined;

@@ -44,6 +44,10 @@ const dashboards = {
         [`sum by (instance, reason) (increase(trading_book_reloads_total[${R}]))`, 'reload {{reason}} {{instance}}'],
         [`sum by (instance) (increase(trading_book_divergences_total[${R}]))`, 'divergence {{instance}}'],
       ], { description: 'Full reloads from the order rows (cost: the depth of the book). pruned = the journal no longer reached back; divergence fires TradingBookDivergence.' }),
+      ts('Event bus (Redis) by replica', [
+        ['trading_bus_connected', 'connected {{instance}}'],
+        [`sum by (instance) (increase(trading_bus_dropped_messages_total[${R}]))`, 'dropped {{instance}}'],
+      ], { description: '1 = connected. While 0, publishes wait in a bounded queue (BUS_MAX_OUTBOUND); beyond it they are dropped. 0 for a minute fires TradingBusDisconnected.' }),
       logs('Errors (all components)', '{app="trading-api", level=~"error|fatal"}'),
     ],
   },
