@@ -87,6 +87,12 @@ const schema = z.object({
   WS_MAX_PENDING_MESSAGES: z.coerce.number().int().positive().default(10_000),
   /** Seconds to drain in-flight work on SIGTERM before exiting. */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().positive().default(20),
+  /** Journal entries carry the book's state hash every this many seqs (replicas check their replay against it); 0 = never. */
+  JOURNAL_HASH_EVERY: z.coerce.number().int().min(0).default(100),
+  /** Book journal entries older than this many hours are pruned (hourly, by every replica); 0 = keep them all (exact audit replay from seq 0). */
+  JOURNAL_RETENTION_HOURS: z.coerce.number().int().min(0).default(0),
+  /** Bus messages held for Redis while it is away (sent once it is back); beyond that they are dropped and counted. */
+  BUS_MAX_OUTBOUND: z.coerce.number().int().positive().default(10_000),
 });
 
 /** Validated settings. */

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { OrdType, Side, TimeInForce } from './engine/types.js';
 import type { Channel } from './modules/orders/order-record.js';
+import type { ReloadReason } from './modules/orders/book-recovery.js';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5];
 
@@ -76,6 +77,32 @@ export function createMetrics() {
     fixSessions: new Gauge({ name: 'trading_fix_sessions', help: 'Logged-on FIX sessions.', registers: [registry] }),
     restingOrders: new Gauge({ name: 'trading_resting_orders', help: 'Orders resting in the books of this process.', registers: [registry] }),
     booksLoaded: new Gauge({ name: 'trading_books_loaded', help: 'Books held in memory by this process.', registers: [registry] }),
+    journalEntriesApplied: new Counter({
+      name: 'trading_journal_entries_applied_total',
+      help: "Journal entries of other replicas' commits applied to this process's books (catch-up and the bus).",
+      registers: [registry],
+    }),
+    bookReloads: new Counter({
+      name: 'trading_book_reloads_total',
+      help: 'Books rebuilt from the order rows instead of caught up from the journal, by reason.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    busConnected: new Gauge({
+      name: 'trading_bus_connected',
+      help: 'Whether the event bus (Redis pub/sub between replicas) is connected: 1 or 0 (always 1 without Redis).',
+      registers: [registry],
+    }),
+    busDropped: new Counter({
+      name: 'trading_bus_dropped_messages_total',
+      help: 'Bus messages dropped because Redis was away and the bounded outbound queue was full.',
+      registers: [registry],
+    }),
+    bookDivergences: new Counter({
+      name: 'trading_book_divergences_total',
+      help: "Journal replays that did not reach the writer's seq or state hash (the book was reloaded).",
+      registers: [registry],
+    }),
   };
   // Every known series exists from the start at 0, so rate() and absent-data alerts see a
   // series before its first event (a counter born at 1 hides that first increase from rate()).
@@ -85,10 +112,14 @@ export function createMetrics() {
   const channels: Channel[] = ['graphql', 'fix'];
   for (const side of sides) for (const ord_type of ordTypes) for (const tif of tifs) for (const channel of channels) m.ordersReceived.inc({ side, ord_type, tif, channel }, 0);
   for (const topic of SUBSCRIPTION_TOPICS) m.wsSubscriptions.set({ topic }, 0);
+  for (const reason of RELOAD_REASONS) m.bookReloads.inc({ reason }, 0);
   return m;
 }
 
 /** The `topic` label values of trading_ws_subscriptions: the subscription fields of the schema. */
 export const SUBSCRIPTION_TOPICS = ['executionReports', 'orderBook', 'trades', 'quotes', 'orderUpdates'] as const;
+
+/** The `reason` label values of trading_book_reloads_total. */
+export const RELOAD_REASONS: readonly ReloadReason[] = ['missing', 'ahead', 'pruned', 'divergence', 'failure'];
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -13,6 +13,8 @@ import { generatePassword } from './modules/accounts/password.js';
 import { ProductService } from './modules/products/product.service.js';
 import { seedCatalog } from './modules/products/catalog.js';
 import { OrderPath } from './modules/orders/order-path.js';
+import { replicate } from './modules/orders/replication.js';
+import { pruneEntries } from './modules/orders/journal.js';
 import { OrderService } from './modules/orders/order.service.js';
 import { MarketDataService } from './modules/market-data/market-data.service.js';
 import { createBus, type Bus } from './modules/realtime/bus.js';
@@ -56,6 +58,35 @@ async function forEach<T>(source: AsyncIterable<T>, f: (v: T) => void): Promise<
   }
 }
 
+/**
+ * Prunes book journal entries older than `hours`, once an hour (every replica does it; deleting
+ * what another already deleted is a no-op), in slices so no transaction grows large.
+ */
+function prunePeriodically(knex: Knex, hours: number, logger: Logger): { stop(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = (async () => {
+      const before = new Date(Date.now() - hours * 3_600_000);
+      let total = 0;
+      for (;;) {
+        const n = await pruneEntries(knex, before);
+        total += n;
+        if (n === 0) break;
+      }
+      if (total > 0) logger.info({ component: 'order-path', entries: total, before: before.toISOString() }, 'book journal pruned');
+    })().catch((err: unknown) => logger.warn({ component: 'order-path', err }, 'pruning the book journal failed; retrying in an hour'));
+  };
+  const timer = setInterval(run, 3_600_000);
+  timer.unref();
+  run();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
 /** Migrates the database to the latest schema. */
 export async function migrate(orm: MikroORM): Promise<string[]> {
   const done = await orm.getMigrator().up();
@@ -97,6 +128,18 @@ export async function createServices(config: Config, logger: Logger, progress: (
       metrics.dbCommitDuration.observe(s.commitMs / 1000);
     },
     onFailure: (error, symbols) => logger.error({ component: 'order-path', err: error, symbols }, 'order batch failed; books rebuilt from the database'),
+    hashEvery: config.JOURNAL_HASH_EVERY,
+    sync: {
+      onApplied: (_symbol, entries) => metrics.journalEntriesApplied.inc(entries),
+      onReload: (symbol, reason) => {
+        metrics.bookReloads.inc({ reason });
+        if (reason !== 'failure') logger.info({ component: 'order-path', symbol, reason }, 'book reloaded from the database');
+      },
+      onDivergence: (symbol, entry) => {
+        metrics.bookDivergences.inc();
+        logger.error({ component: 'order-path', symbol, fromSeq: entry.fromSeq, toSeq: entry.toSeq, stateHash: entry.stateHash }, 'book diverged from the journal replay; reloading it from the database');
+      },
+    },
   });
   const accounts = new AccountService(orm, {
     tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
@@ -136,9 +179,20 @@ export async function createServices(config: Config, logger: Logger, progress: (
     metrics.booksLoaded.set(engine.symbols().length);
   });
   const marketData = new MarketDataService(engine, path);
-  const bus = await createBus(config.REDIS_URL, config.REDIS_CHANNEL_PREFIX, config.WS_MAX_PENDING_MESSAGES);
+  const bus = await createBus(config.REDIS_URL, config.REDIS_CHANNEL_PREFIX, config.WS_MAX_PENDING_MESSAGES, {
+    maxOutbound: config.BUS_MAX_OUTBOUND,
+    onDrop: () => metrics.busDropped.inc(),
+    onStateChange: (connected, err) => {
+      metrics.busConnected.set(connected ? 1 : 0);
+      if (connected) logger.info({ component: 'bus' }, 'event bus reconnected to Redis');
+      else logger.error({ component: 'bus', err }, 'event bus lost Redis; publishes are held (bounded) until it returns');
+    },
+  });
+  metrics.busConnected.set(bus.connected() ? 1 : 0);
   const publisher = createPublisher({ pubsub: bus.pubsub, engine, products, logger });
   path.onCommit(publisher.onCommit);
+  const replication = bus.distributed ? replicate(path, bus.pubsub, logger) : undefined;
+  const pruning = config.JOURNAL_RETENTION_HOURS > 0 ? prunePeriodically(knex, config.JOURNAL_RETENTION_HOURS, logger) : undefined;
   accounts.onRevoked((userId, sessionId) => bus.pubsub.publish('revoked', { userId, sessionId }));
   accounts.onChanged((userId) => bus.pubsub.publish('userChanged', { userId }));
   // Other replicas' account changes: forget cached sessions of that user.
@@ -166,6 +220,8 @@ export async function createServices(config: Config, logger: Logger, progress: (
     async close() {
       services.ready = false;
       await path.stop();
+      await replication?.close();
+      await pruning?.stop();
       await Promise.all(accountFeeds.map((f) => f.return(undefined)));
       await bus.close();
       await pathDb.close();

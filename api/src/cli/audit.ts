@@ -52,6 +52,10 @@ try {
     console.log(
       `Replay: ${r.commandsReplayed} entries matched through the engine reproduced ${r.tradesReplayed} trades; ${r.commandsPartial} entries and ${r.tradesApplied} trades involved an order's earlier (amended) place and were applied as recorded; ${r.unjournaledEvents} events not journaled (amends keeping priority, earlier places of amended orders).`,
     );
+    const j = s.journal;
+    console.log(
+      `Journal: ${j.symbolsReplayed} symbols replayed exactly from seq 0 (${j.entries} entries, ${j.commands} commands, ${j.trades} trades, ${j.hashesChecked} state hashes)${j.symbolsNotReplayable.length > 0 ? `; not replayable (journal does not reach back to seq 0): ${j.symbolsNotReplayable.join(', ')}` : ''}.`,
+    );
     if (r.symbolsStopped.length > 0) console.log(`Replay stopped at a violation in: ${r.symbolsStopped.join(', ')}`);
     console.log(report.violations.length === 0 ? 'Audit clean: no violation.' : `Audit FAILED: ${report.violations.length} violation(s).`);
     if (args.json) console.log(JSON.stringify({ ok: report.violations.length === 0, violations: report.violations.length, ms, stats: s, ...(books ? { books } : {}) }));

@@ -17,6 +17,11 @@ export class MatchingEngine {
     this.options = options;
   }
 
+  /** The options every book is created with. */
+  get bookOptions(): BookOptions {
+    return this.options;
+  }
+
   /** The book for `symbol`, created empty (seq 0) on first use. */
   book(symbol: string): OrderBook {
     let b = this.books.get(symbol);

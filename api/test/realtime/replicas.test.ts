@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startReplica, startTestApp, type TestApp } from '../support/app.js';
 import { mysqlReachable, redisReachable, REDIS_URL } from '../support/databases.js';
 import { ok, gql, PLACE, trader } from '../support/gql.js';
@@ -117,5 +117,20 @@ describe.skipIf(!ready)('two API processes on one MySQL and one Redis', () => {
         expect(book.restingOrders(), `${symbol} resting`).toEqual(fromDb.restingOrders());
       }
     }
+  });
+
+  it("keeps the other replica's book warm from the journal on the bus: same seq and state hash, no reload", async () => {
+    const seller = await trader(a.url, 'warm-seller');
+    const applied = async (t: TestApp) => (await t.app.services.metrics.journalEntriesApplied.get()).values[0]?.value ?? 0;
+    const reloads = async (t: TestApp) => (await t.app.services.metrics.bookReloads.get()).values.filter((v) => v.labels.reason !== 'missing').reduce((n, v) => n + v.value, 0);
+    const before = { applied: await applied(b), reloads: await reloads(b) };
+    for (let i = 0; i < 5; i++) await ok(a.url, PLACE, { i: { symbol: 'AAPL', side: 'SELL', type: 'LIMIT', price: (150 + i).toFixed(2), quantity: 3 } }, seller.token);
+    const target = a.app.services.engine.book('AAPL').seq;
+    // B placed nothing: only the bus can move its book.
+    await vi.waitFor(() => expect(b.app.services.engine.book('AAPL').seq).toBe(target), { timeout: 10_000, interval: 20 });
+    expect(b.app.services.engine.book('AAPL').stateHash()).toBe(a.app.services.engine.book('AAPL').stateHash());
+    expect(await applied(b)).toBeGreaterThanOrEqual(before.applied + 5);
+    expect(await reloads(b)).toBe(before.reloads);
+    expect((await b.app.services.metrics.bookDivergences.get()).values[0]?.value ?? 0).toBe(0);
   });
 });

@@ -39,6 +39,15 @@ const dashboards = {
       ts('Order path latency (engine + commit)', [[q('trading_order_path_duration_seconds', 0.5), 'p50'], [q('trading_order_path_duration_seconds', 0.99), 'p99']], { unit: 's' }),
       ts('Resting orders by replica', [['trading_resting_orders', '{{instance}}']]),
       ts('Books loaded by replica', [['trading_books_loaded', '{{instance}}']]),
+      ts('Journal entries applied / s by replica', [[`sum by (instance) (rate(trading_journal_entries_applied_total[${R}]))`, '{{instance}}']], { unit: 'reqps', description: "Other replicas' commits replayed from the book journal (bus or catch-up at the lock) instead of reloading books." }),
+      ts('Book reloads and divergences by replica', [
+        [`sum by (instance, reason) (increase(trading_book_reloads_total[${R}]))`, 'reload {{reason}} {{instance}}'],
+        [`sum by (instance) (increase(trading_book_divergences_total[${R}]))`, 'divergence {{instance}}'],
+      ], { description: 'Full reloads from the order rows (cost: the depth of the book). pruned = the journal no longer reached back; divergence fires TradingBookDivergence.' }),
+      ts('Event bus (Redis) by replica', [
+        ['trading_bus_connected', 'connected {{instance}}'],
+        [`sum by (instance) (increase(trading_bus_dropped_messages_total[${R}]))`, 'dropped {{instance}}'],
+      ], { description: '1 = connected. While 0, publishes wait in a bounded queue (BUS_MAX_OUTBOUND); beyond it they are dropped. 0 for a minute fires TradingBusDisconnected.' }),
       logs('Errors (all components)', '{app="trading-api", level=~"error|fatal"}'),
     ],
   },

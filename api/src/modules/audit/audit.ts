@@ -23,9 +23,12 @@ import {
   type ProductRow,
 } from './audit-data.js';
 import { checkSequence, emptyReplayStats, replayBooks, type ReplayStats } from './replay.js';
+import { emptyJournalReplayStats, replayJournal, type JournalReplayStats } from './journal-replay.js';
+import { entryFromRow } from '../orders/journal.js';
 
 export type { ExecutionRow, OrderRow, ProductRow } from './audit-data.js';
 export type { ReplayStats } from './replay.js';
+export type { JournalReplayStats } from './journal-replay.js';
 
 export interface AuditOptions {
   /** When given, every book in memory is compared with one rebuilt from the database. */
@@ -49,6 +52,8 @@ export interface AuditStats {
   readonly openOrders: number;
   readonly byStatus: Readonly<Record<string, number>>;
   readonly replay: ReplayStats;
+  /** The exact replay of the book journal (see journal-replay.ts). */
+  readonly journal: JournalReplayStats;
 }
 
 export interface AuditReport {
@@ -77,6 +82,11 @@ export async function auditDatabase(knex: Knex, options: AuditOptions = {}): Pro
   out.push(...checkProducts(executions, products));
   out.push(...checkSequence(orders, trades, products, replay));
   if (!options.skipReplay) out.push(...replayBooks(orders, trades, products, replay));
+  const journal = emptyJournalReplayStats();
+  if (!options.skipReplay && (await knex.schema.hasTable('book_journal'))) {
+    const entries = (await knex('book_journal').orderBy(['symbol', 'from_seq']).select('*')).map(entryFromRow);
+    out.push(...replayJournal(entries, orders, executions, products, journal));
+  }
   if (options.engine) out.push(...checkEngine(options.engine, orders, executions, products));
   const byStatus: Record<string, number> = {};
   for (const o of orders) byStatus[o.status] = (byStatus[o.status] ?? 0) + 1;
@@ -91,6 +101,7 @@ export async function auditDatabase(knex: Knex, options: AuditOptions = {}): Pro
       openOrders: orders.filter(isResting).length,
       byStatus,
       replay,
+      journal,
     },
   };
 }

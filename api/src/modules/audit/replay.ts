@@ -4,8 +4,9 @@
  * What the database keeps of a book's history: every trade with its seq (`trade_id`), and for
  * every order the seq of the event that gave it its current place (`priority_seq`: its
  * acceptance, or its last amend that lost priority). Cancels, expiries, amends that kept
- * priority, and the earlier places of amended orders are not journaled. So an exact replay of
- * every command is impossible; what is proven instead, per symbol:
+ * priority, and the earlier places of amended orders are not in those rows. So an exact replay
+ * from the rows alone is impossible (the book journal gives one: journal-replay.ts); what is
+ * proven from the rows, per symbol:
  *
  * - sequence: the identified events (entries and trades) have distinct seqs within book_seq,
  *   and book_seq leaves room for one event per canceled or expired order;

@@ -23,7 +23,24 @@ export interface Bus {
    * In-process delivery is synchronous, so it resolves at once.
    */
   flush(timeoutMs: number): Promise<boolean>;
+  /** True while both Redis connections are ready (always true in-process). */
+  connected(): boolean;
+  /** Messages dropped because Redis was away and the outbound queue was full. */
+  dropped(): number;
   close(): Promise<void>;
+}
+
+/** How the Redis bus behaves while Redis is away. */
+export interface BusOptions {
+  /**
+   * Publishes waiting for Redis (sent in order once it is back) at most; beyond that messages
+   * are dropped and counted, so an outage costs bounded memory. Default 10,000.
+   */
+  readonly maxOutbound?: number;
+  /** Called once per change of {@link Bus.connected}, with the Redis error that caused a loss, if any. */
+  readonly onStateChange?: (connected: boolean, error?: Error) => void;
+  /** Called for each message dropped because the outbound queue was full. */
+  readonly onDrop?: () => void;
 }
 
 /**
@@ -40,18 +57,50 @@ function prefixed<T extends EventTarget>(target: T, prefix: string): EventTarget
   };
 }
 
-export async function createBus(redisUrl?: string, channelPrefix = 'trading:', maxPending = 10_000): Promise<Bus> {
+export async function createBus(redisUrl?: string, channelPrefix = 'trading:', maxPending = 10_000, busOptions: BusOptions = {}): Promise<Bus> {
   if (!redisUrl) {
     const eventTarget = new EventTarget();
     // One listener per channel (hub.ts), but a busy exchange has thousands of channels.
     setMaxListeners(0, eventTarget);
-    return { pubsub: createHub<Topics>(eventTarget, { maxPending }), distributed: false, flush: async () => true, close: async () => {} };
+    return { pubsub: createHub<Topics>(eventTarget, { maxPending }), distributed: false, connected: () => true, dropped: () => 0, flush: async () => true, close: async () => {} };
   }
   const options = { maxRetriesPerRequest: null, lazyConnect: true, enableAutoPipelining: true } as const;
   const publishClient = new Redis(redisUrl, options);
   const subscribeClient = new Redis(redisUrl, options);
   await Promise.all([publishClient.connect(), subscribeClient.connect()]);
-  const eventTarget = createRedisEventTarget<CustomEvent>({ publishClient, subscribeClient });
+  const maxOutbound = busOptions.maxOutbound ?? 10_000;
+  let outbound = 0;
+  let dropped = 0;
+  let connected = true;
+  let lastError: Error | undefined;
+  const update = () => {
+    const now = publishClient.status === 'ready' && subscribeClient.status === 'ready';
+    if (now === connected) return;
+    connected = now;
+    busOptions.onStateChange?.(now, now ? undefined : lastError);
+    lastError = undefined;
+  };
+  for (const client of [publishClient, subscribeClient]) {
+    // A listener for 'error' also stops ioredis printing "[ioredis] Unhandled error event" on every retry.
+    client.on('error', (e: Error) => (lastError = e));
+    for (const event of ['ready', 'close', 'end', 'reconnecting']) client.on(event, update);
+  }
+  /** The publishing side, with a bounded queue while Redis is away (ioredis' own offline queue has no bound). */
+  const bounded = {
+    publish(channel: string, message: string): Promise<number> {
+      if (outbound >= maxOutbound) {
+        dropped++;
+        busOptions.onDrop?.();
+        return Promise.resolve(0);
+      }
+      outbound++;
+      return publishClient
+        .publish(channel, message)
+        .catch(() => 0)
+        .finally(() => outbound--);
+    },
+  };
+  const eventTarget = createRedisEventTarget<CustomEvent>({ publishClient: bounded as unknown as Redis, subscribeClient });
   const pubsub = createHub<Topics>(prefixed(eventTarget as unknown as EventTarget, channelPrefix), { maxPending });
   const fenceChannel = `${channelPrefix}fence:${randomUUID()}`;
   const fences = new Map<string, () => void>();
@@ -77,8 +126,15 @@ export async function createBus(redisUrl?: string, channelPrefix = 'trading:', m
         });
         publishClient.publish(fenceChannel, id).catch(() => {});
       }),
+    connected: () => connected,
+    dropped: () => dropped,
     close: async () => {
-      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
+      // QUIT waits for Redis: only when it is there, and not for long; then drop the sockets
+      // (a shutdown during an outage must not hang on the retry loop).
+      const quit = (c: Redis) => (c.status === 'ready' ? Promise.race([c.quit(), new Promise((r) => setTimeout(r, 1000).unref())]) : undefined);
+      await Promise.allSettled([quit(publishClient), quit(subscribeClient)]);
+      publishClient.disconnect();
+      subscribeClient.disconnect();
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Side } from '../../engine/index.js';
 import type { OrderRecord } from '../orders/order-record.js';
+import type { JournalEntry } from '../orders/journal.js';
 
 /**
  * What travels on the bus (in-process, or through Redis between replicas): plain JSON, times
@@ -84,6 +85,8 @@ export type Topics = {
   revoked: [RevokedMsg];
   /** A user's role or status changed: replicas drop what they cached about them. */
   userChanged: [{ userId: number }];
+  /** A commit's journal entries (one per symbol): the other replicas apply them to stay warm. */
+  journal: [JournalEntry];
 };
 
 export function orderToWire(o: OrderRecord): OrderWire {

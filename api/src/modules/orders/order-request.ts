@@ -1,0 +1,55 @@
+import type { EngineEvent, OrdType, Side, TimeInForce } from '../../engine/index.js';
+import type { Channel, OrderRecord } from './order-record.js';
+
+/** A new order, validated at the edge (symbol exists, integers in range, price on tick). */
+export interface NewOrderRequest {
+  readonly kind: 'new';
+  readonly accountId: number;
+  readonly clOrdId: string;
+  /**
+   * True when the server made the ClOrdID up (a random UUID; the client sent none): it cannot
+   * name an earlier order, so the retry lookup skips it (the unique key still guards it).
+   */
+  readonly clOrdIdGenerated?: boolean;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly ordType: OrdType;
+  readonly tif: TimeInForce;
+  /** Ticks; 0 for market orders. */
+  readonly priceTicks: number;
+  readonly qty: number;
+  readonly postOnly: boolean;
+  readonly channel: Channel;
+}
+
+/** Cancel an open order. `accountId` undefined = on behalf of an admin (no ownership check). */
+export interface CancelRequest {
+  readonly kind: 'cancel';
+  readonly accountId?: number;
+  readonly orderId: number;
+  readonly symbol: string;
+  readonly channel: Channel;
+}
+
+/** Cancel/replace: `qty` is the new total quantity; `priceTicks` undefined keeps the price. */
+export interface AmendRequest {
+  readonly kind: 'amend';
+  readonly accountId?: number;
+  readonly orderId: number;
+  readonly symbol: string;
+  readonly qty: number;
+  readonly priceTicks?: number;
+  readonly channel: Channel;
+}
+
+export type OrderRequest = NewOrderRequest | CancelRequest | AmendRequest;
+
+/** What the caller gets once the request's transaction has committed. */
+export interface OrderOutcome {
+  /** The order's committed state at the end of the transaction. */
+  readonly order: OrderRecord;
+  /** True when a new order's ClOrdID already existed: `order` is the existing order, nothing was done. */
+  readonly duplicate: boolean;
+  /** The engine events this request caused (empty for a duplicate). */
+  readonly events: readonly EngineEvent[];
+}
