@@ -52,7 +52,7 @@ describe('compose.yaml', () => {
     const core = Object.entries(compose.services).filter(([, s]) => !s.profiles).map(([n]) => n).sort();
     expect(core).toEqual(['api-1', 'api-2', 'migrate', 'mysql', 'nginx', 'redis']);
     const monitoring = Object.entries(compose.services).filter(([, s]) => s.profiles?.includes('monitoring')).map(([n]) => n).sort();
-    expect(monitoring).toEqual(['grafana', 'loki', 'prometheus', 'promtail']);
+    expect(monitoring).toEqual(['alloy', 'grafana', 'loki', 'prometheus']);
   });
 
   it('runs migrations once, before both API replicas', () => {

@@ -6,7 +6,7 @@
  * type-checked against its `Dashboard` type (see lib/typecheck.ts): unknown keys and wrong
  * value types anywhere fail. On top: ids, grid layout, datasource references, and every query
  * parsed: PromQL may use only the API's metric names, LogQL stream selectors only the labels
- * Promtail promotes. And the JSON must be what build-dashboards.mjs generates.
+ * Alloy promotes. And the JSON must be what build-dashboards.mjs generates.
  */
 import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
