@@ -6,7 +6,7 @@
  * type-checked against its `Dashboard` type (see lib/typecheck.ts): unknown keys and wrong
  * value types anywhere fail. On top: ids, grid layout, datasource references, and every query
  * parsed: PromQL may use only the API's metric names, LogQL stream selectors only the labels
- * Promtail promotes. And the JSON must be what build-dashboards.mjs generates.
+ * Alloy promotes. And the JSON must be what build-dashboards.mjs generates.
  */
 import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -33,7 +33,7 @@ it('the five dashboards exist', () => {
 });
 
 it('the committed JSON is what build-dashboards.mjs generates', async () => {
-  const gen = (await import('../monitoring/grafana/build-dashboards.mjs')) as { buildDashboards(): Record<string, unknown>; render(d: unknown): string };
+  const gen = await import('../monitoring/grafana/build-dashboards.mjs');
   const built = gen.buildDashboards();
   expect(Object.keys(built).map((u) => `${u}.json`).sort()).toEqual(files);
   for (const [uid, d] of Object.entries(built)) {

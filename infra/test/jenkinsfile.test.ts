@@ -50,7 +50,12 @@ describe('pipeline shape', () => {
     expect(jenkinsfile).toMatch(/^pipeline \{/m);
     expect(jenkinsfile).toMatch(/agent \{\s*kubernetes \{/);
     const images = [...jenkinsfile.matchAll(/^\s+image: (\S+)$/gm)].map((m) => m[1]!);
-    expect(images.filter((i) => i.startsWith('gcr.io/kaniko-project/executor:'))).toHaveLength(3);
+    // The maintained fork (the GoogleContainerTools project is archived), its -debug variant
+    // (busybox shell for the sh steps), one pinned release for all three.
+    const kaniko = images.filter((i) => i.includes('kaniko'));
+    expect(kaniko).toHaveLength(3);
+    for (const i of kaniko) expect(i).toMatch(/^ghcr\.io\/osscontainertools\/kaniko:v\d+\.\d+\.\d+-debug$/);
+    expect(new Set(kaniko).size).toBe(1);
     for (const i of images) expect(i, 'pinned agent images').toMatch(/:v?\d+\.\d+\.\d+/);
     expect(jenkinsfile).toMatch(/mountPath: \/kaniko\/\.docker/);
   });

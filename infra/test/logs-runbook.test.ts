@@ -1,5 +1,5 @@
 /**
- * Logs and the runbook: Promtail promotes only app, component and level to Loki labels (never
+ * Logs and the runbook: Alloy promotes only app, component and level to Loki labels (never
  * userId, orderId, reqId...: one stream per value would swamp Loki's index); Loki's config is
  * the minimal single-process one the compose stack mounts; and every query in
  * docs/RUNBOOK.md parses, LogQL selecting only promoted labels, PromQL only real metrics.
@@ -9,48 +9,39 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { INFRA, REPO } from './lib/tools.js';
+import { component, parseAlloy } from './lib/alloy.js';
+import { stagesOf } from './lib/log-pipeline.js';
 import { ALLOWED_METRICS, LOKI_LABELS, logqlFilterFields, logqlSelect, logqlStreamLabels, promqlMetrics } from './lib/observability.js';
 
-type Stage = Record<string, unknown>;
-type PromtailConfig = {
-  clients: { url: string }[];
-  scrape_configs: { job_name: string; pipeline_stages: Stage[]; relabel_configs?: { target_label?: string; action?: string }[]; static_configs?: { labels?: Record<string, string> }[] }[];
-};
-const PROMTAIL_FILES = ['promtail.yaml', 'promtail.kubernetes.yaml'];
+const ALLOY_FILES = ['config.alloy', 'config.kubernetes.alloy'];
 const runbook = readFileSync(join(REPO, 'docs/RUNBOOK.md'), 'utf8');
 const fenced = (lang: string) => [...runbook.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].flatMap((m) => m[1]!.split('\n').map((l) => l.trim()).filter(Boolean));
 
-describe.each(PROMTAIL_FILES)('promtail/%s', (file) => {
-  const cfg = parse(readFileSync(join(INFRA, 'monitoring/promtail', file), 'utf8')) as PromtailConfig;
+describe.each(ALLOY_FILES)('alloy/%s', (file) => {
+  const cfg = parseAlloy(readFileSync(join(INFRA, 'monitoring/alloy', file), 'utf8'));
+  const stages = stagesOf(component(cfg, 'loki.process', 'api'));
+  const one = (name: string) => stages.filter((s) => s.name === name);
 
   it('promotes exactly app, component and level', () => {
-    for (const job of cfg.scrape_configs) {
-      const stages = job.pipeline_stages;
-      const labelStages = stages.filter((s) => 'labels' in s).map((s) => Object.keys(s.labels as object));
-      expect(labelStages.flat().sort(), job.job_name).toEqual([...LOKI_LABELS].sort());
-      const allow = stages.find((s) => 'labelallow' in s)?.labelallow as string[] | undefined;
-      expect(allow?.slice().sort(), `${job.job_name}: labelallow`).toEqual([...LOKI_LABELS].sort());
-      // labelallow must come after anything that could add labels.
-      expect(stages.findIndex((s) => 'labelallow' in s), job.job_name).toBe(stages.length - 1);
-      for (const r of job.relabel_configs ?? []) {
-        if (r.target_label) expect(r.target_label, `${job.job_name}: relabel target`).toMatch(/^__/);
-      }
-      for (const s of job.static_configs ?? []) expect(Object.keys(s.labels ?? {}).filter((l) => !l.startsWith('__'))).toEqual([]);
+    const promoted = one('stage.labels').flatMap((s) => Object.keys(s.attrs.values as object));
+    expect(promoted.sort()).toEqual([...LOKI_LABELS].sort());
+    expect((one('stage.label_keep')[0]?.attrs.values as string[] | undefined)?.slice().sort(), 'stage.label_keep').toEqual([...LOKI_LABELS].sort());
+    // label_keep must come after anything that could add labels.
+    expect(stages.findIndex((s) => s.name === 'stage.label_keep')).toBe(stages.length - 1);
+    // Nothing outside the pipeline adds stream labels: relabel rules only write __ labels, and
+    // no source sets static labels.
+    for (const b of cfg) {
+      for (const r of b.blocks.filter((x) => x.name === 'rule')) if (r.attrs.target_label) expect(r.attrs.target_label, `${b.name}: relabel target`).toMatch(/^__/);
+      if (b.name.startsWith('loki.source.')) expect(b.attrs.labels, `${b.name} labels`).toBeUndefined();
     }
   });
 
   it('parses the pino JSON and uses its timestamp', () => {
-    for (const job of cfg.scrape_configs) {
-      const json = job.pipeline_stages.find((s) => 'json' in s)?.json as { expressions: Record<string, string> };
-      expect(json.expressions).toMatchObject({ app: 'app', component: 'component', level: 'level', time: 'time' });
-      expect(job.pipeline_stages.find((s) => 'timestamp' in s)?.timestamp, 'pino isoTime: 2026-01-02T03:04:05.678Z').toEqual({ source: 'time', format: 'RFC3339Nano' });
-      const forbidden = ['userId', 'orderId', 'reqId', 'symbol', 'operation'];
-      expect(Object.keys(json.expressions).filter((k) => forbidden.includes(k)), 'high-cardinality fields are not even extracted').toEqual([]);
-    }
-  });
-
-  it('ships to Loki', () => {
-    expect(cfg.clients[0]!.url).toMatch(/\/loki\/api\/v1\/push$/);
+    const json = one('stage.json')[0]!.attrs.expressions as Record<string, string>;
+    expect(json).toMatchObject({ app: 'app', component: 'component', level: 'level', time: 'time' });
+    expect(one('stage.timestamp')[0]?.attrs, 'pino isoTime: 2026-01-02T03:04:05.678Z').toEqual({ source: 'time', format: 'RFC3339Nano' });
+    const forbidden = ['userId', 'orderId', 'reqId', 'symbol', 'operation'];
+    expect(Object.keys(json).filter((k) => forbidden.includes(k)), 'high-cardinality fields are not even extracted').toEqual([]);
   });
 });
 
@@ -85,7 +76,7 @@ describe('docs/RUNBOOK.md', () => {
       const { labels, errors } = logqlStreamLabels(q);
       expect(errors, q).toEqual([]);
       expect(labels.length, q).toBeGreaterThan(0);
-      for (const l of labels) expect(LOKI_LABELS.has(l), `${q}: label ${l} is not promoted by Promtail`).toBe(true);
+      for (const l of labels) expect(LOKI_LABELS.has(l), `${q}: label ${l} is not promoted by Alloy`).toBe(true);
     }
   });
 

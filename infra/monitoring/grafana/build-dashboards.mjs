@@ -5,7 +5,7 @@
 // against Grafana's dashboard schema types and the API's metric names.
 //
 // PromQL here may use only the metrics the API exposes (see the contract in
-// infra/test/lib/observability.ts). LogQL stream selectors may use only the labels Promtail
+// infra/test/lib/observability.ts). LogQL stream selectors may use only the labels Alloy
 // promotes: app, component, level.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -35,7 +35,7 @@ export const ALLOWED_METRICS: ReadonlySet<string> = new Set([
   ...DEFAULT_METRICS,
 ]);
 
-/** Promtail promotes exactly these to Loki stream labels. */
+/** Alloy promotes exactly these to Loki stream labels. */
 export const LOKI_LABELS: ReadonlySet<string> = new Set(['app', 'component', 'level']);
 
 /** Grafana's built-in interval variables, replaced by a duration so PromQL/LogQL parse. */
@@ -90,7 +90,7 @@ export function logqlStreamLabels(query: string): { labels: string[]; errors: st
 }
 
 /**
- * A LogQL evaluator for the subset the runbook uses, over entries already labelled (as Promtail
+ * A LogQL evaluator for the subset the runbook uses, over entries already labelled (as Alloy
  * would): a stream selector (=, !=, =~, !~), then `| json`, label filters on strings and numbers,
  * `and`-free chains of them, line filters (|=, !=, |~, !~) and `| line_format` (ignored: it
  * changes the text, not the selection). Anything else throws. Returns the matching entries.

@@ -5,7 +5,7 @@
  *  - every JSON line has app="trading-api", a level name, and a component the runbook lists;
  *    plain-text lines are the start-up banner only;
  *  - no line contains a password (traders', admin's) or a bearer token;
- *  - through the committed Promtail pipelines (compose and Kubernetes, run by lib/promtail.ts),
+ *  - through the committed Alloy pipelines (compose and Kubernetes, run by lib/log-pipeline.ts),
  *    every line gets exactly the labels app/component/level with the line's own values and its
  *    own timestamp;
  *  - the runbook's LogQL queries, run on those labelled lines (lib/observability.ts), name only
@@ -15,10 +15,10 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { INFRA, REPO } from '../lib/tools.js';
 import { nginxTempDir as tempDir } from '../lib/nginx.js';
-import { runPipeline, type Entry, type Stage } from '../lib/promtail.js';
+import { component, parseAlloy } from '../lib/alloy.js';
+import { runPipeline, stagesOf, type Entry } from '../lib/log-pipeline.js';
 import { logqlFilterFields, logqlSelect } from '../lib/observability.js';
 import { gql, gqlOk, PLACE_ORDER, signUp, startLiveApi, uniqueName, type LiveApi } from './support/api.js';
 import { connectGqlWs } from './support/gql-ws.js';
@@ -47,9 +47,9 @@ const runbookQueries = [...runbook.matchAll(/^### (.+)$|```logql\n([\s\S]*?)```/
   },
   { section: '', queries: [] },
 ).queries;
-const pipelines = Object.fromEntries(['promtail.yaml', 'promtail.kubernetes.yaml'].map((f) => [f, (parse(readFileSync(join(INFRA, 'monitoring/promtail', f), 'utf8')) as { scrape_configs: { pipeline_stages: Stage[] }[] }).scrape_configs[0]!.pipeline_stages]));
+const pipelines = Object.fromEntries(['config.alloy', 'config.kubernetes.alloy'].map((f) => [f, stagesOf(component(parseAlloy(readFileSync(join(INFRA, 'monitoring/alloy', f), 'utf8')), 'loki.process', 'api'))]));
 
-describe('the API\'s logs, as Promtail and the runbook see them', () => {
+describe('the API\'s logs, as Alloy and the runbook see them', () => {
   it('JSON with app/component/level, no secrets, labelled as intended, findable by the runbook queries', async () => {
     expect(documentedComponents.size, 'the runbook lists the components').toBeGreaterThan(3);
     dir = tempDir();
@@ -109,7 +109,7 @@ describe('the API\'s logs, as Promtail and the runbook see them', () => {
       expect(l, 'no Authorization header value').not.toMatch(/Bearer /i);
     }
 
-    // 3. Promtail's labels and timestamps.
+    // 3. Alloy's labels and timestamps.
     const labelled: Record<string, Entry[]> = {};
     for (const [file, stages] of Object.entries(pipelines)) {
       labelled[file] = [];
@@ -130,7 +130,7 @@ describe('the API\'s logs, as Promtail and the runbook see them', () => {
     }
 
     // 4. The runbook's LogQL on those lines.
-    const entries = labelled['promtail.yaml']!;
+    const entries = labelled['config.alloy']!;
     const emitted = new Set(entries.map((e) => e.labels.component));
     expect(runbookQueries.length).toBeGreaterThanOrEqual(8);
     for (const { section, query } of runbookQueries) {

@@ -1,24 +1,33 @@
 /**
- * Promtail's pipeline, run offline: the stages this repository's Promtail configs use
- * (cri, json, template, labels, timestamp, labelallow), implemented after Promtail's own stage
- * code (grafana/loki clients/pkg/logentry/stages) so the live test can feed real API log lines
- * through the committed config and see the labels Loki would get. Anything outside that subset
- * (another stage, a JMESPath expression, a template construct) throws, so a config change this
- * interpreter does not understand fails loudly instead of being checked wrongly.
+ * Grafana Alloy's `loki.process` pipeline, run offline: the stages this repository's Alloy
+ * configs use (stage.cri, stage.json, stage.template, stage.labels, stage.timestamp,
+ * stage.label_keep), implemented after their code (grafana/alloy
+ * internal/component/loki/process/stages, the Promtail stages carried over) so the tests can feed
+ * real API log lines through the committed config and see the labels Loki would get. Anything
+ * outside that subset (another stage, a stage option, a JMESPath expression, a template
+ * construct) throws, so a config change this interpreter does not understand fails loudly
+ * instead of being checked wrongly.
  *
- * Template semantics follow Go's text/template as Promtail calls it: the data is the extracted
- * map (values as strings) plus `Value` (the source's value, absent when the source is) and
- * `Entry`; a missing key is "no value": false in `if`, unequal to any string in `eq`, printed as
- * "<no value>". An empty result deletes the source key.
+ * Template semantics follow Go's text/template as the template stage calls it: the data is the
+ * extracted map (values as strings) plus `Value` (the source's value, absent when the source is)
+ * and `Entry`; a missing key is "no value": false in `if`, unequal to any string in `eq`, printed
+ * as "<no value>". An empty result deletes the source key.
  */
+import type { Block, Value } from './alloy.js';
 
-export type Stage = Record<string, unknown>;
+/** One `stage.*` block of a `loki.process` component. */
+export type Stage = Pick<Block, 'name' | 'attrs'> & Partial<Pick<Block, 'blocks'>>;
 export interface Entry { labels: Record<string, string>; line: string; timestamp: Date; extracted: Record<string, unknown>; timestampParsed: boolean }
+
+/** The stages of a `loki.process` block, in order. */
+export function stagesOf(process: Block): Stage[] {
+  return process.blocks.filter((b) => b.name.startsWith('stage.'));
+}
 
 const NO_VALUE = Symbol('no value');
 type TValue = string | typeof NO_VALUE;
 
-/** Promtail's getString for the JSON value kinds. */
+/** The stages' getString for the JSON value kinds. */
 function getString(v: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);
@@ -119,7 +128,7 @@ function render(nodes: Node[], data: Map<string, string>): string {
   return out;
 }
 
-// ---- timestamps: the formats Promtail accepts that matter here.
+// ---- timestamps: the formats stage.timestamp accepts that matter here.
 function parseTime(value: string, format: string): Date | undefined {
   if (format === 'UnixMs') return /^-?\d+$/.test(value) ? new Date(Number(value)) : undefined;
   if (format === 'Unix') return /^-?\d+(\.\d+)?$/.test(value) ? new Date(Number(value) * 1000) : undefined;
@@ -135,15 +144,30 @@ function parseTime(value: string, format: string): Date | undefined {
 
 const CRI = /^(\S+?) (stdout|stderr) (\S+?) (.*)$/s;
 
-/** Runs one log line through `stages` (a scrape config's pipeline_stages). */
+/** Refuses a stage option this interpreter does not implement. */
+function only(stage: Stage, known: string[]): Record<string, Value> {
+  const extra = Object.keys(stage.attrs).filter((k) => !known.includes(k));
+  if (extra.length || stage.blocks?.length) throw new Error(`${stage.name}: ${[...extra, ...(stage.blocks ?? []).map((b) => b.name)].join(', ')} not implemented by this interpreter`);
+  return stage.attrs;
+}
+const str = (v: Value | undefined, what: string): string => {
+  if (typeof v !== 'string') throw new Error(`${what} must be a string`);
+  return v;
+};
+const map = (v: Value | undefined, what: string): Record<string, string> => {
+  if (!v || typeof v !== 'object' || Array.isArray(v) || 'ref' in v) throw new Error(`${what} must be an object`);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, str(x, `${what}.${k}`)]));
+};
+
+/** Runs one log line through `stages` (a `loki.process` block's stages). */
 export function runPipeline(stages: Stage[], line: string, initialLabels: Record<string, string> = {}, readAt = new Date()): Entry {
   const e: Entry = { labels: { ...initialLabels }, line, timestamp: readAt, extracted: {}, timestampParsed: false };
   for (const stage of stages) {
-    const [name, cfg] = Object.entries(stage)[0]! as [string, Record<string, unknown> | null];
-    switch (name) {
-      case 'cri': {
-        // Promtail's cri stage: a regex for time/stream/flags/content, the stream as a label,
-        // the time as the timestamp, the content as the new line.
+    switch (stage.name) {
+      case 'stage.cri': {
+        // The cri stage: a regex for time/stream/flags/content, the stream as a label, the time
+        // as the timestamp, the content as the new line.
+        only(stage, []);
         const m = CRI.exec(e.line);
         if (!m) break;
         Object.assign(e.extracted, { time: m[1], stream: m[2], flags: m[3], content: m[4] });
@@ -153,23 +177,24 @@ export function runPipeline(stages: Stage[], line: string, initialLabels: Record
         e.line = m[4]!;
         break;
       }
-      case 'json': {
-        const exprs = (cfg as { expressions: Record<string, string | null>; source?: string }).expressions;
-        if ((cfg as { source?: string }).source) throw new Error('json: source is not implemented');
+      case 'stage.json': {
+        const exprs = map(only(stage, ['expressions']).expressions, 'stage.json expressions');
         let data: unknown;
-        try { data = JSON.parse(e.line); } catch { break; } // Promtail logs "could not unmarshal" and moves on
+        try { data = JSON.parse(e.line); } catch { break; } // logged as "could not unmarshal", then the next stage
         if (typeof data !== 'object' || data === null) break;
         for (const [key, expr] of Object.entries(exprs)) {
-          const path = expr ?? key;
-          if (!/^[A-Za-z_]\w*$/.test(path)) throw new Error(`json: JMESPath ${path} is not implemented`);
+          const path = expr === '' ? key : expr; // an empty expression means the key's own name
+          if (!/^[A-Za-z_]\w*$/.test(path)) throw new Error(`stage.json: JMESPath ${path} is not implemented`);
           const v = (data as Record<string, unknown>)[path];
           if (v === undefined || v === null) continue;
           e.extracted[key] = typeof v === 'string' || typeof v === 'number' ? v : JSON.stringify(v);
         }
         break;
       }
-      case 'template': {
-        const { source, template } = cfg as { source: string; template: string };
+      case 'stage.template': {
+        const a = only(stage, ['source', 'template']);
+        const source = str(a.source, 'stage.template source');
+        const template = str(a.template, 'stage.template template');
         const data = new Map<string, string>();
         for (const [k, v] of Object.entries(e.extracted)) {
           let s: string;
@@ -183,28 +208,31 @@ export function runPipeline(stages: Stage[], line: string, initialLabels: Record
         else e.extracted[source] = out;
         break;
       }
-      case 'labels': {
-        for (const [label, src] of Object.entries(cfg ?? {})) {
-          const from = (src as string | null) ?? label;
+      case 'stage.labels': {
+        for (const [label, src] of Object.entries(map(only(stage, ['values']).values, 'stage.labels values'))) {
+          const from = src === '' ? label : src; // an empty source means the label's own name
           if (!(from in e.extracted)) continue;
           e.labels[label] = getString(e.extracted[from]);
         }
         break;
       }
-      case 'timestamp': {
-        const { source, format } = cfg as { source: string; format: string };
+      case 'stage.timestamp': {
+        const a = only(stage, ['source', 'format']);
+        const source = str(a.source, 'stage.timestamp source');
         if (!(source in e.extracted)) break;
-        const t = parseTime(getString(e.extracted[source]), format);
-        if (t) { e.timestamp = t; e.timestampParsed = true; } // else Promtail keeps the read time ("fudge")
+        const t = parseTime(getString(e.extracted[source]), str(a.format, 'stage.timestamp format'));
+        if (t) { e.timestamp = t; e.timestampParsed = true; } // else the read time stays (action_on_failure "fudge")
         break;
       }
-      case 'labelallow': {
-        const keep = new Set(cfg as unknown as string[]);
+      case 'stage.label_keep': {
+        const values = only(stage, ['values']).values;
+        if (!Array.isArray(values)) throw new Error('stage.label_keep values must be a list');
+        const keep = new Set(values.map((v) => str(v, 'stage.label_keep value')));
         for (const l of Object.keys(e.labels)) if (!keep.has(l)) delete e.labels[l];
         break;
       }
       default:
-        throw new Error(`promtail stage ${name} is not implemented by this interpreter`);
+        throw new Error(`${stage.name} is not implemented by this interpreter`);
     }
   }
   // Loki ignores labels with empty values.
