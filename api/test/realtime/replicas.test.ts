@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startReplica, startTestApp, type TestApp } from '../support/app.js';
 import { mysqlReachable, redisReachable, REDIS_URL } from '../support/databases.js';
@@ -23,20 +24,68 @@ function rng(seed: number) {
   };
 }
 
+interface Level {
+  readonly price: string;
+  readonly quantity: number;
+  readonly orderCount: number;
+}
+interface BookUpdate {
+  readonly kind: 'SNAPSHOT' | 'DELTA';
+  readonly seq: number;
+  readonly prevSeq: number;
+  readonly bids: Level[];
+  readonly asks: Level[];
+}
+/** The client's merge rule: a snapshot replaces the book; a delta applies only on the seq it follows; quantity 0 removes a level. */
+function mergeBook(updates: readonly BookUpdate[]): { seq: number; bids: Level[]; asks: Level[]; gaps: number[] } {
+  let seq = -1;
+  const sides = { bids: new Map<string, Level>(), asks: new Map<string, Level>() };
+  const gaps: number[] = [];
+  for (const u of updates) {
+    if (u.kind === 'SNAPSHOT') {
+      sides.bids = new Map(u.bids.map((l) => [l.price, l]));
+      sides.asks = new Map(u.asks.map((l) => [l.price, l]));
+    } else if (u.prevSeq !== seq) {
+      gaps.push(u.seq);
+      continue;
+    } else {
+      for (const [side, levels] of [['bids', u.bids], ['asks', u.asks]] as const) {
+        for (const l of levels) if (l.quantity > 0) sides[side].set(l.price, l); else sides[side].delete(l.price);
+      }
+    }
+    seq = u.seq;
+  }
+  const sorted = (m: Map<string, Level>, dir: number) => [...m.values()].sort((x, y) => dir * (Number(x.price) - Number(y.price)));
+  return { seq, bids: sorted(sides.bids, -1), asks: sorted(sides.asks, 1), gaps };
+}
+
 describe.skipIf(!ready)('two API processes on one MySQL and one Redis', () => {
   let a: TestApp;
   let b: TestApp;
+  let redis: Redis;
+  const prefix = `test-${randomBytes(4).toString('hex')}:`;
   const clients: Client[] = [];
   beforeAll(async () => {
-    const env = { REDIS_URL, REDIS_CHANNEL_PREFIX: `test-${randomBytes(4).toString('hex')}:` };
+    const env = { REDIS_URL, REDIS_CHANNEL_PREFIX: prefix };
     a = await startTestApp('mysql', env);
     b = await startReplica(a, env);
+    redis = new Redis(REDIS_URL);
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.dispose()));
+    redis?.disconnect();
     await b?.stop();
     await a?.dispose();
   });
+  /** Waits until Redis itself has `n` subscribers on a bus channel (SUBSCRIBE is acknowledged asynchronously). */
+  const redisSubscribed = (channel: string, n = 1) =>
+    vi.waitFor(
+      async () => {
+        const [, count] = (await redis.pubsub('NUMSUB', prefix + channel)) as [string, number];
+        expect(Number(count)).toBeGreaterThanOrEqual(n);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
 
   it('fills a cross-process cross exactly once and both owners hear it wherever their socket is', async () => {
     const seller = await trader(a.url, 'xseller');
@@ -50,7 +99,8 @@ describe.skipIf(!ready)('two API processes on one MySQL and one Redis', () => {
     const count = (t: TestApp) => async () => (await t.app.services.metrics.wsSubscriptions.get()).values.find((v) => v.labels.topic === 'executionReports')?.value ?? 0;
     await serverSubscribed(count(b), 1);
     await serverSubscribed(count(a), 1);
-    await new Promise((r) => setTimeout(r, 200)); // Redis SUBSCRIBE is acknowledged asynchronously.
+    await redisSubscribed(`exec:${seller.id}`);
+    await redisSubscribed(`exec:${buyer.id}`);
     const sell = await ok(a.url, PLACE, { i: { symbol: 'AAPL', side: 'SELL', type: 'LIMIT', price: '140.00', quantity: 10 } }, seller.token);
     const buy = await ok(b.url, PLACE, { i: { symbol: 'AAPL', side: 'BUY', type: 'LIMIT', price: '140.00', quantity: 10 } }, buyer.token);
     expect(buy.placeOrder).toMatchObject({ status: 'FILLED', cumQty: 10 });
@@ -105,16 +155,19 @@ describe.skipIf(!ready)('two API processes on one MySQL and one Redis', () => {
       expect(sides[0]!.qty).toBe(sides[1]!.qty);
       expect(sides[0]!.price).toBe(sides[1]!.price);
     }
-    // Both processes' books equal the book rebuilt from the database.
+    // Both processes' books reach the book rebuilt from the database on their own (the journal on
+    // the bus), compared before anything could reload them; then an explicit sync changes nothing.
     for (const symbol of SYMBOLS) {
       const rows = (await knex('orders').where({ symbol }).select('*')).map(orderFromRow);
       const product = await knex('products').where({ symbol }).first('book_seq');
       const fromDb = OrderBook.restore(symbol, toResting(rows), Number(product.book_seq));
       for (const t of [a, b]) {
-        await t.app.services.path.syncBook(symbol);
+        await vi.waitFor(() => expect(t.app.services.engine.book(symbol).seq, `${symbol} seq`).toBe(Number(product.book_seq)), { timeout: 10_000, interval: 20 });
         const book = t.app.services.engine.book(symbol);
-        expect(book.seq, `${symbol} seq`).toBe(Number(product.book_seq));
         expect(book.restingOrders(), `${symbol} resting`).toEqual(fromDb.restingOrders());
+        const hash = book.stateHash();
+        await t.app.services.path.syncBook(symbol);
+        expect(t.app.services.engine.book(symbol).stateHash(), `${symbol} unchanged by a sync`).toBe(hash);
       }
     }
   });
@@ -133,4 +186,30 @@ describe.skipIf(!ready)('two API processes on one MySQL and one Redis', () => {
     expect(await reloads(b)).toBe(before.reloads);
     expect((await b.app.services.metrics.bookDivergences.get()).values[0]?.value ?? 0).toBe(0);
   });
+
+  it('serves the public topics of a book traded on the other replica: snapshot then chained deltas, trades, quotes', async () => {
+    const maker = await trader(a.url, 'pub-maker');
+    const taker = await trader(a.url, 'pub-taker');
+    const c = wsClient(b.url);
+    clients.push(c);
+    const book = subscribe<BookUpdate>(c, `subscription { orderBook(symbol: "VOO", depth: 20) { symbol kind seq prevSeq bids { price quantity orderCount } asks { price quantity orderCount } } }`);
+    const tape = subscribe<{ tradeId: string; price: string; quantity: number }>(c, 'subscription { trades(symbol: "VOO") { tradeId price quantity } }');
+    const quotes = subscribe<{ last: string | null }>(c, 'subscription { quotes(symbols: ["VOO"]) { last } }');
+    await book.waitFor(1);
+    for (const channel of ['book:VOO', 'trades:VOO']) await redisSubscribed(channel);
+
+    for (const [side, price, quantity] of [['SELL', '336.50', 7], ['SELL', '337.00', 5], ['BUY', '335.00', 4], ['BUY', '335.50', 9]] as const) {
+      await ok(a.url, PLACE, { i: { symbol: 'VOO', side, type: 'LIMIT', price, quantity, timeInForce: 'GTC' } }, maker.token);
+    }
+    await ok(a.url, PLACE, { i: { symbol: 'VOO', side: 'BUY', type: 'LIMIT', price: '336.50', quantity: 3 } }, taker.token);
+    const final = (await ok<{ orderBook: { seq: number; bids: Level[]; asks: Level[] } }>(a.url, '{ orderBook(symbol: "VOO", depth: 20) { seq bids { price quantity orderCount } asks { price quantity orderCount } } }')).orderBook;
+
+    // Merged the way the web client merges: every update chains (no gap), and the result is A's book.
+    await vi.waitFor(() => expect(book.values.at(-1)?.seq).toBe(final.seq), { timeout: 10_000, interval: 20 });
+    expect(book.values[0]!.kind).toBe('SNAPSHOT');
+    expect(mergeBook(book.values)).toEqual({ seq: final.seq, bids: final.bids, asks: final.asks, gaps: [] });
+    expect(await tape.waitUntil((t) => t.quantity === 3)).toMatchObject({ price: '336.50', quantity: 3 });
+    await quotes.waitUntil((q) => q.last === '336.50');
+  });
 });
+
