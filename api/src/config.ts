@@ -51,6 +51,11 @@ const schema = z.object({
   FIX_SENDER_COMP_ID: z.string().regex(/^[\x21-\x7e]{1,64}$/).default('TRADINGAPP'),
   /** A FIX connection that has not logged on after this many seconds is closed. */
   FIX_LOGON_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(5),
+  /**
+   * Application messages kept per FIX session (in memory) to answer a ResendRequest with the
+   * originals; older ones, and all after a restart, are gap-filled.
+   */
+  FIX_RESEND_JOURNAL_SIZE: z.coerce.number().int().positive().default(10_000),
   /** Largest FIX message accepted, in bytes; a larger one ends the connection. */
   FIX_MAX_MESSAGE_BYTES: z.coerce.number().int().min(512).max(1024 * 1024).default(16 * 1024),
   /** PEM certificate chain and private key files: when both are set, the FIX gateway speaks TLS only. */

@@ -36,9 +36,6 @@ export const MAX_HEARTBEAT_SECONDS = 300;
 /** ClOrdIDs are unique per account for at least this long (FIX asks for a trading day; orders' own are unique for ever). */
 export const CL_ORD_ID_UNIQUENESS_MS = 24 * 3600 * 1000;
 
-/** Application messages kept per session for answering ResendRequests with the originals. */
-export const RESEND_JOURNAL_SIZE = 10_000;
-
 /** How long a process's claim on a session lasts without renewal, and how often it renews. */
 export const SESSION_LEASE_MS = 15_000;
 export const SESSION_LEASE_RENEW_MS = 5_000;

@@ -19,7 +19,7 @@ import type { Services } from '../../services.js';
 import { RateLimiter } from '../accounts/rate-limiter.js';
 import { ClOrdIdMap } from './cl-ord-id-map.js';
 import { FramingStream, type FrameEvent } from './fix-framer.js';
-import { BEGIN_STRING, DICTIONARY, LOGOUT_WAIT_MS, RESEND_JOURNAL_SIZE, SESSION_LEASE_RENEW_MS } from './fix-codes.js';
+import { BEGIN_STRING, DICTIONARY, LOGOUT_WAIT_MS, SESSION_LEASE_RENEW_MS } from './fix-codes.js';
 import { PinoFixLogFactory } from './fix-log.js';
 import { AccountSessions, GatewaySession, type GatewayContext } from './gateway-session.js';
 import type { FieldDictionary } from './order-mapping.js';
@@ -127,7 +127,7 @@ export async function startFixGateway(services: Services, options: FixGatewayOpt
   const scope = container.newChild(description);
   const config = new JsFixConfig(scope.resolve<ISessionMsgFactory>(DITokens.ISessionMsgFactory), defs, description, undefined, new PinoFixLogFactory(logger));
   container.registerSession(config, scope);
-  const stores = new DbSessionStoreFactory(services.knex, `${process.pid}-${randomUUID()}`, () => new OutboundJournal(RESEND_JOURNAL_SIZE), logger);
+  const stores = new DbSessionStoreFactory(services.knex, `${process.pid}-${randomUUID()}`, () => new OutboundJournal(services.config.FIX_RESEND_JOURNAL_SIZE), logger);
   config.sessionRegistry = PASSIVE_REGISTRY;
 
   const dict: FieldDictionary = {
