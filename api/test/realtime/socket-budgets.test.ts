@@ -11,6 +11,7 @@ const LIMITS: SocketLimits = {
   documentsPerAddress: 2,
   documents: 3,
   documentChars: 12,
+  documentComplexity: 10,
 };
 
 describe('socket budgets', () => {
@@ -44,6 +45,23 @@ describe('socket budgets', () => {
     expect(isRefusal(b.reserve('c', 'aaaaa'))).toBe(false);
   });
 
+  it('admits a text’s complexity once while it is in use, and refuses what would pass the process budget', () => {
+    const b = new SocketBudgets(LIMITS);
+    const r1 = b.reserve('a', 'x') as Reservation;
+    expect(b.weigh(r1, 6)).toBeUndefined();
+    const again = b.reserve('b', 'x') as Reservation;
+    expect(b.weigh(again, 6)).toBeUndefined();
+    const r2 = b.reserve('b', 'y') as Reservation;
+    expect(b.weigh(r2, 5)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'DOCUMENT_CAPACITY' });
+    b.release(r2);
+    expect(b.usage().documentComplexity).toBe(6);
+    b.release(r1);
+    expect(b.usage().documentComplexity).toBe(6);
+    b.release(again);
+    const r3 = b.reserve('b', 'y') as Reservation;
+    expect(b.weigh(r3, 10)).toBeUndefined();
+  });
+
   it('says when a text is no longer used, once per reservation', () => {
     const b = new SocketBudgets(LIMITS);
     const r1 = b.reserve('a', 'q') as Reservation;
@@ -51,7 +69,7 @@ describe('socket budgets', () => {
     expect(b.release(r1)).toBe(false);
     expect(b.release(r1)).toBe(false);
     expect(b.release(r2)).toBe(true);
-    expect(b.usage()).toEqual({ sockets: 0, operations: 0, documents: 0, documentChars: 0, addresses: 0 });
+    expect(b.usage()).toEqual({ sockets: 0, operations: 0, documents: 0, documentChars: 0, documentComplexity: 0, addresses: 0 });
   });
 
   it('never exceeds a limit and returns to empty, whatever the order of opens, reserves and releases', () => {
@@ -102,7 +120,7 @@ describe('socket budgets', () => {
         }
         for (const r of held) b.release(r);
         for (const [a, n] of open) for (let i = 0; i < n; i++) b.closeSocket(a);
-        expect(b.usage()).toEqual({ sockets: 0, operations: 0, documents: 0, documentChars: 0, addresses: 0 });
+        expect(b.usage()).toEqual({ sockets: 0, operations: 0, documents: 0, documentChars: 0, documentComplexity: 0, addresses: 0 });
       }),
     );
   });

@@ -17,6 +17,12 @@ export interface SocketLimits {
   readonly documents: number;
   /** Characters of all distinct query texts together. */
   readonly documentChars: number;
+  /**
+   * Complexity (limits.ts: fields, times list sizes) of all distinct documents together: what
+   * one public update costs to execute for all of them, since each distinct text is executed
+   * on its own.
+   */
+  readonly documentComplexity: number;
 }
 
 /** A coded refusal: the socket is closed (connections) or the operation gets an error. */
@@ -44,9 +50,12 @@ export class SocketBudgets {
   private readonly byAddress = new Map<string, AddressUse>();
   /** Query text → active operations using it, over every address. */
   private readonly texts = new Map<string, number>();
+  /** Query text → the complexity it was admitted with (see {@link weigh}). */
+  private readonly weights = new Map<string, number>();
   private sockets = 0;
   private operations = 0;
   private chars = 0;
+  private weight = 0;
 
   constructor(private readonly limits: SocketLimits) {}
 
@@ -116,15 +125,32 @@ export class SocketBudgets {
     if (g === 0) {
       this.texts.delete(r.text);
       this.chars -= r.text.length;
+      this.weight -= this.weights.get(r.text) ?? 0;
+      this.weights.delete(r.text);
       return true;
     }
     this.texts.set(r.text, g);
     return false;
   }
 
+  /**
+   * Admits the complexity of a reserved operation's text, once per text while it is in use (the
+   * first operation's figure stands for the text), or says why not; on a refusal the caller
+   * releases the reservation.
+   */
+  weigh(r: Reservation, complexity: number): Refusal | undefined {
+    if (this.weights.has(r.text)) return undefined;
+    if (this.weight + complexity > this.limits.documentComplexity) {
+      return { code: 'SERVICE_UNAVAILABLE', reason: 'DOCUMENT_CAPACITY', message: 'The server holds as many subscriptions as it can; try again later or another replica.' };
+    }
+    this.weights.set(r.text, complexity);
+    this.weight += complexity;
+    return undefined;
+  }
+
   /** What is held now (tests, metrics). */
-  usage(): { sockets: number; operations: number; documents: number; documentChars: number; addresses: number } {
-    return { sockets: this.sockets, operations: this.operations, documents: this.texts.size, documentChars: this.chars, addresses: this.byAddress.size };
+  usage(): { sockets: number; operations: number; documents: number; documentChars: number; documentComplexity: number; addresses: number } {
+    return { sockets: this.sockets, operations: this.operations, documents: this.texts.size, documentChars: this.chars, documentComplexity: this.weight, addresses: this.byAddress.size };
   }
 
   private check(use: AddressUse, text: string): Refusal | undefined {

@@ -107,7 +107,7 @@ function isPublicOperation(document: DocumentNode, operationName: string | null 
  *
  * Budgets (socket-budgets.ts, limits in config.ts): sockets per address and in the process,
  * operations per socket, per address and in the process, distinct query texts per address and
- * in the process; each refusal is coded (a close code, or an `error` message with
+ * in the process (their count, characters and summed complexity); each refusal is coded (a close code, or an `error` message with
  * `extensions.code` and `reason`). Equal query texts share one parsed document.
  */
 export function attachWebSocketServer(http: Server, schema: GraphQLSchema, services: Services): { close(): Promise<void> } {
@@ -125,6 +125,7 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
     documentsPerAddress: config.WS_MAX_DOCUMENTS_PER_ADDRESS,
     documents: config.WS_MAX_DOCUMENTS,
     documentChars: config.WS_MAX_DOCUMENT_CHARS,
+    documentComplexity: config.WS_MAX_DOCUMENT_COMPLEXITY,
   });
   /** Query text → its parsed document, while an active operation uses it (bounded by the budgets). */
   const documents = new Map<string, KnownDocument>();
@@ -247,6 +248,8 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
         if (complexity > config.GRAPHQL_MAX_COMPLEXITY) {
           return refuse([new GraphQLError(`Query complexity ${complexity} is above the limit.`, { extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' } })]);
         }
+        const heavy = budgets.weigh(reservation, complexity);
+        if (heavy) return refuse([refusalError(heavy)]);
         if (!st.user && !isPublicOperation(document, payload.operationName)) {
           return refuse([
             new GraphQLError(`Without a token, a socket may only subscribe to public market data (${[...PUBLIC_SUBSCRIPTIONS].join(', ')}).`, {
