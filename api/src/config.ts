@@ -74,7 +74,7 @@ const schema = z.object({
   WS_MAX_DOCUMENTS_PER_ADDRESS: z.coerce.number().int().positive().default(20),
   WS_MAX_DOCUMENTS: z.coerce.number().int().positive().default(1_000),
   /** Characters of all distinct query texts in use on sockets, in the whole process (their parsed form costs a multiple). */
-  WS_MAX_DOCUMENT_CHARS: z.coerce.number().int().positive().default(1024 * 1024),
+  WS_MAX_DOCUMENT_CHARS: z.coerce.number().int().positive().default(256 * 1024),
   /**
    * Summed complexity (as GRAPHQL_MAX_COMPLEXITY counts it) of all distinct query texts in use on
    * sockets: each is executed on its own for every public update, so this bounds that work.
