@@ -11,12 +11,17 @@ import { forbidden, unauthenticated } from '../errors.js';
  * revocation rather than trusting the request's cached caller: those operations are rare, and a
  * demotion made on another replica then holds before its bus message arrives there.
  */
-export const authChecker: AuthChecker<GqlContext> = async ({ context }, roles) => {
+export const authChecker: AuthChecker<GqlContext> = ({ context }, roles) => {
   if (!context.user) throw unauthenticated();
+  // Synchronous for the common case (any logged-in caller): no promise on every order.
   if (roles.length === 0) return true;
   if (!roles.includes(context.user.role)) throw forbidden();
-  const now = await context.services.accounts.currentUser(context.user.sessionId);
+  return currentRoleIn(context, context.user.sessionId, roles);
+};
+
+async function currentRoleIn(context: GqlContext, sessionId: number, roles: readonly string[]): Promise<boolean> {
+  const now = await context.services.accounts.currentUser(sessionId);
   if (!now) throw unauthenticated('Your session has ended: log in again.');
   if (!roles.includes(now.role)) throw forbidden();
   return true;
-};
+}
