@@ -321,6 +321,14 @@ describe('budgets of sockets without a token (sqlite)', () => {
       'SERVICE_UNAVAILABLE/DOCUMENT_CAPACITY': 10,
     });
     expect(accepted).toHaveLength(12);
+    const counted = Object.fromEntries((await t.app.services.metrics.wsRefusals.get()).values.filter((v) => v.value > 0).map((v) => [v.labels.reason, v.value]));
+    expect(counted).toEqual({
+      TOO_MANY_CONNECTIONS_FROM_ADDRESS: 2,
+      CONNECTION_CAPACITY: 6,
+      TOO_MANY_SUBSCRIPTIONS: 4,
+      TOO_MANY_DOCUMENTS_FROM_ADDRESS: 22,
+      DOCUMENT_CAPACITY: 10,
+    });
     for (const from of new Set(accepted.map((o) => o.from))) expect(accepted.filter((o) => o.from === from).length).toBeLessThanOrEqual(5);
     // The refused sockets stay open, and a text the process already holds still fits.
     const last = sockets[sockets.length - 1]!;

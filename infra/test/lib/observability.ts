@@ -12,6 +12,7 @@ export const APP_METRICS = {
   counters: [
     'trading_graphql_operations_total', 'trading_http_requests_total', 'trading_orders_received_total',
     'trading_order_rejects_total', 'trading_trades_total', 'trading_traded_quantity_total', 'trading_ws_disconnects_total',
+    'trading_ws_refusals_total',
   ],
   histograms: [
     'trading_graphql_operation_duration_seconds', 'trading_order_path_duration_seconds',

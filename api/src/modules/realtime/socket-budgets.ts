@@ -1,4 +1,8 @@
 import type { ErrorCode } from '../../errors.js';
+import type { WS_REFUSAL_REASONS } from '../../metrics.js';
+
+/** Why a socket or operation was refused: the `reason` clients get and the metric's label. */
+export type RefusalReason = (typeof WS_REFUSAL_REASONS)[number];
 
 /**
  * What the WebSocket server lets a remote address, and all of them together, hold: sockets,
@@ -28,7 +32,7 @@ export interface SocketLimits {
 /** A coded refusal: the socket is closed (connections) or the operation gets an error. */
 export interface Refusal {
   readonly code: Extract<ErrorCode, 'TOO_MANY_REQUESTS' | 'SERVICE_UNAVAILABLE'>;
-  readonly reason: string;
+  readonly reason: RefusalReason;
   readonly message: string;
 }
 

@@ -23,7 +23,7 @@ import { addressBucket, clientAddress } from '../../graphql/client-address.js';
 import { toGraphQLError } from '../../errors.js';
 import { randomUUID } from 'node:crypto';
 import { rememberRequest, subscribeShared } from './shared.js';
-import { SocketBudgets, isRefusal, type Refusal, type Reservation } from './socket-budgets.js';
+import { SocketBudgets, isRefusal, type Refusal, type RefusalReason, type Reservation } from './socket-budgets.js';
 
 /** WebSocket close codes sent by this server (4400–4499: application codes). */
 export const CLOSE = {
@@ -130,6 +130,7 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
   /** Query text → its parsed document, while an active operation uses it (bounded by the budgets). */
   const documents = new Map<string, KnownDocument>();
   let documentIds = 0;
+  const refused = (reason: RefusalReason) => metrics.wsRefusals.inc({ reason });
   const release = (r: Reservation) => {
     if (budgets.release(r)) documents.delete(r.text);
   };
@@ -153,6 +154,7 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
     const bucket = addressBucket(address);
     const refusal = budgets.openSocket(bucket);
     if (refusal) {
+      refused(refusal.reason);
       socket.close(refusal.code === 'SERVICE_UNAVAILABLE' ? CLOSE.TRY_AGAIN_LATER : CLOSE.TOO_MANY_CONNECTIONS, refusal.message);
       return;
     }
@@ -193,6 +195,7 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
           if (st.ended) return false;
           const count = perUser.get(user.id) ?? 0;
           if (count >= config.WS_MAX_CONNECTIONS_PER_USER) {
+            refused('TOO_MANY_CONNECTIONS_FOR_USER');
             socket.close(CLOSE.TOO_MANY_CONNECTIONS, 'Too many connections for this user');
             return false;
           }
@@ -218,6 +221,7 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
         }
         const max = st.user ? config.WS_MAX_SUBSCRIPTIONS : Math.min(config.WS_MAX_SUBSCRIPTIONS, config.WS_MAX_ANONYMOUS_SUBSCRIPTIONS);
         if (st.operations.size >= max) {
+          refused('TOO_MANY_SUBSCRIPTIONS');
           return [
             new GraphQLError(`At most ${max} subscriptions per connection${st.user ? '' : ' without a token'}.`, {
               extensions: { code: 'TOO_MANY_REQUESTS', reason: 'TOO_MANY_SUBSCRIPTIONS' },
@@ -225,7 +229,10 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
           ];
         }
         const reservation = budgets.reserve(st.bucket, payload.query);
-        if (isRefusal(reservation)) return [refusalError(reservation)];
+        if (isRefusal(reservation)) {
+          refused(reservation.reason);
+          return [refusalError(reservation)];
+        }
         const refuse = (errors: readonly GraphQLError[]) => {
           release(reservation);
           return errors;
@@ -249,8 +256,12 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
           return refuse([new GraphQLError(`Query complexity ${complexity} is above the limit.`, { extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' } })]);
         }
         const heavy = budgets.weigh(reservation, complexity);
-        if (heavy) return refuse([refusalError(heavy)]);
+        if (heavy) {
+          refused(heavy.reason);
+          return refuse([refusalError(heavy)]);
+        }
         if (!st.user && !isPublicOperation(document, payload.operationName)) {
+          refused('LOGIN_REQUIRED');
           return refuse([
             new GraphQLError(`Without a token, a socket may only subscribe to public market data (${[...PUBLIC_SUBSCRIPTIONS].join(', ')}).`, {
               extensions: { code: 'UNAUTHENTICATED', reason: 'LOGIN_REQUIRED' },
