@@ -219,6 +219,9 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
           }
           st.user = user;
         }
+        // A closed socket's holds were given back when it closed: it takes no new ones. (From here
+        // on nothing awaits until the operation is recorded in st.operations.)
+        if (st.ended) return [sessionEnded()];
         const max = st.user ? config.WS_MAX_SUBSCRIPTIONS : Math.min(config.WS_MAX_SUBSCRIPTIONS, config.WS_MAX_ANONYMOUS_SUBSCRIPTIONS);
         if (st.operations.size >= max) {
           refused('TOO_MANY_SUBSCRIPTIONS');
