@@ -88,6 +88,24 @@ const schema = z.object({
   WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().positive().default(20),
   /** Largest message accepted on the WebSocket, in bytes. */
   WS_MAX_PAYLOAD: z.coerce.number().int().positive().default(64 * 1024),
+  /** Subscriptions on a socket that connected without a token (public market data only). */
+  WS_MAX_ANONYMOUS_SUBSCRIPTIONS: z.coerce.number().int().positive().default(10),
+  /** Open sockets per remote address (IPv6: per /64), and in the whole process. */
+  WS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().positive().default(50),
+  WS_MAX_CONNECTIONS: z.coerce.number().int().positive().default(20_000),
+  /** Active operations over all sockets of one remote address, and in the whole process. */
+  WS_MAX_SUBSCRIPTIONS_PER_ADDRESS: z.coerce.number().int().positive().default(500),
+  WS_MAX_SUBSCRIPTIONS_TOTAL: z.coerce.number().int().positive().default(100_000),
+  /** Distinct query texts in use by one remote address's active operations, and in the whole process. */
+  WS_MAX_DOCUMENTS_PER_ADDRESS: z.coerce.number().int().positive().default(20),
+  WS_MAX_DOCUMENTS: z.coerce.number().int().positive().default(1_000),
+  /** Characters of all distinct query texts in use on sockets, in the whole process (their parsed form costs a multiple). */
+  WS_MAX_DOCUMENT_CHARS: z.coerce.number().int().positive().default(256 * 1024),
+  /**
+   * Summed complexity (as GRAPHQL_MAX_COMPLEXITY counts it) of all distinct query texts in use on
+   * sockets: each is executed on its own for every public update, so this bounds that work.
+   */
+  WS_MAX_DOCUMENT_COMPLEXITY: z.coerce.number().int().positive().default(5_000),
   /** Messages a subscription may fall behind before it is ended with TOO_MANY_REQUESTS / SLOW_CONSUMER. */
   WS_MAX_PENDING_MESSAGES: z.coerce.number().int().positive().default(10_000),
   /** Seconds to drain in-flight work on SIGTERM before exiting. */

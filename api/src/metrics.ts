@@ -74,6 +74,12 @@ export function createMetrics() {
       registers: [registry],
     }),
     wsDisconnects: new Counter({ name: 'trading_ws_disconnects_total', help: 'WebSocket connections closed.', registers: [registry] }),
+    wsRefusals: new Counter({
+      name: 'trading_ws_refusals_total',
+      help: 'WebSocket connections and operations refused by a budget (or a socket without a token asking for more than public data), by reason.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     fixSessions: new Gauge({ name: 'trading_fix_sessions', help: 'Logged-on FIX sessions.', registers: [registry] }),
     restingOrders: new Gauge({ name: 'trading_resting_orders', help: 'Orders resting in the books of this process.', registers: [registry] }),
     booksLoaded: new Gauge({ name: 'trading_books_loaded', help: 'Books held in memory by this process.', registers: [registry] }),
@@ -113,8 +119,22 @@ export function createMetrics() {
   for (const side of sides) for (const ord_type of ordTypes) for (const tif of tifs) for (const channel of channels) m.ordersReceived.inc({ side, ord_type, tif, channel }, 0);
   for (const topic of SUBSCRIPTION_TOPICS) m.wsSubscriptions.set({ topic }, 0);
   for (const reason of RELOAD_REASONS) m.bookReloads.inc({ reason }, 0);
+  for (const reason of WS_REFUSAL_REASONS) m.wsRefusals.inc({ reason }, 0);
   return m;
 }
+
+/** The `reason` label values of trading_ws_refusals_total (the `reason`s clients get, docs/API.md). */
+export const WS_REFUSAL_REASONS = [
+  'TOO_MANY_CONNECTIONS_FOR_USER',
+  'TOO_MANY_CONNECTIONS_FROM_ADDRESS',
+  'CONNECTION_CAPACITY',
+  'TOO_MANY_SUBSCRIPTIONS',
+  'TOO_MANY_SUBSCRIPTIONS_FROM_ADDRESS',
+  'TOO_MANY_DOCUMENTS_FROM_ADDRESS',
+  'SUBSCRIPTION_CAPACITY',
+  'DOCUMENT_CAPACITY',
+  'LOGIN_REQUIRED',
+] as const;
 
 /** The `topic` label values of trading_ws_subscriptions: the subscription fields of the schema. */
 export const SUBSCRIPTION_TOPICS = ['executionReports', 'orderBook', 'trades', 'quotes', 'orderUpdates'] as const;

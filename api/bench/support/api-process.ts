@@ -83,6 +83,9 @@ export async function startApi(env: Record<string, string>): Promise<ApiProcess>
       LOG_LEVEL: 'warn',
       FIX_PORT: '0',
       WEB_DIST: '',
+      // Every simulated client connects from loopback: one address stands for thousands.
+      WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
+      WS_MAX_SUBSCRIPTIONS_PER_ADDRESS: '1000000',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -59,6 +59,9 @@ export async function startProofApi(o: ProofApiOptions): Promise<ProofApi> {
       FIX_ENABLED: 'false',
       FIX_PORT: '0',
       WEB_DIST: '',
+      // Every simulated client connects from loopback: one address stands for thousands.
+      WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
+      WS_MAX_SUBSCRIPTIONS_PER_ADDRESS: '1000000',
       ...o.env,
     },
     stdio: ['ignore', log, log],

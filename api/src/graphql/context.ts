@@ -13,6 +13,17 @@ export interface GqlContext {
   readonly reqId: string;
   /** Caller's address, for login rate limits. */
   readonly address: string;
+  /**
+   * On a WebSocket, whether the socket's session still holds now (not expired, revoked or
+   * disabled). User-scoped subscriptions ask it before delivering each event. Absent over HTTP,
+   * where a request ends before its session can.
+   */
+  readonly sessionLive?: () => boolean;
+}
+
+/** False when the request runs on a socket whose session has ended since it started. */
+export function sessionHolds(ctx: GqlContext): boolean {
+  return ctx.sessionLive === undefined || ctx.sessionLive();
 }
 
 /** The caller, or UNAUTHENTICATED. */

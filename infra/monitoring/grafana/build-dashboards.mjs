@@ -88,6 +88,7 @@ const dashboards = {
       ts('Subscriptions by topic', [['sum by (topic) (trading_ws_subscriptions)', '{{topic}}']]),
       ts('Disconnects / s by replica', [[`sum by (instance) (rate(trading_ws_disconnects_total[${R}]))`, '{{instance}}']], { unit: 'reqps' }),
       ts('Subscriptions per connection', [['sum(trading_ws_subscriptions) / sum(trading_ws_connections)', 'average']]),
+      ts('Refusals / s by reason', [[`sum by (reason) (rate(trading_ws_refusals_total[${R}]))`, '{{reason}}']], { unit: 'reqps', description: 'Sockets and subscriptions refused by a budget (RUNBOOK: WebSocket budgets).' }),
       logs('Real-time log', '{app="trading-api", component="realtime", level=~"warn|error|fatal"}'),
     ],
   },

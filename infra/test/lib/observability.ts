@@ -14,6 +14,7 @@ export const APP_METRICS = {
     'trading_order_rejects_total', 'trading_trades_total', 'trading_traded_quantity_total', 'trading_ws_disconnects_total',
     'trading_journal_entries_applied_total', 'trading_book_reloads_total', 'trading_book_divergences_total',
     'trading_bus_dropped_messages_total',
+    'trading_ws_refusals_total',
   ],
   histograms: [
     'trading_graphql_operation_duration_seconds', 'trading_order_path_duration_seconds',

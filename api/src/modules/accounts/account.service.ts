@@ -8,12 +8,17 @@ import { RateLimiter } from './rate-limiter.js';
 import { knexOf } from '../../db/knex.js';
 import { DomainError, badInput, conflict, notFound } from '../../errors.js';
 
-/** The authenticated caller, as loaded for each request (never cached: role and disable act at once). */
+/**
+ * The authenticated caller, as loaded for a request or a WebSocket operation (from a short-lived
+ * cache that logout, disable and role changes clear on every replica; see {@link AccountService.authenticate}).
+ */
 export interface AuthUser {
   readonly id: number;
   readonly username: string;
   readonly role: Role;
   readonly sessionId: number;
+  /** When the session's token expires (epoch milliseconds). */
+  readonly expiresAt: number;
 }
 
 /** A token handed out by signUp/login. The token is shown once and stored only as a hash. */
@@ -30,7 +35,10 @@ const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
 /** How long an authenticated token is trusted without asking the database (bounds staleness if a bus message is lost). */
 const SESSION_CACHE_MS = 5_000;
 const SESSION_CACHE_MAX = 100_000;
-const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+/** The stored form of a bearer token (SHA-256, hex): what sessions are looked up by. */
+export const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+/** Token lengths accepted (issued tokens are 43 characters); anything else is refused unhashed. */
+const plausibleToken = (token: string) => token.length >= 20 && token.length <= 200;
 
 export interface AccountServiceOptions {
   readonly tokenTtlSeconds: number;
@@ -59,6 +67,11 @@ export class AccountService {
    * and on other replicas through {@link forget} (bus messages).
    */
   private readonly sessions = new Map<string, { user: AuthUser; userId: number; until: number }>();
+  /**
+   * Bumped by every {@link forget}: a session read from the database while a change was being
+   * forgotten may predate the change, so it is answered but not cached.
+   */
+  private generation = 0;
   private readonly now: () => Date;
 
   constructor(
@@ -80,6 +93,7 @@ export class AccountService {
 
   /** Drops cached sessions of a user (their role, status or sessions changed somewhere). */
   forget(userId: number): void {
+    this.generation++;
     for (const [k, v] of this.sessions) if (v.userId === userId) this.sessions.delete(k);
   }
 
@@ -141,19 +155,41 @@ export class AccountService {
 
   /** The caller behind a bearer token, or undefined when the token is unknown, expired, revoked or the user disabled. */
   async authenticate(token: string): Promise<AuthUser | undefined> {
-    if (token.length < 20 || token.length > 200) return undefined;
-    const hash = tokenHash(token);
+    return plausibleToken(token) ? this.authenticateHash(tokenHash(token)) : undefined;
+  }
+
+  /**
+   * {@link authenticate} by the token's {@link tokenHash} (a WebSocket keeps the hash and asks
+   * again before each operation). Answers from the cache while its entry lives: at most
+   * {@link SESSION_CACHE_MS}, never past the token's expiry, and dropped as soon as a logout,
+   * disable or role change of the user is heard (here or from another replica over the bus).
+   */
+  async authenticateHash(hash: string): Promise<AuthUser | undefined> {
     const nowMs = this.now().getTime();
     const cached = this.sessions.get(hash);
     if (cached && cached.until > nowMs) return cached.user;
     this.sessions.delete(hash);
-    const em = this.orm.em.fork();
-    const session = await em.findOne(Session, { tokenHash: hash }, { populate: ['user'] });
-    if (!session || session.revokedAt || session.expiresAt.getTime() <= nowMs || session.user.disabled) return undefined;
-    const user: AuthUser = { id: session.user.id, username: session.user.username, role: session.user.role, sessionId: session.id };
+    const generation = this.generation;
+    const user = await this.sessionUser({ tokenHash: hash }, nowMs);
+    if (!user || generation !== this.generation) return user;
     if (this.sessions.size >= SESSION_CACHE_MAX) this.sessions.clear();
-    this.sessions.set(hash, { user, userId: user.id, until: Math.min(session.expiresAt.getTime(), nowMs + SESSION_CACHE_MS) });
+    this.sessions.set(hash, { user, userId: user.id, until: Math.min(user.expiresAt, nowMs + SESSION_CACHE_MS) });
     return user;
+  }
+
+  /**
+   * The session's caller as the database says now, bypassing the cache: for privileged
+   * operations (role-restricted), so a demotion or disable made on another replica holds at once
+   * even before that replica's bus message arrives. Undefined when the session no longer holds.
+   */
+  async currentUser(sessionId: number): Promise<AuthUser | undefined> {
+    return this.sessionUser({ id: sessionId }, this.now().getTime());
+  }
+
+  private async sessionUser(where: { tokenHash: string } | { id: number }, nowMs: number): Promise<AuthUser | undefined> {
+    const session = await this.orm.em.fork().findOne(Session, where, { populate: ['user'] });
+    if (!session || session.revokedAt || session.expiresAt.getTime() <= nowMs || session.user.disabled) return undefined;
+    return { id: session.user.id, username: session.user.username, role: session.user.role, sessionId: session.id, expiresAt: session.expiresAt.getTime() };
   }
 
   /** Revokes one session (logout). */

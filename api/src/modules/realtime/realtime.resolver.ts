@@ -3,7 +3,7 @@ import { ExecutionReport, OrderBookUpdate, BookUpdateKind } from './realtime.typ
 import { OrderGql, TradeGql, BookLevel } from '../orders/order.types.js';
 import { Quote } from '../products/product.types.js';
 import { OrdStatusEnum, type ExecTypeEnum } from '../../graphql/enums.js';
-import { requireUser, type GqlContext } from '../../graphql/context.js';
+import { requireUser, sessionHolds, type GqlContext } from '../../graphql/context.js';
 import { badInput } from '../../errors.js';
 import { fromTicks } from '../../decimal.js';
 import { coalesce, merge, onEnd, pipe, stream, type Stream } from './streams.js';
@@ -100,8 +100,9 @@ export class RealtimeResolver {
         context,
         'executionReports',
         // Built and executed once per report for all of this user's sockets (the viewer is the same).
+        // An event arriving after the socket's session ended (expired, revoked, disabled) is not delivered.
         pipe(context.services.bus.pubsub.subscribe('exec', user.id), (m) =>
-          sharedValue(m, `viewer:${viewer}`, () => {
+          !sessionHolds(context) ? undefined : sharedValue(m, `viewer:${viewer}`, () => {
             const report: ExecutionReport = {
               execId: m.execId,
               execType: m.execType as ExecTypeEnum,
@@ -189,6 +190,7 @@ export class RealtimeResolver {
         context,
         'orderUpdates',
         pipe(context.services.bus.pubsub.subscribe('orders'), (m) => {
+          if (!sessionHolds(context)) return undefined;
           if (symbol && m.order.symbol !== symbol) return undefined;
           if (statuses?.length && !statuses.includes(m.order.status as OrdStatusEnum)) return undefined;
           return OrderGql.from(orderFromWire(m.order), m.tickSize, viewer);

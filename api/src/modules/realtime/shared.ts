@@ -36,9 +36,13 @@ export function sharedValue<T extends object>(message: object, view: string, bui
   return value;
 }
 
-/** Records what a subscription asked for, so its public updates can share execution results. */
-export function rememberRequest(args: ExecutionArgs, query: string): void {
-  requestKeys.set(args, `${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}\u0000${query}`);
+/**
+ * Records what a subscription asked for, so its public updates can share execution results.
+ * `documentKey` names its query text: equal for equal texts, different otherwise (the text
+ * itself, or the id of an interned copy, so each subscription does not hold one of its own).
+ */
+export function rememberRequest(args: ExecutionArgs, documentKey: string): void {
+  requestKeys.set(args, `${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}\u0000${documentKey}`);
 }
 
 /** Executes one event of a subscription: once per public update and request, else per subscriber. */

@@ -1,39 +1,115 @@
 import type { Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, validate, specifiedRules, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  NoSchemaIntrospectionCustomRule,
+  getOperationAST,
+  parse,
+  validate,
+  specifiedRules,
+  type DocumentNode,
+  type ExecutionArgs,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
 import type { Services } from '../../services.js';
 import type { GqlContext } from '../../graphql/context.js';
-import type { AuthUser } from '../accounts/account.service.js';
+import { tokenHash, type AuthUser } from '../accounts/account.service.js';
 import { bearer, logInternalError } from '../../server.js';
 import { complexityOf, depthLimit } from '../../graphql/limits.js';
+import { addressBucket, clientAddress } from '../../graphql/client-address.js';
 import { toGraphQLError } from '../../errors.js';
 import { randomUUID } from 'node:crypto';
 import { rememberRequest, subscribeShared } from './shared.js';
+import { SocketBudgets, isRefusal, type Refusal, type RefusalReason, type Reservation } from './socket-budgets.js';
 
 /** WebSocket close codes sent by this server (4400–4499: application codes). */
 export const CLOSE = {
-  /** The session was revoked (logout, disable): log in again. */
+  /** The session was revoked (logout, disable), or found revoked when the socket asked again: log in again. */
   SESSION_REVOKED: 4401,
+  /** The session's token expired while the socket was open (same code as revoked; the reason says which). */
+  SESSION_EXPIRED: 4401,
   /** The token given in connectionParams is not valid. */
   FORBIDDEN: 4403,
-  /** Too many connections for this user. */
+  /** Too many connections for this user, or from this address. */
   TOO_MANY_CONNECTIONS: 4429,
   /** The server is shutting down: reconnect (to another replica). */
   GOING_AWAY: 1001,
+  /** The process holds as many sockets as it may (WS_MAX_CONNECTIONS): try later or another replica. */
+  TRY_AGAIN_LATER: 1013,
 } as const;
 
+/** Subscriptions a socket without a token may start: the public market data the logged-out screens show. */
+export const PUBLIC_SUBSCRIPTIONS: ReadonlySet<string> = new Set(['orderBook', 'trades', 'quotes']);
+
+/** Longest delay setTimeout takes (about 24.8 days); a later expiry is re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface SocketState {
+  readonly address: string;
+  /** The key of the address's budgets (IPv6: its /64). */
+  readonly bucket: string;
+  /** The caller as of the last operation (role changes apply from the next one). */
   user?: AuthUser;
-  subscriptions: number;
+  /** The session's token hash, asked again before every operation. */
+  tokenHash?: string;
+  /** The session ended (expired, revoked, disabled) or the socket is closing: nothing more is delivered. */
+  ended: boolean;
+  expiry?: NodeJS.Timeout;
+  /** Operation id → its hold on the budgets, until it completes or the socket closes. */
+  readonly operations: Map<string, Reservation>;
+}
+
+/** A parsed and validated query text, shared by every operation sending the same text. */
+interface KnownDocument {
+  readonly document: DocumentNode;
+  /** Names the text in shared execution keys (shared.ts) without a copy of it per subscription. */
+  readonly key: string;
+}
+
+const refusalError = (r: Refusal) => new GraphQLError(r.message, { extensions: { code: r.code, reason: r.reason } });
+const sessionEnded = () =>
+  new GraphQLError('The session of this socket has ended (expired, logged out or disabled): log in again.', { extensions: { code: 'UNAUTHENTICATED', reason: 'SESSION_ENDED' } });
+
+/**
+ * False when the operation named is not a subscription of public topics only (root fields
+ * through fragments included). An operation that cannot be identified passes: graphql-ws
+ * refuses it anyway.
+ */
+function isPublicOperation(document: DocumentNode, operationName: string | null | undefined): boolean {
+  const op = getOperationAST(document, operationName);
+  if (!op) return true;
+  if (op.operation !== 'subscription') return false;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const seen = new Set<string>();
+  const publicOnly = (set: SelectionSetNode): boolean =>
+    set.selections.every((s) => {
+      if (s.kind === Kind.FIELD) return s.name.value === '__typename' || PUBLIC_SUBSCRIPTIONS.has(s.name.value);
+      if (s.kind === Kind.INLINE_FRAGMENT) return publicOnly(s.selectionSet);
+      if (seen.has(s.name.value)) return true;
+      seen.add(s.name.value);
+      const f = fragments.get(s.name.value);
+      return f !== undefined && publicOnly(f.selectionSet);
+    });
+  return publicOnly(op.selectionSet);
 }
 
 /**
  * graphql-ws on the same HTTP server and path as queries. Authenticates from connectionParams
- * (`authorization: "Bearer <token>"`, same token as HTTP); unauthenticated sockets may use
- * public topics only (resolvers enforce it). Limits connections per user, subscriptions per
- * connection and message size; closes a user's sockets when their session is revoked, on any
- * replica (revocations travel on the bus).
+ * (`authorization: "Bearer <token>"`, same token as HTTP) and again before every operation, so
+ * role changes, logouts, disables and expiry act on open sockets (from the session cache that
+ * the bus keeps current on every replica; role-restricted operations ask the database, see
+ * auth-checker.ts). A socket is closed (4401) when its token expires or its session is revoked.
+ * Sockets without a token may start public market-data subscriptions only.
+ *
+ * Budgets (socket-budgets.ts, limits in config.ts): sockets per address and in the process,
+ * operations per socket, per address and in the process, distinct query texts per address and
+ * in the process (their count, characters and summed complexity); each refusal is coded (a close code, or an `error` message with
+ * `extensions.code` and `reason`). Equal query texts share one parsed document.
  */
 export function attachWebSocketServer(http: Server, schema: GraphQLSchema, services: Services): { close(): Promise<void> } {
   const { config, metrics, logger } = services;
@@ -48,21 +124,66 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
     if (mapped.extensions.code === 'INTERNAL_SERVER_ERROR') logInternalError(logger, 'realtime', e);
     return mapped;
   };
+  const budgets = new SocketBudgets({
+    connectionsPerAddress: config.WS_MAX_CONNECTIONS_PER_ADDRESS,
+    connections: config.WS_MAX_CONNECTIONS,
+    operationsPerAddress: config.WS_MAX_SUBSCRIPTIONS_PER_ADDRESS,
+    operations: config.WS_MAX_SUBSCRIPTIONS_TOTAL,
+    documentsPerAddress: config.WS_MAX_DOCUMENTS_PER_ADDRESS,
+    documents: config.WS_MAX_DOCUMENTS,
+    documentChars: config.WS_MAX_DOCUMENT_CHARS,
+    documentComplexity: config.WS_MAX_DOCUMENT_COMPLEXITY,
+  });
+  /** Query text → its parsed document, while an active operation uses it (bounded by the budgets). */
+  const documents = new Map<string, KnownDocument>();
+  let documentIds = 0;
+  const refused = (reason: RefusalReason) => metrics.wsRefusals.inc({ reason });
+  const release = (r: Reservation) => {
+    if (budgets.release(r)) documents.delete(r.text);
+  };
+
+  /** Ends a socket's session: nothing more is delivered, and the socket is closed with 4401. */
+  const endSession = (socket: WebSocket, st: SocketState, reason: string) => {
+    st.ended = true;
+    clearTimeout(st.expiry);
+    socket.close(CLOSE.SESSION_REVOKED, reason);
+  };
+  /** Closes the socket when its token expires (re-armed when the expiry is beyond one timer). */
+  const armExpiry = (socket: WebSocket, st: SocketState, expiresAt: number) => {
+    const ms = expiresAt - Date.now();
+    if (ms <= 0) return endSession(socket, st, 'Session expired');
+    st.expiry = setTimeout(() => armExpiry(socket, st, expiresAt), Math.min(ms, MAX_TIMER_MS));
+    st.expiry.unref();
+  };
 
   wss.on('connection', (socket, request) => {
-    sockets.set(socket, { subscriptions: 0 });
+    const address = clientAddress(request);
+    const bucket = addressBucket(address);
     // ws closes the socket (1009) on a frame above maxPayload and reports it here: one line, not a stack.
     socket.on('error', (err: Error & { code?: string }) => {
       const oversized = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
       logger.warn(
-        { component: 'realtime', event: oversized ? 'ws_frame_too_large' : 'ws_error', address: request.socket.remoteAddress, userId: sockets.get(socket)?.user?.id, limitBytes: config.WS_MAX_PAYLOAD, error: err.message },
+        { component: 'realtime', event: oversized ? 'ws_frame_too_large' : 'ws_error', address, userId: sockets.get(socket)?.user?.id, limitBytes: config.WS_MAX_PAYLOAD, error: err.message },
         oversized ? 'websocket frame above the size limit; socket closed' : 'websocket error',
       );
     });
+    const refusal = budgets.openSocket(bucket);
+    if (refusal) {
+      refused(refusal.reason);
+      socket.close(refusal.code === 'SERVICE_UNAVAILABLE' ? CLOSE.TRY_AGAIN_LATER : CLOSE.TOO_MANY_CONNECTIONS, refusal.message);
+      return;
+    }
+    sockets.set(socket, { address, bucket, ended: false, operations: new Map() });
     metrics.wsConnections.inc();
     socket.once('close', () => {
       const st = sockets.get(socket);
-      if (st?.user) perUser.set(st.user.id, Math.max(0, (perUser.get(st.user.id) ?? 1) - 1));
+      if (!st) return;
+      st.ended = true;
+      clearTimeout(st.expiry);
+      for (const r of st.operations.values()) release(r);
+      st.operations.clear();
+      budgets.closeSocket(st.bucket);
+      if (st.user) perUser.set(st.user.id, Math.max(0, (perUser.get(st.user.id) ?? 1) - 1));
       sockets.delete(socket);
       metrics.wsConnections.dec();
       metrics.wsDisconnects.inc();
@@ -75,55 +196,103 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
       // Public updates are executed once per update and request, not once per subscriber (shared.ts).
       subscribe: subscribeShared,
       onConnect: async (ctx) => {
-        const st = sockets.get(ctx.extra.socket);
+        const socket = ctx.extra.socket;
+        const st = sockets.get(socket);
         if (!st) return false;
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         if (raw !== undefined) {
           const token = typeof raw === 'string' ? (bearer(raw) ?? raw) : undefined;
           const user = token ? await services.accounts.authenticate(token) : undefined;
           if (!user) {
-            ctx.extra.socket.close(CLOSE.FORBIDDEN, 'Invalid or expired token');
+            socket.close(CLOSE.FORBIDDEN, 'Invalid or expired token');
             return false;
           }
+          if (st.ended) return false;
           const count = perUser.get(user.id) ?? 0;
           if (count >= config.WS_MAX_CONNECTIONS_PER_USER) {
-            ctx.extra.socket.close(CLOSE.TOO_MANY_CONNECTIONS, 'Too many connections for this user');
+            refused('TOO_MANY_CONNECTIONS_FOR_USER');
+            socket.close(CLOSE.TOO_MANY_CONNECTIONS, 'Too many connections for this user');
             return false;
           }
           perUser.set(user.id, count + 1);
           st.user = user;
+          st.tokenHash = tokenHash(token!);
+          armExpiry(socket, st, user.expiresAt);
         }
         ctx.extra.state = st;
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const st = ctx.extra.state;
         if (!st) return [new GraphQLError('Not connected.', { extensions: { code: 'UNAUTHENTICATED' } })];
-        if (st.subscriptions >= config.WS_MAX_SUBSCRIPTIONS) {
+        if (st.tokenHash) {
+          // The session as it is now: role, revocation, disable, expiry (cached; see authenticateHash).
+          const user = st.ended ? undefined : await services.accounts.authenticateHash(st.tokenHash);
+          if (!user || st.ended) {
+            if (!st.ended) endSession(ctx.extra.socket, st, 'Session expired or revoked');
+            return [sessionEnded()];
+          }
+          st.user = user;
+        }
+        // A closed socket's holds were given back when it closed: it takes no new ones. (From here
+        // on nothing awaits until the operation is recorded in st.operations.)
+        if (st.ended) return [sessionEnded()];
+        const max = st.user ? config.WS_MAX_SUBSCRIPTIONS : Math.min(config.WS_MAX_SUBSCRIPTIONS, config.WS_MAX_ANONYMOUS_SUBSCRIPTIONS);
+        if (st.operations.size >= max) {
+          refused('TOO_MANY_SUBSCRIPTIONS');
           return [
-            new GraphQLError(`At most ${config.WS_MAX_SUBSCRIPTIONS} subscriptions per connection.`, {
+            new GraphQLError(`At most ${max} subscriptions per connection${st.user ? '' : ' without a token'}.`, {
               extensions: { code: 'TOO_MANY_REQUESTS', reason: 'TOO_MANY_SUBSCRIPTIONS' },
             }),
           ];
         }
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (e) {
-          return [new GraphQLError((e as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        const reservation = budgets.reserve(st.bucket, payload.query);
+        if (isRefusal(reservation)) {
+          refused(reservation.reason);
+          return [refusalError(reservation)];
         }
-        const errors = validate(schema, document, rules);
-        if (errors.length > 0) return errors.map((e) => toGraphQLError(e, production));
+        const refuse = (errors: readonly GraphQLError[]) => {
+          release(reservation);
+          return errors;
+        };
+        let known = documents.get(payload.query);
+        if (!known) {
+          let document;
+          try {
+            document = parse(payload.query);
+          } catch (e) {
+            return refuse([new GraphQLError((e as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
+          }
+          const errors = validate(schema, document, rules);
+          if (errors.length > 0) return refuse(errors.map((e) => toGraphQLError(e, production)));
+          known = { document, key: String(++documentIds) };
+          documents.set(payload.query, known);
+        }
+        const { document } = known;
         const complexity = complexityOf(schema, document, payload.operationName ?? undefined, payload.variables ?? {}, config.MAX_PAGE_SIZE);
         if (complexity > config.GRAPHQL_MAX_COMPLEXITY) {
-          return [new GraphQLError(`Query complexity ${complexity} is above the limit.`, { extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' } })];
+          return refuse([new GraphQLError(`Query complexity ${complexity} is above the limit.`, { extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' } })]);
         }
-        st.subscriptions++;
+        const heavy = budgets.weigh(reservation, complexity);
+        if (heavy) {
+          refused(heavy.reason);
+          return refuse([refusalError(heavy)]);
+        }
+        if (!st.user && !isPublicOperation(document, payload.operationName)) {
+          refused('LOGIN_REQUIRED');
+          return refuse([
+            new GraphQLError(`Without a token, a socket may only subscribe to public market data (${[...PUBLIC_SUBSCRIPTIONS].join(', ')}).`, {
+              extensions: { code: 'UNAUTHENTICATED', reason: 'LOGIN_REQUIRED' },
+            }),
+          ]);
+        }
+        st.operations.set(id, reservation);
         const contextValue: GqlContext = {
           services,
           user: st.user,
           reqId: randomUUID(),
-          address: ctx.extra.request.socket.remoteAddress ?? 'unknown',
+          address: st.address,
+          ...(st.user ? { sessionLive: () => !st.ended && Date.now() < st.user!.expiresAt } : {}),
         };
         const args: ExecutionArgs = {
           schema,
@@ -132,12 +301,15 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
           variableValues: payload.variables,
           contextValue,
         };
-        rememberRequest(args, payload.query);
+        rememberRequest(args, known.key);
         return args;
       },
-      onComplete: (ctx) => {
+      onComplete: (ctx, id) => {
         const st = ctx.extra.state;
-        if (st) st.subscriptions = Math.max(0, st.subscriptions - 1);
+        const r = st?.operations.get(id);
+        if (!st || !r) return;
+        st.operations.delete(id);
+        release(r);
       },
       onNext: (_ctx, _id, _payload, _args, result) => {
         if ('errors' in result && result.errors?.length) {
@@ -157,7 +329,7 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
       for await (const r of revoked) {
         for (const [socket, st] of sockets) {
           if (st.user?.id === r.userId && (r.sessionId === undefined || r.sessionId === st.user.sessionId)) {
-            socket.close(CLOSE.SESSION_REVOKED, 'Session revoked');
+            endSession(socket, st, 'Session revoked');
           }
         }
       }
