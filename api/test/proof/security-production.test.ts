@@ -12,7 +12,7 @@
  *   oversized WebSocket frame is one structured line.
  * - The SQLite file (password and session hashes) is readable by its owner only.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, onTestFinished } from 'vitest';
 import { statSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import WebSocket from 'ws';
@@ -143,9 +143,10 @@ describe('internal errors', () => {
     products.get = async () => {
       throw new Error('secret detail: table products is on fire');
     };
+    const { login } = await ok<{ login: { token: string } }>(url, LOGIN, { u: 'admin', p: ADMIN_PASSWORD });
     try {
       const http = await gql(url, '{ product(symbol: "AAPL") { symbol } }');
-      const ws = await overSocket('{ product(symbol: "AAPL") { symbol } }');
+      const ws = await overSocket('{ product(symbol: "AAPL") { symbol } }', login.token);
       for (const r of [http, ws]) {
         const e = r.errors?.[0];
         expect(e?.message).toBe('Internal server error.');
@@ -171,7 +172,11 @@ describe('security log', () => {
     expect(JSON.stringify(logs)).not.toContain(ADMIN_PASSWORD);
   });
 
-  it('records a WebSocket frame above the size limit as one structured line', async () => {
+  it('records a WebSocket frame above the size limit as one structured line, and nothing unstructured', async () => {
+    const printed: unknown[][] = [];
+    const console_error = console.error;
+    console.error = (...args: unknown[]) => void printed.push(args);
+    onTestFinished(() => void (console.error = console_error));
     const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
     await new Promise((r, j) => socket.once('open', r).once('error', j));
     const closed = new Promise<number>((r) => socket.once('close', (code) => r(code)));
@@ -181,6 +186,7 @@ describe('security log', () => {
     const line = logs.find((l) => l.event === 'ws_frame_too_large')!;
     expect(line).toMatchObject({ level: 'warn', component: 'realtime', address: '127.0.0.1', limitBytes: app.services.config.WS_MAX_PAYLOAD });
     expect(line.stack ?? (line.err as { stack?: string } | undefined)?.stack).toBeUndefined();
+    expect(printed).toEqual([]);
   });
 });
 

@@ -159,13 +159,19 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
   wss.on('connection', (socket, request) => {
     const address = clientAddress(request);
     const bucket = addressBucket(address);
-    // ws closes the socket (1009) on a frame above maxPayload and reports it here: one line, not a stack.
-    socket.on('error', (err: Error & { code?: string }) => {
+    // ws closes the socket itself on a protocol error (1009 for a frame above maxPayload) and
+    // reports it here: one structured line. graphql-ws adds a listener of its own that prints an
+    // unstructured console line and closes again: it is taken off once it has been added.
+    const onError = (err: Error & { code?: string }) => {
       const oversized = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
       logger.warn(
         { component: 'realtime', event: oversized ? 'ws_frame_too_large' : 'ws_error', address, userId: sockets.get(socket)?.user?.id, limitBytes: config.WS_MAX_PAYLOAD, error: err.message },
         oversized ? 'websocket frame above the size limit; socket closed' : 'websocket error',
       );
+    };
+    socket.on('error', onError);
+    queueMicrotask(() => {
+      for (const listener of socket.listeners('error')) if (listener !== onError) socket.off('error', listener as (...args: unknown[]) => void);
     });
     const refusal = budgets.openSocket(bucket);
     if (refusal) {
