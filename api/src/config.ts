@@ -49,7 +49,11 @@ const schema = z.object({
    * introspection query (what GraphQL IDEs send); no data query of this schema goes deeper.
    */
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(15),
-  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().positive().default(2000),
+  /** In units of about one field resolution; a row costs 4 more, a root field 10, a catalog text search 4,000. */
+  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().positive().default(10_000),
+  /** Root fields (aliases included) of one query or mutation, and of one mutation request. */
+  GRAPHQL_MAX_ROOT_FIELDS: z.coerce.number().int().positive().default(20),
+  GRAPHQL_MAX_MUTATIONS: z.coerce.number().int().positive().default(10),
   /** Largest page any list query returns. */
   MAX_PAGE_SIZE: z.coerce.number().int().positive().default(200),
   /** Largest order quantity accepted, in lots. */

@@ -11,7 +11,7 @@ import { GraphQLError, type DocumentNode, type GraphQLSchema, type OperationDefi
 import type { Services } from './services.js';
 import { repoRoot } from './services.js';
 import type { GqlContext } from './graphql/context.js';
-import { ComplexityGauge, depthLimit } from './graphql/limits.js';
+import { OperationLimits, depthLimit, operationBudget, type OperationBudget } from './graphql/limits.js';
 import { graphqlHttpHandler } from './graphql/http.js';
 import { toGraphQLError } from './errors.js';
 
@@ -97,7 +97,7 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       ApolloServerPluginLandingPageDisabled(),
-      limitsPlugin(schema, config.GRAPHQL_MAX_COMPLEXITY, config.MAX_PAGE_SIZE),
+      limitsPlugin(schema, operationBudget(config)),
       observabilityPlugin(services),
     ],
   });
@@ -165,9 +165,9 @@ function requestId(req: IncomingMessage): string {
   return typeof h === 'string' && /^[\w.-]{1,64}$/.test(h) ? h : randomUUID();
 }
 
-/** Refuses operations above the complexity budget (aliases and page sizes included). */
-function limitsPlugin(schema: GraphQLSchema, max: number, maxPageSize: number): ApolloServerPlugin<GqlContext> {
-  const gauge = new ComplexityGauge(schema, maxPageSize);
+/** Refuses operations over their budget (root fields, mutations, priced complexity). */
+function limitsPlugin(schema: GraphQLSchema, budget: OperationBudget): ApolloServerPlugin<GqlContext> {
+  const limits = new OperationLimits(schema, budget);
   const hooks = {
     async didResolveOperation({ request, document, operation }: { request: { operationName?: string; variables?: Record<string, unknown> }; document: DocumentNode; operation?: OperationDefinitionNode | null }) {
       if (operation?.operation === 'subscription') {
@@ -175,12 +175,8 @@ function limitsPlugin(schema: GraphQLSchema, max: number, maxPageSize: number): 
           extensions: { code: 'BAD_REQUEST', reason: 'SUBSCRIPTION_OVER_HTTP', http: { status: 400 } },
         });
       }
-      const complexity = gauge.of(document, request.operationName ?? undefined, request.variables ?? {});
-      if (complexity > max) {
-        throw new GraphQLError(`Query complexity ${complexity} is above the limit of ${max}.`, {
-          extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX', http: { status: 400 } },
-        });
-      }
+      const refusal = limits.check(document, request.operationName ?? undefined, request.variables ?? {});
+      if (refusal) throw new GraphQLError(refusal.message, { extensions: { code: 'BAD_USER_INPUT', reason: refusal.reason, http: { status: 400 } } });
     },
   };
   return {

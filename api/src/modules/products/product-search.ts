@@ -1,5 +1,6 @@
 import type { Knex } from '../../db/knex.js';
 import type { Dialect } from '../../db/orm.js';
+import { pageComplexity } from '../../graphql/args.js';
 
 /**
  * Catalog search through indexes only, the same on both dialects:
@@ -20,6 +21,18 @@ export const MAX_SEARCH_TEXT = 100;
 export const MAX_SEARCH_WORDS = 8;
 /** Shortest word looked up in the name index (the trigram length). */
 export const MIN_NAME_WORD = 3;
+
+/**
+ * Complexity units a text search costs on top of its page: about what the worst one reads and
+ * sorts (a common trigram matches ~8,500 names; 5-10 ms on SQLite, like a scan of the catalog).
+ * With GRAPHQL_MAX_COMPLEXITY at its default, one request holds at most two text searches.
+ */
+export const SEARCH_COST = 4000;
+
+/** The complexity of `products`: its page, plus {@link SEARCH_COST} when it has a search text. */
+export function searchComplexity(options: Parameters<typeof pageComplexity>[0] & { args: { query?: string | null } }): number {
+  return pageComplexity(options) + (parseSearchText(options.args.query) ? SEARCH_COST : 0);
+}
 
 /** A search text split the way both dialects use it. */
 export interface SearchText {
@@ -103,7 +116,7 @@ function matchesSql(dialect: Dialect, s: SearchText): [string, (string | number)
     } else {
       const trigrams = [...new Set(long.flatMap(nameTrigrams))];
       parts.push(
-        `select n.symbol from (select symbol from product_trigrams where trigram in (${trigrams.map(() => '?').join(', ')}) group by symbol having count(*) = ?) g join products n on n.symbol = g.symbol where ${likes}`,
+        `select n.symbol from (select symbol from product_trigrams where trigram in (${trigrams.map(() => '?').join(', ')}) group by symbol having count(*) = ?) g straight_join products n on n.symbol = g.symbol where ${likes}`,
       );
       bindings.push(...trigrams, trigrams.length, ...likeBindings);
     }
@@ -141,8 +154,10 @@ export async function searchPage(
     where.push('(x.search_rank > ? or (x.search_rank = ? and (x.search_listing > ? or (x.search_listing = ? and x.symbol > ?))))');
     whereBindings.push(c.rank, c.rank, c.listing, c.listing, c.symbol);
   }
+  // MySQL: the matches drive the join (its planner may otherwise scan products and probe them).
+  const join = dialect === 'mysql' ? 'straight_join' : 'join';
   const sql =
-    `select x.* from (select p.*, ${rank} as search_rank, ${LISTING} as search_listing from (${matches}) m join products p on p.symbol = m.symbol) x` +
+    `select x.* from (select p.*, ${rank} as search_rank, ${LISTING} as search_listing from (${matches}) m ${join} products p on p.symbol = m.symbol) x` +
     `${where.length ? ` where ${where.join(' and ')}` : ''} order by x.search_rank, x.search_listing, x.symbol limit ?`;
   const result = await knex.raw(sql, [...rankBindings, ...matchBindings, ...whereBindings, opts.limit]);
   return (dialect === 'mysql' ? (result as [Record<string, unknown>[]])[0] : result) as Record<string, unknown>[];

@@ -6,7 +6,7 @@ import type { Services } from '../../services.js';
 import type { GqlContext } from '../../graphql/context.js';
 import type { AuthUser } from '../accounts/account.service.js';
 import { bearer } from '../../server.js';
-import { complexityOf, depthLimit } from '../../graphql/limits.js';
+import { OperationLimits, depthLimit, operationBudget } from '../../graphql/limits.js';
 import { toGraphQLError } from '../../errors.js';
 import { randomUUID } from 'node:crypto';
 import { rememberRequest, subscribeShared } from './shared.js';
@@ -42,6 +42,7 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
   const sockets = new Map<WebSocket, SocketState>();
   const perUser = new Map<number, number>();
   const rules = [...specifiedRules, depthLimit(config.GRAPHQL_MAX_DEPTH)];
+  const limits = new OperationLimits(schema, operationBudget(config));
 
   wss.on('connection', (socket) => {
     sockets.set(socket, { subscriptions: 0 });
@@ -100,10 +101,8 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
         }
         const errors = validate(schema, document, rules);
         if (errors.length > 0) return errors.map((e) => toGraphQLError(e, production));
-        const complexity = complexityOf(schema, document, payload.operationName ?? undefined, payload.variables ?? {}, config.MAX_PAGE_SIZE);
-        if (complexity > config.GRAPHQL_MAX_COMPLEXITY) {
-          return [new GraphQLError(`Query complexity ${complexity} is above the limit.`, { extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' } })];
-        }
+        const refusal = limits.check(document, payload.operationName ?? undefined, payload.variables ?? {});
+        if (refusal) return [new GraphQLError(refusal.message, { extensions: { code: 'BAD_USER_INPUT', reason: refusal.reason } })];
         st.subscriptions++;
         const contextValue: GqlContext = {
           services,
