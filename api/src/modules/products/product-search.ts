@@ -80,46 +80,58 @@ export function nameTrigrams(name: string): string[] {
  */
 export const escapeLike = (s: string) => s.replace(/[!%_]/g, (c) => `!${c}`);
 
-const RANK = `case when upper(p.symbol) = ? then 0 when p.symbol like ? escape '!' then 1 when lower(p.name) like ? escape '!' then 2 else 3 end`;
-const LISTING = `case when p.symbol like '%.%' then 1 else 0 end`;
-
-/** The rank expression over `p` (products) with its bindings, equal to {@link searchRank}. */
-function rankSql(s: SearchText): [string, string[]] {
-  return [RANK, [s.symbol, `${escapeLike(s.symbol)}%`, `${escapeLike(s.words[0]!)}%`]];
+/** The rank of a product (columns `symbol` and `name` of alias `t`) in SQL, equal to {@link searchRank}. */
+function rankSql(s: SearchText, t: string): [string, string[]] {
+  return [
+    `case when upper(${t}.symbol) = ? then 0 when ${t}.symbol like ? escape '!' then 1 when lower(${t}.name) like ? escape '!' then 2 else 3 end`,
+    [s.symbol, `${escapeLike(s.symbol)}%`, `${escapeLike(s.words[0]!)}%`],
+  ];
 }
 
+/** {@link listingOrder} in SQL. */
+const listingSql = (t: string) => `case when ${t}.symbol like '%.%' then 1 else 0 end`;
+
 /**
- * Symbols matching a search, as one SQL subquery (a union of index lookups) with its bindings:
- * symbols by prefix from the primary key, names through the dialect's trigram index.
+ * The matches of a search as one SQL subquery of (symbol, search_rank, search_listing), a union
+ * of index lookups, with its bindings: symbols by prefix from the primary key (or the (type,
+ * symbol) index), names through the dialect's trigram index. A symbol in both parts gets the
+ * same rank from each, so the union holds it once.
  */
-function matchesSql(dialect: Dialect, s: SearchText): [string, (string | number)[]] {
+function matchesSql(dialect: Dialect, s: SearchText, type: string | undefined): [string, (string | number)[]] {
   const parts: string[] = [];
   const bindings: (string | number)[] = [];
+  const exact = `case when upper(b.symbol) = ? then 0 else 1 end`;
+  const typed = type ? ' and b.type = ?' : '';
   if (dialect === 'sqlite') {
-    // BINARY range on the primary key (symbols are upper-case; LIKE would not use the index).
-    parts.push('select symbol from products where symbol >= ? and symbol < ?');
-    bindings.push(s.symbol, `${s.symbol}\u007f`);
+    // BINARY range on the index (symbols are upper-case; LIKE would not use it).
+    parts.push(`select b.symbol, ${exact} as search_rank, ${listingSql('b')} as search_listing from products b where b.symbol >= ? and b.symbol < ?${typed}`);
+    bindings.push(s.symbol, s.symbol, `${s.symbol}\u007f`);
   } else {
-    parts.push(`select symbol from products where symbol like ? escape '!'`);
-    bindings.push(`${escapeLike(s.symbol)}%`);
+    parts.push(`select b.symbol, ${exact} as search_rank, ${listingSql('b')} as search_listing from products b where b.symbol like ? escape '!'${typed}`);
+    bindings.push(s.symbol, `${escapeLike(s.symbol)}%`);
   }
+  if (type) bindings.push(type);
   if (s.byName) {
     const long = s.words.filter((w) => [...w].length >= MIN_NAME_WORD);
     const likes = s.words.map(() => `lower(n.name) like ? escape '!'`).join(' and ');
     const likeBindings = s.words.map((w) => `%${escapeLike(w)}%`);
+    const [rank, rankBindings] = rankSql(s, 'n');
+    const select = `select n.symbol, ${rank} as search_rank, ${listingSql('n')} as search_listing`;
+    const nameTyped = type ? ' and n.type = ?' : '';
     if (dialect === 'sqlite') {
+      // The FTS table carries symbol, type and name: no products row is read for a match.
       const match = long.map((w) => `"${w.replace(/"/g, '""')}"`).join(' AND ');
-      parts.push(
-        `select i.symbol from product_search f join product_search_ids i on i.id = f.rowid join products n on n.symbol = i.symbol where product_search match ? and ${likes}`,
-      );
-      bindings.push(match, ...likeBindings);
+      parts.push(`${select} from product_search n where n.product_search match ? and ${likes}${nameTyped}`);
+      bindings.push(...rankBindings, match, ...likeBindings);
     } else {
       const trigrams = [...new Set(long.flatMap(nameTrigrams))];
+      // straight_join: the trigram matches drive (the planner may otherwise scan products and probe them).
       parts.push(
-        `select n.symbol from (select symbol from product_trigrams where trigram in (${trigrams.map(() => '?').join(', ')}) group by symbol having count(*) = ?) g straight_join products n on n.symbol = g.symbol where ${likes}`,
+        `${select} from (select symbol from product_trigrams where trigram in (${trigrams.map(() => '?').join(', ')}) group by symbol having count(*) = ?) g straight_join products n on n.symbol = g.symbol where ${likes}${nameTyped}`,
       );
-      bindings.push(...trigrams, trigrams.length, ...likeBindings);
+      bindings.push(...rankBindings, ...trigrams, trigrams.length, ...likeBindings);
     }
+    if (type) bindings.push(type);
   }
   return [parts.join(' union '), bindings];
 }
@@ -141,25 +153,16 @@ export async function searchPage(
   s: SearchText,
   opts: { readonly type?: string; readonly cursor?: SearchCursor; readonly limit: number },
 ): Promise<Record<string, unknown>[]> {
-  const [matches, matchBindings] = matchesSql(dialect, s);
-  const [rank, rankBindings] = rankSql(s);
-  const where: string[] = [];
-  const whereBindings: (string | number)[] = [];
-  if (opts.type) {
-    where.push('x.type = ?');
-    whereBindings.push(opts.type);
-  }
+  const [matches, matchBindings] = matchesSql(dialect, s, opts.type);
   const c = opts.cursor;
-  if (c) {
-    where.push('(x.search_rank > ? or (x.search_rank = ? and (x.search_listing > ? or (x.search_listing = ? and x.symbol > ?))))');
-    whereBindings.push(c.rank, c.rank, c.listing, c.listing, c.symbol);
-  }
-  // MySQL: the matches drive the join (its planner may otherwise scan products and probe them).
+  const after = c ? ' where (m.search_rank > ? or (m.search_rank = ? and (m.search_listing > ? or (m.search_listing = ? and m.symbol > ?))))' : '';
+  const afterBindings = c ? [c.rank, c.rank, c.listing, c.listing, c.symbol] : [];
+  // Ranked on (symbol, rank, listing) only; the page's products rows are read last.
   const join = dialect === 'mysql' ? 'straight_join' : 'join';
   const sql =
-    `select x.* from (select p.*, ${rank} as search_rank, ${LISTING} as search_listing from (${matches}) m ${join} products p on p.symbol = m.symbol) x` +
-    `${where.length ? ` where ${where.join(' and ')}` : ''} order by x.search_rank, x.search_listing, x.symbol limit ?`;
-  const result = await knex.raw(sql, [...rankBindings, ...matchBindings, ...whereBindings, opts.limit]);
+    `select p.*, k.search_rank, k.search_listing from (select m.symbol, m.search_rank, m.search_listing from (${matches}) m${after} order by m.search_rank, m.search_listing, m.symbol limit ?) k ` +
+    `${join} products p on p.symbol = k.symbol order by k.search_rank, k.search_listing, k.symbol`;
+  const result = await knex.raw(sql, [...matchBindings, ...afterBindings, opts.limit]);
   return (dialect === 'mysql' ? (result as [Record<string, unknown>[]])[0] : result) as Record<string, unknown>[];
 }
 
