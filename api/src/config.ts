@@ -51,6 +51,8 @@ const schema = z.object({
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(15),
   /** In units of about one field resolution; a row costs 4 more, a root field 10, a catalog text search 4,000. */
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().positive().default(10_000),
+  /** Field selections in one document (aliases included); checked before validation. */
+  GRAPHQL_MAX_FIELDS: z.coerce.number().int().positive().default(500),
   /** Root fields (aliases included) of one query or mutation, and of one mutation request. */
   GRAPHQL_MAX_ROOT_FIELDS: z.coerce.number().int().positive().default(20),
   GRAPHQL_MAX_MUTATIONS: z.coerce.number().int().positive().default(10),

@@ -7,12 +7,12 @@ import proxyaddr from 'proxy-addr';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Services } from './services.js';
 import { repoRoot } from './services.js';
 import type { GqlContext } from './graphql/context.js';
-import { OperationLimits, depthLimit, operationBudget, type OperationBudget } from './graphql/limits.js';
-import { graphqlHttpHandler } from './graphql/http.js';
+import { OperationLimits, depthLimit, operationBudget, type BudgetRefusal, type OperationBudget } from './graphql/limits.js';
+import { graphqlHttpHandler, type ScreenRefusal } from './graphql/http.js';
 import { toGraphQLError } from './errors.js';
 
 /** The HTTP side of the API: /graphql, /healthz, /readyz, /metrics and the built web client. */
@@ -107,6 +107,7 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
     maxBodyBytes: 64 * 1024,
     context: async (req) => contextFor(services, bearer(req.headers.authorization), proxyaddr(req, trustProxy), requestId(req)),
     onError: (err) => logger.error({ component: 'http', err }, 'graphql request failed'),
+    screen: documentScreen(new OperationLimits(schema, operationBudget(config))),
   });
 
   const webDist = config.WEB_DIST ?? resolve(repoRoot, 'web/dist');
@@ -165,23 +166,45 @@ function requestId(req: IncomingMessage): string {
   return typeof h === 'string' && /^[\w.-]{1,64}$/.test(h) ? h : randomUUID();
 }
 
-/** Refuses operations over their budget (root fields, mutations, priced complexity). */
+/**
+ * Documents longer than this are screened by shape before Apollo validates them (graphql-js's
+ * validation is quadratic in a selection set's fields; shorter documents cannot hold enough
+ * fields to make it slow, and are checked after validation by {@link limitsPlugin}).
+ */
+const SCREEN_MIN_CHARS = 1024;
+
+/** The HTTP screen: long documents over the field, root-field or mutation caps are refused before validation. */
+function documentScreen(limits: OperationLimits): (operation: { readonly query?: unknown; readonly operationName?: unknown }) => ScreenRefusal | undefined {
+  return ({ query, operationName }) => {
+    if (typeof query !== 'string' || query.length < SCREEN_MIN_CHARS) return undefined;
+    let document: DocumentNode;
+    try {
+      document = parse(query);
+    } catch {
+      return undefined; // Apollo answers syntax errors itself.
+    }
+    const refusal = limits.checkDocument(document, typeof operationName === 'string' ? operationName : undefined);
+    return refusal ? { code: 'BAD_USER_INPUT', ...refusal } : undefined;
+  };
+}
+
+/** Refuses operations over their budget (fields, root fields, mutations, priced complexity). */
 function limitsPlugin(schema: GraphQLSchema, budget: OperationBudget): ApolloServerPlugin<GqlContext> {
   const limits = new OperationLimits(schema, budget);
-  const hooks = {
-    async didResolveOperation({ request, document, operation }: { request: { operationName?: string; variables?: Record<string, unknown> }; document: DocumentNode; operation?: OperationDefinitionNode | null }) {
-      if (operation?.operation === 'subscription') {
-        throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws, subprotocol graphql-transport-ws) on this path, not over HTTP.', {
-          extensions: { code: 'BAD_REQUEST', reason: 'SUBSCRIPTION_OVER_HTTP', http: { status: 400 } },
-        });
-      }
-      const refusal = limits.check(document, request.operationName ?? undefined, request.variables ?? {});
-      if (refusal) throw new GraphQLError(refusal.message, { extensions: { code: 'BAD_USER_INPUT', reason: refusal.reason, http: { status: 400 } } });
-    },
-  };
+  const refuse = (r: BudgetRefusal) => new GraphQLError(r.message, { extensions: { code: 'BAD_USER_INPUT', reason: r.reason, http: { status: 400 } } });
   return {
-    async requestDidStart() {
-      return hooks;
+    async requestDidStart({ request }) {
+      return {
+        async didResolveOperation({ document, operation }) {
+          if (operation?.operation === 'subscription') {
+            throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws, subprotocol graphql-transport-ws) on this path, not over HTTP.', {
+              extensions: { code: 'BAD_REQUEST', reason: 'SUBSCRIPTION_OVER_HTTP', http: { status: 400 } },
+            });
+          }
+          const refusal = limits.check(document, request.operationName ?? undefined, request.variables ?? {});
+          if (refusal) throw refuse(refusal);
+        },
+      };
     },
   };
 }

@@ -152,8 +152,24 @@ export function rootFieldCount(document: DocumentNode, operationName: string | u
   return keys.size;
 }
 
+/** Field selections written in a document (aliases included, fragments counted where defined). */
+export function fieldCount(document: DocumentNode): number {
+  let n = 0;
+  visit(document, {
+    Field: () => {
+      n++;
+    },
+  });
+  return n;
+}
+
 /** What one GraphQL operation may cost (config: GRAPHQL_MAX_*, MAX_PAGE_SIZE). */
 export interface OperationBudget {
+  /**
+   * Most field selections in one document. Checked right after parsing: graphql-js's validation
+   * compares a selection set's fields pairwise, so a 60 kB document of aliases costs it ~0.3 s.
+   */
+  readonly maxFields: number;
   /** Largest complexity accepted ({@link costEstimator}). */
   readonly maxComplexity: number;
   /** Most root fields (aliases included) of a query or mutation. */
@@ -166,6 +182,7 @@ export interface OperationBudget {
 
 /** The budget the configuration sets. */
 export const operationBudget = (c: Config): OperationBudget => ({
+  maxFields: c.GRAPHQL_MAX_FIELDS,
   maxComplexity: c.GRAPHQL_MAX_COMPLEXITY,
   maxRootFields: c.GRAPHQL_MAX_ROOT_FIELDS,
   maxMutations: c.GRAPHQL_MAX_MUTATIONS,
@@ -174,13 +191,14 @@ export const operationBudget = (c: Config): OperationBudget => ({
 
 /** A refusal of an operation over its budget: BAD_USER_INPUT with one of these reasons. */
 export interface BudgetRefusal {
-  readonly reason: 'TOO_MANY_ROOT_FIELDS' | 'TOO_MANY_MUTATIONS' | 'QUERY_TOO_COMPLEX';
+  readonly reason: 'TOO_MANY_FIELDS' | 'TOO_MANY_ROOT_FIELDS' | 'TOO_MANY_MUTATIONS' | 'QUERY_TOO_COMPLEX';
   readonly message: string;
 }
 
 /**
  * Checks operations against an {@link OperationBudget} before anything runs, the same on HTTP and
- * on the WebSocket: the root field caps first (cheap and precise), then the priced complexity.
+ * on the WebSocket: the document's shape right after parsing (cheap, and before the validation
+ * it would make slow), then the priced complexity once the operation and variables are known.
  */
 export class OperationLimits {
   private readonly gauge: ComplexityGauge;
@@ -192,9 +210,12 @@ export class OperationLimits {
     this.gauge = new ComplexityGauge(schema, budget.maxPageSize);
   }
 
-  /** The refusal of an operation over budget, or undefined when it may run. */
-  check(document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): BudgetRefusal | undefined {
-    const { maxRootFields, maxMutations, maxComplexity } = this.budget;
+  /**
+   * The refusal of a parsed document by its shape (fields, root fields, mutations), before it is
+   * validated: linear in its size. Undefined when it may go on to validation.
+   */
+  checkDocument(document: DocumentNode, operationName: string | undefined): BudgetRefusal | undefined {
+    const { maxFields, maxRootFields, maxMutations } = this.budget;
     const operation = getOperationAST(document, operationName);
     const roots = rootFieldCount(document, operationName) ?? 0;
     if (operation?.operation === 'mutation' && roots > maxMutations) {
@@ -203,8 +224,18 @@ export class OperationLimits {
     if (roots > maxRootFields) {
       return { reason: 'TOO_MANY_ROOT_FIELDS', message: `An operation may have at most ${maxRootFields} root fields (aliases included); this one has ${roots}.` };
     }
+    const fields = fieldCount(document);
+    if (fields > maxFields) return { reason: 'TOO_MANY_FIELDS', message: `A document may select at most ${maxFields} fields; this one selects ${fields}.` };
+    return undefined;
+  }
+
+  /** The refusal of a validated operation over budget (its shape, then its priced complexity), or undefined when it may run. */
+  check(document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): BudgetRefusal | undefined {
+    const shape = this.checkDocument(document, operationName);
+    if (shape) return shape;
     const complexity = this.gauge.of(document, operationName, variables);
-    if (complexity > maxComplexity) return { reason: 'QUERY_TOO_COMPLEX', message: `Query complexity ${complexity} is above the limit of ${maxComplexity}.` };
+    const max = this.budget.maxComplexity;
+    if (complexity > max) return { reason: 'QUERY_TOO_COMPLEX', message: `Query complexity ${complexity} is above the limit of ${max}.` };
     return undefined;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Cost of what is accepted (issue 14, class 2): no single request may freeze the process.
- * - Root fields and mutations per operation are capped (TOO_MANY_ROOT_FIELDS, TOO_MANY_MUTATIONS),
- *   the same over HTTP and the WebSocket, and a catalog text search is priced like the scan it
+ * - Field selections per document (TOO_MANY_FIELDS, before validation), root fields and mutations
+ *   per operation (TOO_MANY_ROOT_FIELDS, TOO_MANY_MUTATIONS) are capped, the same over HTTP and
+ *   the WebSocket, and a catalog text search is priced like the scan it
  *   may cost (QUERY_TOO_COMPLEX beyond two per request): the 1,000-alias search that blocked the
  *   event loop for ~10 s is refused before anything runs.
  * - Catalog search reads indexes only (no query plan scans the products table) on SQLite and
@@ -69,6 +70,12 @@ describe('the budget of one operation', () => {
 
   it('refuses the same request over the WebSocket', async () => {
     expect(await wsError(t.url, FREEZER)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_ROOT_FIELDS' });
+  });
+
+  it('refuses a document of 1,500 aliased fields before validating it (validation is quadratic in them)', async () => {
+    const wide = `{ me { ${Array.from({ length: 1500 }, (_, i) => `a${i}: id`).join(' ')} } }`;
+    expect(await errorOf(t.url, wide)).toMatchObject({ status: 400, code: 'BAD_USER_INPUT', reason: 'TOO_MANY_FIELDS' });
+    expect(await wsError(t.url, wide)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_FIELDS' });
   });
 
   it('counts root fields through fragments and inline fragments', async () => {

@@ -99,6 +99,8 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
         } catch (e) {
           return [new GraphQLError((e as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
+        const shape = limits.checkDocument(document, payload.operationName ?? undefined);
+        if (shape) return [new GraphQLError(shape.message, { extensions: { code: 'BAD_USER_INPUT', reason: shape.reason } })];
         const errors = validate(schema, document, rules);
         if (errors.length > 0) return errors.map((e) => toGraphQLError(e, production));
         const refusal = limits.check(document, payload.operationName ?? undefined, payload.variables ?? {});
