@@ -184,14 +184,14 @@ function documentScreen(limits: OperationLimits): (operation: { readonly query?:
       return undefined; // Apollo answers syntax errors itself.
     }
     const refusal = limits.checkDocument(document, typeof operationName === 'string' ? operationName : undefined);
-    return refusal ? { code: 'BAD_USER_INPUT', ...refusal } : undefined;
+    return refusal;
   };
 }
 
 /** Refuses operations over their budget (fields, root fields, mutations, priced complexity). */
 function limitsPlugin(schema: GraphQLSchema, budget: OperationBudget): ApolloServerPlugin<GqlContext> {
   const limits = new OperationLimits(schema, budget);
-  const refuse = (r: BudgetRefusal) => new GraphQLError(r.message, { extensions: { code: 'BAD_USER_INPUT', reason: r.reason, http: { status: 400 } } });
+  const refuse = (r: BudgetRefusal) => new GraphQLError(r.message, { extensions: { code: r.code, reason: r.reason, http: { status: 400 } } });
   return {
     async requestDidStart({ request }) {
       return {

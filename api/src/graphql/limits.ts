@@ -12,6 +12,7 @@ import {
   getOperationAST,
   getVariableValues,
   isObjectType,
+  validate,
   visit,
   type DocumentNode,
   type OperationDefinitionNode,
@@ -165,6 +166,8 @@ export function fieldCount(document: DocumentNode): number {
 
 /** What one GraphQL operation may cost (config: GRAPHQL_MAX_*, MAX_PAGE_SIZE). */
 export interface OperationBudget {
+  /** Deepest nesting accepted (the same check as {@link depthLimit}, made before the others). */
+  readonly maxDepth: number;
   /**
    * Most field selections in one document. Checked right after parsing: graphql-js's validation
    * compares a selection set's fields pairwise, so a 60 kB document of aliases costs it ~0.3 s.
@@ -182,6 +185,7 @@ export interface OperationBudget {
 
 /** The budget the configuration sets. */
 export const operationBudget = (c: Config): OperationBudget => ({
+  maxDepth: c.GRAPHQL_MAX_DEPTH,
   maxFields: c.GRAPHQL_MAX_FIELDS,
   maxComplexity: c.GRAPHQL_MAX_COMPLEXITY,
   maxRootFields: c.GRAPHQL_MAX_ROOT_FIELDS,
@@ -189,9 +193,10 @@ export const operationBudget = (c: Config): OperationBudget => ({
   maxPageSize: c.MAX_PAGE_SIZE,
 });
 
-/** A refusal of an operation over its budget: BAD_USER_INPUT with one of these reasons. */
+/** A refusal of an operation over its budget: BAD_USER_INPUT with one of these reasons, or the depth rule's own error. */
 export interface BudgetRefusal {
-  readonly reason: 'TOO_MANY_FIELDS' | 'TOO_MANY_ROOT_FIELDS' | 'TOO_MANY_MUTATIONS' | 'QUERY_TOO_COMPLEX';
+  readonly code: 'BAD_USER_INPUT' | 'GRAPHQL_VALIDATION_FAILED';
+  readonly reason: 'TOO_MANY_FIELDS' | 'TOO_MANY_ROOT_FIELDS' | 'TOO_MANY_MUTATIONS' | 'QUERY_TOO_COMPLEX' | 'QUERY_TOO_DEEP';
   readonly message: string;
 }
 
@@ -202,30 +207,35 @@ export interface BudgetRefusal {
  */
 export class OperationLimits {
   private readonly gauge: ComplexityGauge;
+  private readonly depthRule: ReturnType<typeof depthLimit>;
 
   constructor(
-    schema: GraphQLSchema,
+    private readonly schema: GraphQLSchema,
     private readonly budget: OperationBudget,
   ) {
     this.gauge = new ComplexityGauge(schema, budget.maxPageSize);
+    this.depthRule = depthLimit(budget.maxDepth);
   }
 
   /**
-   * The refusal of a parsed document by its shape (fields, root fields, mutations), before it is
-   * validated: linear in its size. Undefined when it may go on to validation.
+   * The refusal of a parsed document by its shape (depth, root fields, mutations, fields), before
+   * it is validated: linear in its size. Undefined when it may go on to validation.
    */
   checkDocument(document: DocumentNode, operationName: string | undefined): BudgetRefusal | undefined {
     const { maxFields, maxRootFields, maxMutations } = this.budget;
+    // Depth first, with the validation rule's own error, so a deep document reads the same either way.
+    const [deep] = validate(this.schema, document, [this.depthRule]);
+    if (deep) return { code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_DEEP', message: deep.message };
     const operation = getOperationAST(document, operationName);
     const roots = rootFieldCount(document, operationName) ?? 0;
     if (operation?.operation === 'mutation' && roots > maxMutations) {
-      return { reason: 'TOO_MANY_MUTATIONS', message: `A request may carry at most ${maxMutations} mutations; this one has ${roots}.` };
+      return { code: 'BAD_USER_INPUT', reason: 'TOO_MANY_MUTATIONS', message: `A request may carry at most ${maxMutations} mutations; this one has ${roots}.` };
     }
     if (roots > maxRootFields) {
-      return { reason: 'TOO_MANY_ROOT_FIELDS', message: `An operation may have at most ${maxRootFields} root fields (aliases included); this one has ${roots}.` };
+      return { code: 'BAD_USER_INPUT', reason: 'TOO_MANY_ROOT_FIELDS', message: `An operation may have at most ${maxRootFields} root fields (aliases included); this one has ${roots}.` };
     }
     const fields = fieldCount(document);
-    if (fields > maxFields) return { reason: 'TOO_MANY_FIELDS', message: `A document may select at most ${maxFields} fields; this one selects ${fields}.` };
+    if (fields > maxFields) return { code: 'BAD_USER_INPUT', reason: 'TOO_MANY_FIELDS', message: `A document may select at most ${maxFields} fields; this one selects ${fields}.` };
     return undefined;
   }
 
@@ -235,7 +245,7 @@ export class OperationLimits {
     if (shape) return shape;
     const complexity = this.gauge.of(document, operationName, variables);
     const max = this.budget.maxComplexity;
-    if (complexity > max) return { reason: 'QUERY_TOO_COMPLEX', message: `Query complexity ${complexity} is above the limit of ${max}.` };
+    if (complexity > max) return { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX', message: `Query complexity ${complexity} is above the limit of ${max}.` };
     return undefined;
   }
 }

@@ -44,9 +44,10 @@ export interface SearchText {
   readonly byName: boolean;
 }
 
-/** Splits a search text; undefined for an empty one (browse the catalog by symbol). */
+/** Splits a search text (control characters count as spaces); undefined for an empty one (browse by symbol). */
 export function parseSearchText(query: string | null | undefined): SearchText | undefined {
-  const text = (query ?? '').trim().slice(0, MAX_SEARCH_TEXT);
+  // eslint-disable-next-line no-control-regex -- control characters are what is replaced
+  const text = (query ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, MAX_SEARCH_TEXT);
   if (!text) return undefined;
   const words = text.toLowerCase().split(/\s+/).filter(Boolean).slice(0, MAX_SEARCH_WORDS);
   return { symbol: text.toUpperCase(), words, byName: words.some((w) => [...w].length >= MIN_NAME_WORD) };

@@ -100,11 +100,11 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
           return [new GraphQLError((e as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
         const shape = limits.checkDocument(document, payload.operationName ?? undefined);
-        if (shape) return [new GraphQLError(shape.message, { extensions: { code: 'BAD_USER_INPUT', reason: shape.reason } })];
+        if (shape) return [new GraphQLError(shape.message, { extensions: { code: shape.code, reason: shape.reason } })];
         const errors = validate(schema, document, rules);
         if (errors.length > 0) return errors.map((e) => toGraphQLError(e, production));
         const refusal = limits.check(document, payload.operationName ?? undefined, payload.variables ?? {});
-        if (refusal) return [new GraphQLError(refusal.message, { extensions: { code: 'BAD_USER_INPUT', reason: refusal.reason } })];
+        if (refusal) return [new GraphQLError(refusal.message, { extensions: { code: refusal.code, reason: refusal.reason } })];
         st.subscriptions++;
         const contextValue: GqlContext = {
           services,
