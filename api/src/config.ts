@@ -49,7 +49,7 @@ const schema = z.object({
    * introspection query (what GraphQL IDEs send); no data query of this schema goes deeper.
    */
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(15),
-  /** In units of about one field resolution; a row costs 4 more, a root field 10, a catalog text search 4,000. */
+  /** In units of about one field resolution; a row costs 4 more, a root field 10, a catalog text search 5,000. */
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().positive().default(10_000),
   /** Field selections in one document (aliases included); checked before validation. */
   GRAPHQL_MAX_FIELDS: z.coerce.number().int().positive().default(500),

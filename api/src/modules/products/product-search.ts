@@ -24,10 +24,11 @@ export const MIN_NAME_WORD = 3;
 
 /**
  * Complexity units a text search costs on top of its page: about what the worst one reads and
- * sorts (a common trigram matches ~8,500 names; 5-10 ms on SQLite, like a scan of the catalog).
- * With GRAPHQL_MAX_COMPLEXITY at its default, one request holds at most two text searches.
+ * sorts (a common trigram such as "ion" matches ~8,500 names, which costs SQLite about 1.5 scans
+ * of the catalog's names). With GRAPHQL_MAX_COMPLEXITY at its default, a request holds one text
+ * search, with a page of up to ~190 full product rows.
  */
-export const SEARCH_COST = 4000;
+export const SEARCH_COST = 5000;
 
 /** The complexity of `products`: its page, plus {@link SEARCH_COST} when it has a search text. */
 export function searchComplexity(options: Parameters<typeof pageComplexity>[0] & { args: { query?: string | null } }): number {
