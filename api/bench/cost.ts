@@ -113,6 +113,7 @@ async function run(dialect: 'sqlite' | 'mysql') {
   try {
     // The worst single searches: common trigrams (thousands of names) and short symbol prefixes.
     const candidates = ['ion', 'inc', 'ltd', 'ing', 'ent', 'corp', 'fund', 'a', '0', '6', 'zzzzzz'];
+    for (const q of candidates) await post(api.url, `{ products(query: "${q}", first: 200) { nodes { ${ROW} } } }`); // warm-up
     const single: { q: string; ms: number }[] = [];
     for (const q of candidates) {
       const query = `{ products(query: "${q}", first: 200) { nodes { ${ROW} } } }`;

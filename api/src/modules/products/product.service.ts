@@ -44,6 +44,8 @@ const SYMBOL = /^[A-Za-z0-9][A-Za-z0-9.\-^=_]{0,31}$/;
 export class ProductService {
   /** symbol → product, for the order path's edge checks; refreshed on every change made here. */
   private readonly cache = new Map<string, ProductRecord>();
+  /** The last catalog read waiting for its turn (SQLite; see {@link turn}). */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly knex: Knex,
@@ -51,6 +53,7 @@ export class ProductService {
   ) {}
 
   async search(s: ProductSearch): Promise<{ products: ProductRecord[]; hasNextPage: boolean }> {
+    await this.turn();
     const text = parseSearchText(s.query);
     let rows: Record<string, unknown>[];
     if (!text) {
@@ -62,7 +65,22 @@ export class ProductService {
       rows = await searchPage(this.knex, this.dialect, text, { type: s.type, cursor: s.after ? await this.cursorOf(text, s.after) : undefined, limit: s.first + 1 });
     }
     const products = rows.slice(0, s.first).map(productFromRow);
+    // The page's resolution (up to 200 rows of fields) gets a turn of its own too.
+    await this.turn();
     return { products, hasNextPage: rows.length > s.first };
+  }
+
+  /**
+   * On SQLite a catalog read runs on the event loop (synchronously): each one waits for a turn
+   * of the loop of its own, so the pages and searches of one request (20 aliases) do not run back
+   * to back while /healthz and other requests wait. On MySQL the read is I/O and needs no turn.
+   * Turns are taken in order, one per loop iteration, across all requests.
+   */
+  private turn(): Promise<void> {
+    if (this.dialect !== 'sqlite') return Promise.resolve();
+    const mine = this.queue.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.queue = mine;
+    return mine;
   }
 
   /** Where a ranked page after `symbol` starts (a symbol that is not in the catalog ranks by its text alone). */
