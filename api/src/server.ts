@@ -192,19 +192,20 @@ function documentScreen(limits: OperationLimits): (operation: { readonly query?:
 function limitsPlugin(schema: GraphQLSchema, budget: OperationBudget): ApolloServerPlugin<GqlContext> {
   const limits = new OperationLimits(schema, budget);
   const refuse = (r: BudgetRefusal) => new GraphQLError(r.message, { extensions: { code: r.code, reason: r.reason, http: { status: 400 } } });
+  const hooks = {
+    async didResolveOperation({ request, document, operation }: { request: { operationName?: string; variables?: Record<string, unknown> }; document: DocumentNode; operation?: { operation: string } | null }) {
+      if (operation?.operation === 'subscription') {
+        throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws, subprotocol graphql-transport-ws) on this path, not over HTTP.', {
+          extensions: { code: 'BAD_REQUEST', reason: 'SUBSCRIPTION_OVER_HTTP', http: { status: 400 } },
+        });
+      }
+      const refusal = limits.check(document, request.operationName ?? undefined, request.variables ?? {});
+      if (refusal) throw refuse(refusal);
+    },
+  };
   return {
-    async requestDidStart({ request }) {
-      return {
-        async didResolveOperation({ document, operation }) {
-          if (operation?.operation === 'subscription') {
-            throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws, subprotocol graphql-transport-ws) on this path, not over HTTP.', {
-              extensions: { code: 'BAD_REQUEST', reason: 'SUBSCRIPTION_OVER_HTTP', http: { status: 400 } },
-            });
-          }
-          const refusal = limits.check(document, request.operationName ?? undefined, request.variables ?? {});
-          if (refusal) throw refuse(refusal);
-        },
-      };
+    async requestDidStart() {
+      return hooks;
     },
   };
 }

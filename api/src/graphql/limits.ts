@@ -208,6 +208,7 @@ export interface BudgetRefusal {
 export class OperationLimits {
   private readonly gauge: ComplexityGauge;
   private readonly depthRule: ReturnType<typeof depthLimit>;
+  private readonly shapes = new WeakMap<DocumentNode, Map<string, BudgetRefusal | null>>();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -222,6 +223,20 @@ export class OperationLimits {
    * it is validated: linear in its size. Undefined when it may go on to validation.
    */
   checkDocument(document: DocumentNode, operationName: string | undefined): BudgetRefusal | undefined {
+    // Apollo and the WebSocket server reuse the parsed document of a repeated query: checked once.
+    let byOperation = this.shapes.get(document);
+    if (!byOperation) {
+      byOperation = new Map();
+      this.shapes.set(document, byOperation);
+    }
+    const key = operationName ?? '';
+    if (byOperation.has(key)) return byOperation.get(key) ?? undefined;
+    const refusal = this.shapeOf(document, operationName);
+    byOperation.set(key, refusal ?? null);
+    return refusal;
+  }
+
+  private shapeOf(document: DocumentNode, operationName: string | undefined): BudgetRefusal | undefined {
     const { maxFields, maxRootFields, maxMutations } = this.budget;
     // Depth first, with the validation rule's own error, so a deep document reads the same either way.
     const [deep] = validate(this.schema, document, [this.depthRule]);
