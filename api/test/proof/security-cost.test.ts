@@ -18,7 +18,10 @@ import fc from 'fast-check';
 import { Kind, parse, print, visit, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { dialects } from '../support/databases.js';
+import { dialects, freshDatabase } from '../support/databases.js';
+import { openOrm } from '../../src/db/orm.js';
+import { knexOf } from '../../src/db/knex.js';
+import { ProductService } from '../../src/modules/products/product.service.js';
 import { errorOf, gql, ok } from '../support/gql.js';
 import { PRODUCTS, adminClient, countRows } from '../support/trading.js';
 import { wsClient } from '../support/ws.js';
@@ -241,6 +244,34 @@ for (const { dialect, skip } of await dialects())
         ),
         { numRuns: 25 },
       );
+    });
+  });
+
+for (const { dialect, skip } of await dialects())
+  describe.skipIf(skip)(`migration 0007 on ${dialect}`, () => {
+    it('indexes the names of the products already there, as the API indexes new ones', async () => {
+      const db = await freshDatabase(dialect);
+      const { orm } = await openOrm(db.url);
+      try {
+        await orm.getMigrator().up({ to: '0005-zero-reference-price' });
+        const knex = knexOf(orm);
+        const names = { OLDA: 'Ancient Gold Mining Ltd.', OLDB: 'Café Zürich Holdings', OLDC: 'ab' };
+        for (const [symbol, name] of Object.entries(names)) {
+          await knex('products').insert({ symbol, name, type: 'stock', tick_size: '0.01', status: 'TRADING', book_seq: 0, updated_at: new Date() });
+        }
+        await orm.getMigrator().up();
+        const products = new ProductService(knex, dialect);
+        await products.create({ symbol: 'NEWA', name: 'Golden Ancient Fund', type: ProductType.FUND });
+        const found = async (q: string) => (await products.search({ query: q, first: 10 })).products.map((p) => p.symbol);
+        expect(await found('ancient gold')).toEqual(['OLDA', 'NEWA']);
+        expect(await found('zürich')).toEqual(['OLDB']);
+        expect(await found('café hold')).toEqual(['OLDB']);
+        expect(await found('OL')).toEqual(['OLDA', 'OLDB', 'OLDC']);
+        expect(await found('old')).toEqual(['OLDA', 'OLDB', 'OLDC', 'NEWA']);
+      } finally {
+        await orm.close(true);
+        await db.drop();
+      }
     });
   });
 
