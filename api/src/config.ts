@@ -69,7 +69,13 @@ const schema = z.object({
    * introspection query (what GraphQL IDEs send); no data query of this schema goes deeper.
    */
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(15),
-  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().positive().default(2000),
+  /** In units of about one field resolution; a row costs 4 more, a root field 10, a catalog text search 5,000. */
+  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().positive().default(10_000),
+  /** Field selections in one document (aliases included); checked before validation. */
+  GRAPHQL_MAX_FIELDS: z.coerce.number().int().positive().default(500),
+  /** Root fields (aliases included) of one query or mutation, and of one mutation request. */
+  GRAPHQL_MAX_ROOT_FIELDS: z.coerce.number().int().positive().default(20),
+  GRAPHQL_MAX_MUTATIONS: z.coerce.number().int().positive().default(10),
   /** Largest page any list query returns. */
   MAX_PAGE_SIZE: z.coerce.number().int().positive().default(200),
   /** Largest order quantity accepted, in lots: at most 2^31 − 1, so an order's quantities are GraphQL Ints. */

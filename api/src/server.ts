@@ -7,15 +7,15 @@ import proxyaddr from 'proxy-addr';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, type DocumentNode, type GraphQLFieldMap, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, parse, type DocumentNode, type GraphQLFieldMap, type GraphQLSchema } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values.js';
 import { getMetadataStorage } from 'type-graphql';
 import { Role } from './modules/accounts/user.entity.js';
 import type { Services } from './services.js';
 import { repoRoot } from './services.js';
 import type { GqlContext } from './graphql/context.js';
-import { ComplexityGauge, depthLimit } from './graphql/limits.js';
-import { graphqlHttpHandler } from './graphql/http.js';
+import { OperationLimits, depthLimit, operationBudget, type BudgetRefusal, type OperationBudget } from './graphql/limits.js';
+import { graphqlHttpHandler, type ScreenRefusal } from './graphql/http.js';
 import { toGraphQLError } from './errors.js';
 
 /** The HTTP side of the API: /graphql, /healthz, /readyz, /metrics and the built web client. */
@@ -113,7 +113,7 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       ApolloServerPluginLandingPageDisabled(),
-      limitsPlugin(schema, config.GRAPHQL_MAX_COMPLEXITY, config.MAX_PAGE_SIZE),
+      limitsPlugin(schema, operationBudget(config)),
       observabilityPlugin(services),
     ],
   });
@@ -123,6 +123,7 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
     maxBodyBytes: 64 * 1024,
     context: async (req) => contextFor(services, bearer(req.headers.authorization), proxyaddr(req, trustProxy), requestId(req)),
     onError: (err) => logger.error({ component: 'http', err }, 'graphql request failed'),
+    screen: documentScreen(new OperationLimits(schema, operationBudget(config))),
   });
 
   const webDist = config.WEB_DIST ?? resolve(repoRoot, 'web/dist');
@@ -243,22 +244,41 @@ function requestId(req: IncomingMessage): string {
   return typeof h === 'string' && /^[\w.-]{1,64}$/.test(h) ? h : randomUUID();
 }
 
-/** Refuses operations above the complexity budget (aliases and page sizes included). */
-function limitsPlugin(schema: GraphQLSchema, max: number, maxPageSize: number): ApolloServerPlugin<GqlContext> {
-  const gauge = new ComplexityGauge(schema, maxPageSize);
+/**
+ * Documents longer than this are screened by shape before Apollo validates them (graphql-js's
+ * validation is quadratic in a selection set's fields; shorter documents cannot hold enough
+ * fields to make it slow, and are checked after validation by {@link limitsPlugin}).
+ */
+const SCREEN_MIN_CHARS = 1024;
+
+/** The HTTP screen: long documents over the field, root-field or mutation caps are refused before validation. */
+function documentScreen(limits: OperationLimits): (operation: { readonly query?: unknown; readonly operationName?: unknown }) => ScreenRefusal | undefined {
+  return ({ query, operationName }) => {
+    if (typeof query !== 'string' || query.length < SCREEN_MIN_CHARS) return undefined;
+    let document: DocumentNode;
+    try {
+      document = parse(query);
+    } catch {
+      return undefined; // Apollo answers syntax errors itself.
+    }
+    const refusal = limits.checkDocument(document, typeof operationName === 'string' ? operationName : undefined);
+    return refusal;
+  };
+}
+
+/** Refuses operations over their budget (fields, root fields, mutations, priced complexity). */
+function limitsPlugin(schema: GraphQLSchema, budget: OperationBudget): ApolloServerPlugin<GqlContext> {
+  const limits = new OperationLimits(schema, budget);
+  const refuse = (r: BudgetRefusal) => new GraphQLError(r.message, { extensions: { code: r.code, reason: r.reason, http: { status: 400 } } });
   const hooks = {
-    async didResolveOperation({ request, document, operation }: { request: { operationName?: string; variables?: Record<string, unknown> }; document: DocumentNode; operation?: OperationDefinitionNode | null }) {
+    async didResolveOperation({ request, document, operation }: { request: { operationName?: string; variables?: Record<string, unknown> }; document: DocumentNode; operation?: { operation: string } | null }) {
       if (operation?.operation === 'subscription') {
         throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws, subprotocol graphql-transport-ws) on this path, not over HTTP.', {
           extensions: { code: 'BAD_REQUEST', reason: 'SUBSCRIPTION_OVER_HTTP', http: { status: 400 } },
         });
       }
-      const complexity = gauge.of(document, request.operationName ?? undefined, request.variables ?? {});
-      if (complexity > max) {
-        throw new GraphQLError(`Query complexity ${complexity} is above the limit of ${max}.`, {
-          extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX', http: { status: 400 } },
-        });
-      }
+      const refusal = limits.check(document, request.operationName ?? undefined, request.variables ?? {});
+      if (refusal) throw refuse(refusal);
     },
   };
   return {

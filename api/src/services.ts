@@ -107,7 +107,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
   if (config.SEED_CATALOG) {
     const path = config.CATALOG_PATH ?? resolve(repoRoot, 'db/seeds/products.csv');
     let lastPct = -1;
-    const loaded = await seedCatalog(knex, path, (done, total) => {
+    const loaded = await seedCatalog(knex, dialect, path, (done, total) => {
       const pct = Math.floor((done / total) * 10) * 10;
       if (pct !== lastPct) progress(`Loading product catalog: ${done}/${total}`);
       lastPct = pct;
@@ -147,7 +147,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     loginWindowSeconds: config.LOGIN_WINDOW_SECONDS,
   });
   const generatedAdminPassword = await accounts.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD, generatePassword);
-  const products = new ProductService(knex);
+  const products = new ProductService(knex, dialect);
   const orders = new OrderService(knex, path, products, {
     maxOrderQty: config.MAX_ORDER_QTY,
     observer: {

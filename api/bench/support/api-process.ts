@@ -64,8 +64,8 @@ export async function freshDatabaseUrl(dialect: 'sqlite' | 'mysql', mysqlServer 
   };
 }
 
-/** Starts `node api/dist/main.js` and waits for /readyz. */
-export async function startApi(env: Record<string, string>): Promise<ApiProcess> {
+/** Starts `node api/dist/main.js` and waits for /readyz (60 s unless `readyTimeoutMs` says otherwise). */
+export async function startApi(env: Record<string, string>, { readyTimeoutMs = 60_000 }: { readyTimeoutMs?: number } = {}): Promise<ApiProcess> {
   const port = await freePort();
   const metricsPort = await freePort();
   // Profiling hook, e.g. API_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
@@ -93,7 +93,7 @@ export async function startApi(env: Record<string, string>): Promise<ApiProcess>
   const kill = () => child.kill('SIGKILL');
   process.once('exit', kill);
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode}`);
     try {
@@ -101,7 +101,7 @@ export async function startApi(env: Record<string, string>): Promise<ApiProcess>
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error('API did not become ready in 60 s');
+    if (Date.now() > deadline) throw new Error(`API did not become ready in ${readyTimeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {

@@ -16,13 +16,22 @@ export function checkPageSize(first: number | undefined | null, max: number, fal
 }
 
 /**
- * The complexity of a paged list field: its page size times what one item costs. A `first`
- * above the server's cap (`context.maxPageSize`, set by the complexity gauge) is refused by the
- * resolver with INVALID_PAGE_SIZE before anything is fetched, so it is priced as one item and the
- * client hears the precise reason rather than QUERY_TOO_COMPLEX.
+ * Units of operation complexity (about one field resolution each) that one database round trip
+ * costs: added to every root field of a query or mutation (graphql/limits.ts).
+ */
+export const QUERY_COST = 10;
+
+/** Units one row read from the database costs, before its fields: added per row of a page. */
+export const ROW_COST = 4;
+
+/**
+ * The complexity of a paged list field: its page size times what one row costs (reading it plus
+ * its fields). A `first` above the server's cap (`context.maxPageSize`, set by the complexity
+ * gauge) is refused by the resolver with INVALID_PAGE_SIZE before anything is fetched, so it is
+ * priced as one row and the client hears the precise reason rather than QUERY_TOO_COMPLEX.
  */
 export function pageComplexity({ args, childComplexity, context }: { args: { first?: number | null }; childComplexity: number; context?: { maxPageSize?: number } }): number {
   const first = args.first ?? 50;
   const cap = context?.maxPageSize ?? Number.POSITIVE_INFINITY;
-  return first > cap || first < 1 ? childComplexity : first * childComplexity;
+  return (first > cap || first < 1 ? 1 : first) * (ROW_COST + childComplexity);
 }

@@ -16,6 +16,18 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   readonly context: (req: IncomingMessage) => Promise<TContext>;
   /** Called for a failure after the response has started or while writing it (logged by the caller). */
   readonly onError: (error: unknown) => void;
+  /**
+   * Looks at each operation of a request (POST body, or GET parameters) before Apollo parses and
+   * validates it; a refusal is answered at once with status 400 and its code and reason.
+   */
+  readonly screen?: (operation: { readonly query?: unknown; readonly operationName?: unknown }) => ScreenRefusal | undefined;
+}
+
+/** What {@link GraphQLHttpOptions.screen} refuses a request with. */
+export interface ScreenRefusal {
+  readonly code: string;
+  readonly reason: string;
+  readonly message: string;
 }
 
 export function graphqlHttpHandler<TContext extends BaseContext>(
@@ -28,6 +40,8 @@ export function graphqlHttpHandler<TContext extends BaseContext>(
     const q = url.indexOf('?');
     const search = q >= 0 ? url.slice(q) : '';
     if (req.method !== 'POST') {
+      const params = new URLSearchParams(search);
+      if (screened({ query: params.get('query') ?? undefined, operationName: params.get('operationName') ?? undefined })) return;
       void respond(undefined);
       return;
     }
@@ -86,6 +100,7 @@ export function graphqlHttpHandler<TContext extends BaseContext>(
         refuse(400, 'BAD_REQUEST', 'INVALID_JSON', `The request body is not valid JSON: ${(e as Error).message}`);
         return;
       }
+      for (const operation of Array.isArray(body) ? body : [body]) if (operation && typeof operation === 'object' && screened(operation)) return;
       void respond(body);
     });
 
@@ -112,6 +127,13 @@ export function graphqlHttpHandler<TContext extends BaseContext>(
         if (!res.headersSent) refuse(500, 'INTERNAL_SERVER_ERROR', undefined, 'Internal server error.');
         else res.destroy();
       }
+    }
+
+    /** Answers a refusal of the screen and returns true, or returns false. */
+    function screened(operation: { readonly query?: unknown; readonly operationName?: unknown }): boolean {
+      const r = options.screen?.(operation);
+      if (r) refuse(400, r.code, r.reason, r.message);
+      return r !== undefined;
     }
 
     /** A coded refusal. `close`: the rest of the body is not read, so the connection cannot be reused. */

@@ -3,6 +3,8 @@ import { parse } from 'csv-parse/sync';
 import { catalogPriceTicks } from '../../decimal.js';
 import type { Knex } from '../../db/knex.js';
 import { ProductType } from './product.entity.js';
+import type { Dialect } from '../../db/orm.js';
+import { indexNames } from './product-search.js';
 
 /** One catalog line: symbol,name,type,price (price may be empty). */
 export interface CatalogRow {
@@ -40,9 +42,10 @@ export function parseCatalog(csv: string): { rows: CatalogRow[]; skipped: string
 
 /**
  * Loads the catalog into an empty products table, in chunks, reporting progress. Does nothing
- * when the table already has products (the catalog is seed data, not a sync source).
+ * when the table already has products (the catalog is seed data, not a sync source). Names are
+ * indexed for search in the same transaction (on SQLite by the table's triggers).
  */
-export async function seedCatalog(knex: Knex, path: string, progress: (done: number, total: number) => void): Promise<number> {
+export async function seedCatalog(knex: Knex, dialect: Dialect, path: string, progress: (done: number, total: number) => void): Promise<number> {
   const [{ n }] = (await knex('products').count({ n: '*' })) as [{ n: number | string }];
   if (Number(n) > 0) return 0;
   const { rows } = parseCatalog(readFileSync(path, 'utf8'));
@@ -51,8 +54,9 @@ export async function seedCatalog(knex: Knex, path: string, progress: (done: num
   const chunk = 250;
   await knex.transaction(async (trx) => {
     for (let i = 0; i < rows.length; i += chunk) {
+      const slice = rows.slice(i, i + chunk);
       await trx('products').insert(
-        rows.slice(i, i + chunk).map((r) => ({
+        slice.map((r) => ({
           symbol: r.symbol,
           name: r.name,
           type: r.type,
@@ -67,6 +71,7 @@ export async function seedCatalog(knex: Knex, path: string, progress: (done: num
         // Replicas starting together may seed at once: the first row wins, the others are no-ops.
         .onConflict('symbol')
         .ignore();
+      await indexNames(trx, dialect, slice);
       progress(Math.min(i + chunk, rows.length), rows.length);
     }
   });

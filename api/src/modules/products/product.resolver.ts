@@ -3,18 +3,23 @@ import { CreateProductInput, ProductConnection, ProductGql, UpdateProductInput }
 import { ProductType, TradingStatus } from './product.entity.js';
 import { Role } from '../accounts/user.entity.js';
 import type { GqlContext } from '../../graphql/context.js';
-import { checkPageSize, pageComplexity } from '../../graphql/args.js';
+import { checkPageSize } from '../../graphql/args.js';
+import { searchComplexity } from './product-search.js';
 import { notFound } from '../../errors.js';
 
 @Resolver()
 export class ProductResolver {
   @Query(() => ProductConnection, {
-    description: 'Searches the catalog by symbol prefix or words of the name, ordered by symbol.',
-    complexity: pageComplexity,
+    description:
+      'Searches the catalog by symbol prefix or words of the name. Without a query: every product, by symbol. With one: exact symbol first, then symbol prefixes, then names starting with the first word, then other names (home listings before suffixed ones, then by symbol).',
+    complexity: searchComplexity,
   })
   async products(
     @Ctx() ctx: GqlContext,
-    @Arg('query', () => String, { nullable: true, description: 'Symbol prefix or name words (all must match), case-insensitive.' }) query?: string,
+    @Arg('query', () => String, {
+        nullable: true,
+        description: 'Symbol prefix, or words that must all appear in the name (case-insensitive). Names are searched when a word has 3+ characters; shorter text matches symbols only.',
+      }) query?: string,
     @Arg('type', () => ProductType, { nullable: true, description: 'Only this kind of product.' }) type?: ProductType,
     @Arg('first', () => Int, { nullable: true, description: 'Page size (default 50, at most the server limit).' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,

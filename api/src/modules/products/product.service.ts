@@ -4,6 +4,8 @@ import { badInput, conflict, notFound } from '../../errors.js';
 import { toDate } from '../orders/order-record.js';
 import { ProductType, TradingStatus } from './product.entity.js';
 import { DEFAULT_TICK_SIZE } from './catalog.js';
+import type { Dialect } from '../../db/orm.js';
+import { indexName, listingOrder, parseSearchText, searchPage, searchRank, type SearchCursor, type SearchText } from './product-search.js';
 
 /** A product as services use it (prices in ticks of `tickSize`). */
 export interface ProductRecord {
@@ -19,12 +21,12 @@ export interface ProductRecord {
 }
 
 export interface ProductSearch {
-  /** Symbol prefix or words of the name (all must appear), case-insensitive. */
+  /** Symbol prefix or words of the name (all must appear), case-insensitive; see product-search.ts. */
   readonly query?: string;
   readonly type?: ProductType;
   /** Page size (already capped by the caller). */
   readonly first: number;
-  /** Cursor: the last symbol of the previous page. */
+  /** Cursor: the last symbol of the previous page (of the same query: text results are ranked). */
   readonly after?: string;
 }
 
@@ -38,36 +40,53 @@ export interface ProductInput {
 
 const SYMBOL = /^[A-Za-z0-9][A-Za-z0-9.\-^=_]{0,31}$/;
 
-/**
- * Escapes LIKE wildcards so user text matches literally. The escape character is `!`, which
- * means the same in MySQL and SQLite string literals (a backslash does not).
- */
-export const escapeLike = (s: string) => s.replace(/[!%_]/g, (c) => `!${c}`);
-
 /** Catalog queries and admin changes. Tick size is fixed at creation: prices in ticks depend on it. */
 export class ProductService {
   /** symbol → product, for the order path's edge checks; refreshed on every change made here. */
   private readonly cache = new Map<string, ProductRecord>();
+  /** The last catalog read waiting for its turn (SQLite; see {@link turn}). */
+  private queue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly knex: Knex) {}
+  constructor(
+    private readonly knex: Knex,
+    private readonly dialect: Dialect,
+  ) {}
 
   async search(s: ProductSearch): Promise<{ products: ProductRecord[]; hasNextPage: boolean }> {
-    const q = this.knex('products').select('*').orderBy('symbol').limit(s.first + 1);
-    if (s.type) q.where('type', s.type);
-    if (s.after) q.where('symbol', '>', s.after);
-    const text = (s.query ?? '').trim().slice(0, 100);
-    if (text) {
-      const words = text.split(/\s+/).filter(Boolean).slice(0, 8);
-      q.where((w) => {
-        w.whereRaw(`symbol LIKE ? ESCAPE '!'`, [`${escapeLike(text.toUpperCase())}%`]);
-        w.orWhere((n) => {
-          for (const word of words) n.whereRaw(`LOWER(name) LIKE ? ESCAPE '!'`, [`%${escapeLike(word.toLowerCase())}%`]);
-        });
-      });
+    await this.turn();
+    const text = parseSearchText(s.query);
+    let rows: Record<string, unknown>[];
+    if (!text) {
+      const q = this.knex('products').select('*').orderBy('symbol').limit(s.first + 1);
+      if (s.type) q.where('type', s.type);
+      if (s.after) q.where('symbol', '>', s.after);
+      rows = await q;
+    } else {
+      rows = await searchPage(this.knex, this.dialect, text, { type: s.type, cursor: s.after ? await this.cursorOf(text, s.after) : undefined, limit: s.first + 1 });
     }
-    const rows = await q;
     const products = rows.slice(0, s.first).map(productFromRow);
+    // The page's resolution (up to 200 rows of fields) gets a turn of its own too.
+    await this.turn();
     return { products, hasNextPage: rows.length > s.first };
+  }
+
+  /**
+   * On SQLite a catalog read runs on the event loop (synchronously): each one waits for a turn
+   * of the loop of its own, so the pages and searches of one request (20 aliases) do not run back
+   * to back while /healthz and other requests wait. On MySQL the read is I/O and needs no turn.
+   * Turns are taken in order, one per loop iteration, across all requests.
+   */
+  private turn(): Promise<void> {
+    if (this.dialect !== 'sqlite') return Promise.resolve();
+    const mine = this.queue.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.queue = mine;
+    return mine;
+  }
+
+  /** Where a ranked page after `symbol` starts (a symbol that is not in the catalog ranks by its text alone). */
+  private async cursorOf(text: SearchText, symbol: string): Promise<SearchCursor> {
+    const row = await this.knex('products').where({ symbol }).first('name');
+    return { rank: searchRank(text, { symbol, name: row ? String(row.name) : '' }), listing: listingOrder(symbol), symbol };
   }
 
   async get(symbol: string): Promise<ProductRecord | undefined> {
@@ -101,16 +120,19 @@ export class ProductService {
     if (await this.knex('products').where({ symbol: input.symbol }).first('symbol')) {
       throw conflict('SYMBOL_EXISTS', `Product ${input.symbol} already exists.`);
     }
-    await this.knex('products').insert({
-      symbol: input.symbol,
-      name: input.name,
-      type: input.type,
-      tick_size: tickSize,
-      ref_price_ticks: refPriceTicks,
-      last_price_ticks: null,
-      status: TradingStatus.TRADING,
-      book_seq: 0,
-      updated_at: new Date(),
+    await this.knex.transaction(async (trx) => {
+      await trx('products').insert({
+        symbol: input.symbol,
+        name: input.name,
+        type: input.type,
+        tick_size: tickSize,
+        ref_price_ticks: refPriceTicks,
+        last_price_ticks: null,
+        status: TradingStatus.TRADING,
+        book_seq: 0,
+        updated_at: new Date(),
+      });
+      await indexName(trx, this.dialect, input.symbol, input.name, false);
     });
     return (await this.get(input.symbol))!;
   }
@@ -125,7 +147,10 @@ export class ProductService {
     }
     if (patch.type !== undefined) row.type = patch.type;
     if (patch.refPrice !== undefined) row.ref_price_ticks = this.refTicks(patch.refPrice, current.tickSize);
-    await this.knex('products').where({ symbol }).update(row);
+    await this.knex.transaction(async (trx) => {
+      await trx('products').where({ symbol }).update(row);
+      if (patch.name !== undefined) await indexName(trx, this.dialect, symbol, patch.name, true);
+    });
     return (await this.get(symbol))!;
   }
 

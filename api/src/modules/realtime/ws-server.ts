@@ -19,7 +19,7 @@ import type { Services } from '../../services.js';
 import type { GqlContext } from '../../graphql/context.js';
 import { tokenHash, type AuthUser } from '../accounts/account.service.js';
 import { bearer, logInternalError } from '../../server.js';
-import { complexityOf, depthLimit } from '../../graphql/limits.js';
+import { OperationLimits, depthLimit, operationBudget } from '../../graphql/limits.js';
 import { addressBucket, clientAddress } from '../../graphql/client-address.js';
 import { toGraphQLError } from '../../errors.js';
 import { randomUUID } from 'node:crypto';
@@ -124,6 +124,7 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
     if (mapped.extensions.code === 'INTERNAL_SERVER_ERROR') logInternalError(logger, 'realtime', e);
     return mapped;
   };
+  const limits = new OperationLimits(schema, operationBudget(config));
   const budgets = new SocketBudgets({
     connectionsPerAddress: config.WS_MAX_CONNECTIONS_PER_ADDRESS,
     connections: config.WS_MAX_CONNECTIONS,
@@ -269,16 +270,18 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
           } catch (e) {
             return refuse([new GraphQLError((e as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
           }
+          // Its shape first (linear), before the validation it would make slow.
+          const shape = limits.checkDocument(document, payload.operationName ?? undefined);
+          if (shape) return refuse([new GraphQLError(shape.message, { extensions: { code: shape.code, reason: shape.reason } })]);
           const errors = validate(schema, document, rules);
           if (errors.length > 0) return refuse(errors.map((e) => toGraphQLError(e, production)));
           known = { document, key: String(++documentIds) };
           documents.set(payload.query, known);
         }
         const { document } = known;
-        const complexity = complexityOf(schema, document, payload.operationName ?? undefined, payload.variables ?? {}, config.MAX_PAGE_SIZE);
-        if (complexity > config.GRAPHQL_MAX_COMPLEXITY) {
-          return refuse([new GraphQLError(`Query complexity ${complexity} is above the limit.`, { extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' } })]);
-        }
+        const refusal = limits.check(document, payload.operationName ?? undefined, payload.variables ?? {});
+        if (refusal) return refuse([new GraphQLError(refusal.message, { extensions: { code: refusal.code, reason: refusal.reason } })]);
+        const complexity = limits.priceOf(document, payload.operationName ?? undefined, payload.variables ?? {});
         const heavy = budgets.weigh(reservation, complexity);
         if (heavy) {
           refused(heavy.reason);
