@@ -55,6 +55,8 @@ export async function startProofApi(o: ProofApiOptions): Promise<ProofApi> {
       FIX_ENABLED: 'false',
       FIX_PORT: '0',
       WEB_DIST: '',
+      // The proof runs sign up all their accounts from 127.0.0.1.
+      SIGNUP_MAX_PER_ADDRESS: '1000000',
       ...o.env,
     },
     stdio: ['ignore', log, log],

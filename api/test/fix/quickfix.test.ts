@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { IN_CI } from '../support/databases.js';
-import { ok, PLACE, trader } from '../support/gql.js';
+import { ok, PLACE, trader, passwordOf } from '../support/gql.js';
 
 const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'quickfix/initiator.cpp');
 const QUICKFIX_HEADER = '/usr/include/quickfix/Application.h';
@@ -84,7 +84,7 @@ describe.skipIf(!quickfixInstalled && !IN_CI)('QuickFIX/C++ initiator against th
 
   it('logs on, trades against a GraphQL order and cancels, with every message valid for QuickFIX', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'quickfix-run-'));
-    const child = spawn(binary, [settings(dir, t.app.fixPort!), 'qftrader', 'qftrader-password'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, [settings(dir, t.app.fixPort!), 'qftrader', passwordOf('qftrader')], { stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -14,7 +14,6 @@ import {
 } from 'jspurefix';
 import { makeSessionScope } from 'jspurefix/dist/runtime/session-scope.js';
 import type { Services } from '../../services.js';
-import { RateLimiter } from '../accounts/rate-limiter.js';
 import { ClOrdIdMap } from './cl-ord-id-map.js';
 import { BEGIN_STRING, DICTIONARY, LOGOUT_WAIT_MS, RESEND_JOURNAL_SIZE, SESSION_LEASE_RENEW_MS } from './fix-codes.js';
 import { PinoFixLogFactory } from './fix-log.js';
@@ -116,10 +115,6 @@ export async function startFixGateway(services: Services, options: FixGatewayOpt
     sessions,
     clOrdIds: new ClOrdIdMap(services.knex, services.orders),
     dict,
-    limits: {
-      byUser: new RateLimiter(services.config.LOGIN_MAX_ATTEMPTS, services.config.LOGIN_WINDOW_SECONDS * 1000),
-      byAddress: new RateLimiter(services.config.LOGIN_MAX_ATTEMPTS, services.config.LOGIN_WINDOW_SECONDS * 1000),
-    },
     journal: (key) => stores.journal(key),
     logger,
   };

@@ -1,7 +1,7 @@
 import { AsciiSession, MsgTag, MsgType, SessionState, type IJsFixConfig, type MsgView } from 'jspurefix';
 import type { Logger } from '../../logger.js';
 import type { Services } from '../../services.js';
-import type { RateLimiter } from '../accounts/rate-limiter.js';
+import { DomainError } from '../../errors.js';
 import type { AccountClOrdIds, ClOrdIdMap } from './cl-ord-id-map.js';
 import { MAX_HEARTBEAT_SECONDS, MIN_HEARTBEAT_SECONDS, SUPPORTED_MSG_TYPES } from './fix-codes.js';
 import type { FieldDictionary } from './order-mapping.js';
@@ -43,8 +43,6 @@ export interface GatewayContext {
   readonly sessions: AccountSessions;
   readonly clOrdIds: ClOrdIdMap;
   readonly dict: FieldDictionary;
-  /** Failed logons per username and per address (the GraphQL login limits). */
-  readonly limits: { readonly byUser: RateLimiter; readonly byAddress: RateLimiter };
   readonly journal: (sessionKey: string) => OutboundJournal;
   readonly logger: Logger;
 }
@@ -178,17 +176,8 @@ export class GatewaySession extends AsciiSession {
       return `HeartBtInt must be between ${MIN_HEARTBEAT_SECONDS} and ${MAX_HEARTBEAT_SECONDS} seconds.`;
     }
     if (!username || !password) return 'Username (553) and Password (554) are required.';
-    const userKey = username.toLowerCase();
-    if (ctx.limits.byUser.blocked(userKey) || ctx.limits.byAddress.blocked(this.remoteAddress)) {
-      return 'Too many failed logons; wait a few minutes.';
-    }
-    const user = await ctx.services.accounts.verify(username, password);
-    if (!user) {
-      ctx.limits.byUser.fail(userKey);
-      ctx.limits.byAddress.fail(this.remoteAddress);
-      return 'Wrong username or password.';
-    }
-    ctx.limits.byUser.reset(userKey);
+    const user = await ctx.services.accounts.checkPassword(username, password, this.remoteAddress, 'fix').catch((e: unknown) => (e instanceof DomainError ? e : Promise.reject(e)));
+    if (user instanceof DomainError) return user.message;
     if (user.disabled) return 'This account is disabled.';
     if (!ctx.sessions.claim(user.id, this)) return 'The account already has a FIX session.';
     const store = this.dbStore();

@@ -8,6 +8,7 @@ import type { AuthUser } from '../accounts/account.service.js';
 import { bearer } from '../../server.js';
 import { complexityOf, depthLimit } from '../../graphql/limits.js';
 import { toGraphQLError } from '../../errors.js';
+import { clientAddress } from '../../graphql/client-address.js';
 import { randomUUID } from 'node:crypto';
 import { rememberRequest, subscribeShared } from './shared.js';
 
@@ -25,6 +26,8 @@ export const CLOSE = {
 
 interface SocketState {
   user?: AuthUser;
+  /** The client's address (X-Forwarded-For from TRUSTED_PROXIES only), from the upgrade request. */
+  readonly address: string;
   subscriptions: number;
 }
 
@@ -43,8 +46,8 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
   const perUser = new Map<number, number>();
   const rules = [...specifiedRules, depthLimit(config.GRAPHQL_MAX_DEPTH)];
 
-  wss.on('connection', (socket) => {
-    sockets.set(socket, { subscriptions: 0 });
+  wss.on('connection', (socket, request) => {
+    sockets.set(socket, { subscriptions: 0, address: clientAddress(request, config.TRUSTED_PROXIES) });
     metrics.wsConnections.inc();
     socket.once('close', () => {
       const st = sockets.get(socket);
@@ -109,7 +112,7 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
           services,
           user: st.user,
           reqId: randomUUID(),
-          address: ctx.extra.request.socket.remoteAddress ?? 'unknown',
+          address: st.address,
         };
         const args: ExecutionArgs = {
           schema,

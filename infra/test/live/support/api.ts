@@ -44,7 +44,7 @@ export async function startLiveApi(env: Record<string, string>): Promise<LiveApi
       HOST: '127.0.0.1',
       PORT: String(port),
       CATALOG_PATH: SMALL_CATALOG,
-      ADMIN_PASSWORD: 'live-admin-password',
+      ADMIN_PASSWORD: 'live-root-passphrase',
       LOG_LEVEL: 'warn',
       FIX_PORT: '0',
       WEB_DIST: '',
