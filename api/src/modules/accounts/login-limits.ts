@@ -21,8 +21,11 @@ export interface LoginLimitsOptions {
   readonly keyPrefix?: string;
 }
 
-/** How long a successful login makes its address "usual" for that account. */
-const KNOWN_ADDRESS_SECONDS = 30 * 24 * 3600;
+/**
+ * How long a successful login makes its address "usual" for that account. At most 24 days:
+ * the in-process store expires keys with setTimeout, which fires at once beyond 2^31 - 1 ms.
+ */
+const KNOWN_ADDRESS_SECONDS = 14 * 24 * 3600;
 
 /** One reserved password check: settle it with the outcome. */
 export interface LoginReservation {
@@ -38,7 +41,7 @@ const refused = (res: RateLimiterRes, what: string) =>
  * hashed and refunded after a success, shared by every channel (GraphQL login, FIX Logon) and,
  * with Redis, by every replica. An attempt must fit in three budgets:
  * - per (account, address): the consecutive failures of one place against one account;
- * - per account, from addresses the account has not logged in from in the last 30 days: bounds
+ * - per account, from addresses the account has not logged in from in the last 14 days: bounds
  *   a guesser spread over many addresses, while the owner's usual address is not held to it
  *   (so no one can lock the owner out from elsewhere — at worst a new address waits a window);
  * - per address across accounts (password spraying), likewise waived at the usual address.
