@@ -112,12 +112,19 @@ export class AccountService {
    */
   async signUp(username: string, password: string, address: string): Promise<IssuedSession> {
     validateCredentials(username, password);
-    await this.options.limits.reserveSignUp(address);
+    const refund = await this.options.limits.reserveSignUp(address);
     const em = this.orm.em.fork();
     if (await this.idByUsername(username)) throw conflict('USERNAME_TAKEN', 'This username is taken.');
+    let passwordHash: string;
+    try {
+      passwordHash = await this.hashing.run('signUp', () => hashPassword(password));
+    } catch (e) {
+      await refund();
+      throw e;
+    }
     const user = em.create(User, {
       username,
-      passwordHash: await this.hashing.run('signUp', () => hashPassword(password)),
+      passwordHash,
       role: Role.TRADER,
       memberSince: this.now().toISOString().slice(0, 10),
       disabled: false,
@@ -150,7 +157,13 @@ export class AccountService {
   async checkPassword(username: string, password: string, address: string, channel: LoginChannel): Promise<User> {
     try {
       const reservation = await this.options.limits.reserve(username, address);
-      const user = await this.hashing.run('login', () => this.verify(username, password));
+      let user: User | undefined;
+      try {
+        user = await this.hashing.run('login', () => this.verify(username, password));
+      } catch (e) {
+        await reservation.cancelled();
+        throw e;
+      }
       if (!user) throw new DomainError('UNAUTHENTICATED', 'BAD_CREDENTIALS', 'Wrong username or password.');
       await reservation.succeeded();
       return user;
@@ -247,7 +260,7 @@ export class AccountService {
     try {
       checkNewPassword(pw, username);
     } catch (e) {
-      throw new Error(`The admin password (ADMIN_PASSWORD) is refused: ${(e as Error).message}`);
+      throw e instanceof DomainError ? new Error(`The admin password (ADMIN_PASSWORD) is refused: ${e.message}`) : e;
     }
     const admin = em.create(User, {
       username,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { LoginLimits, type LoginLimitsOptions } from './login-limits.js';
 
 const limits = (o: Partial<LoginLimitsOptions> = {}) =>
@@ -57,11 +58,29 @@ describe('LoginLimits', () => {
     expect(await fail(l, 'bob', '2001:db8:1:2:ffff::9', 2)).toBe(1);
   });
 
-  it('limits sign-ups per address', async () => {
+  it('a cancelled check is refunded everywhere', async () => {
+    const l = limits({ pairPoints: 1 });
+    await (await l.reserve('carol', '198.51.100.6')).cancelled();
+    expect(await fail(l, 'carol', '198.51.100.6', 2)).toBe(1);
+  });
+
+  it('limits sign-ups per address, refunding one the server could not carry out', async () => {
     const l = limits();
     await l.reserveSignUp('198.51.100.4');
+    const refund = await l.reserveSignUp('198.51.100.4');
+    await refund();
     await l.reserveSignUp('198.51.100.4');
     await expect(l.reserveSignUp('198.51.100.4')).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS', reason: 'SIGN_UP_RATE_LIMITED' });
-    await expect(l.reserveSignUp('198.51.100.5')).resolves.toBeUndefined();
+    await expect(l.reserveSignUp('198.51.100.5')).resolves.toEqual(expect.any(Function));
+  });
+
+  it('keeps counting in-process while Redis is unreachable', async () => {
+    const redis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    try {
+      const l = limits({ redis, keyPrefix: 'unreachable:' });
+      expect(await fail(l, 'dave', '198.51.100.7', 5)).toBe(3);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

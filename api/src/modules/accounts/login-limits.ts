@@ -27,10 +27,12 @@ export interface LoginLimitsOptions {
  */
 const KNOWN_ADDRESS_SECONDS = 14 * 24 * 3600;
 
-/** One reserved password check: settle it with the outcome. */
+/** One reserved password check: settle it with the outcome (left unsettled, it counts as a failure). */
 export interface LoginReservation {
   /** The password was right: the attempt is refunded and the address becomes usual for the account. */
   succeeded(): Promise<void>;
+  /** The password was never checked (server busy, database error): the attempt is refunded. */
+  cancelled(): Promise<void>;
 }
 
 const refused = (res: RateLimiterRes, what: string) =>
@@ -99,16 +101,26 @@ export class LoginLimits {
       succeeded: async () => {
         await Promise.all([...taken.map(([l, k]) => (l === this.pair ? l.delete(k) : l.reward(k))), this.known.set(pairKey, 1, KNOWN_ADDRESS_SECONDS)]);
       },
+      cancelled: async () => {
+        await Promise.all(taken.map(([l, k]) => l.reward(k)));
+      },
     };
   }
 
-  /** Reserves one sign-up from `address`, or throws TOO_MANY_REQUESTS / SIGN_UP_RATE_LIMITED. */
-  async reserveSignUp(address: string): Promise<void> {
+  /**
+   * Reserves one sign-up from `address`, or throws TOO_MANY_REQUESTS / SIGN_UP_RATE_LIMITED.
+   * Resolves with the refund, for a sign-up the server could not carry out (busy).
+   */
+  async reserveSignUp(address: string): Promise<() => Promise<void>> {
+    const key = addressBucket(address);
     try {
-      await this.signUps.consume(addressBucket(address));
+      await this.signUps.consume(key);
     } catch (e) {
       if (!(e instanceof RateLimiterRes)) throw e;
-      throw new DomainError('TOO_MANY_REQUESTS', 'SIGN_UP_RATE_LIMITED', `Too many sign-ups from this address; try again in ${Math.ceil(e.msBeforeNext / 1000)} s.`);
+      throw new DomainError('TOO_MANY_REQUESTS', 'SIGN_UP_RATE_LIMITED', `Too many sign-ups from this address; try again in ${Math.max(1, Math.ceil(e.msBeforeNext / 1000))} s.`);
     }
+    return async () => {
+      await this.signUps.reward(key);
+    };
   }
 }
