@@ -55,7 +55,10 @@ const schema = z.object({
   MAX_PAGE_SIZE: z.coerce.number().int().positive().default(200),
   /** Largest order quantity accepted, in lots. */
   MAX_ORDER_QTY: z.coerce.number().int().positive().default(1_000_000_000),
-  /** Failed logins allowed per username and per address within LOGIN_WINDOW_SECONDS. */
+  /**
+   * Failed logins allowed per (account, address) within LOGIN_WINDOW_SECONDS, GraphQL and FIX
+   * together (shared by replicas through Redis when REDIS_URL is set). A success clears it.
+   */
   LOGIN_MAX_ATTEMPTS: z.coerce.number().int().positive().default(10),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(300),
   /**
