@@ -41,7 +41,7 @@ interface Figures {
 
 async function run(dialect: 'mysql' | 'sqlite'): Promise<Figures> {
   const db = await freshDatabaseUrl(dialect);
-  const api = await startApi({ DATABASE_URL: db.url, LOGIN_MAX_ATTEMPTS: '1000', WS_MAX_CONNECTIONS_PER_USER: '1000' });
+  const api = await startApi({ DATABASE_URL: db.url, LOGIN_MAX_ATTEMPTS: '1000', LOGIN_ADDRESS_MAX_ATTEMPTS: '1000', WS_MAX_CONNECTIONS_PER_USER: '1000' });
   try {
     await call(api.url, 'mutation($u:String!,$p:String!){ login(username:$u, password:$p){ token } }', { u: 'admin', p: ADMIN_PASSWORD });
     const tokens: string[] = [];

@@ -47,10 +47,10 @@ async function run(): Promise<Figures> {
   const db = await freshDatabaseUrl(dialect);
   const fixPort = await freePort();
   log(`starting the API on ${dialect} (FIX on 127.0.0.1:${fixPort}) ...`);
-  const api = await startApi({ DATABASE_URL: db.url, FIX_PORT: String(fixPort), LOGIN_MAX_ATTEMPTS: '1000' });
+  const api = await startApi({ DATABASE_URL: db.url, FIX_PORT: String(fixPort), LOGIN_MAX_ATTEMPTS: '1000', LOGIN_ADDRESS_MAX_ATTEMPTS: '1000' });
   try {
-    await call(api.url, SIGN_UP, { u: 'benchfix', p: 'benchfix-password' });
-    const maker = await call<{ signUp: { token: string } }>(api.url, SIGN_UP, { u: 'benchmaker', p: 'benchmaker-password' });
+    await call(api.url, SIGN_UP, { u: 'benchfix', p: 'bench-fix-passphrase' });
+    const maker = await call<{ signUp: { token: string } }>(api.url, SIGN_UP, { u: 'benchmaker', p: 'bench-maker-passphrase' });
     // Liquidity for the crossing half: every IOC buy of 1 lot at 100.00 fills against it.
     await call(api.url, PLACE, { i: { symbol: SYMBOL, side: 'SELL', type: 'LIMIT', price: '100.00', quantity: orders, timeInForce: 'GTC' } }, maker.signUp.token);
 
@@ -64,7 +64,7 @@ async function run(): Promise<Figures> {
     const finished = new Promise<void>((resolve) => (done = resolve));
 
     const session = await logOn(
-      { port: fixPort, senderCompId: 'BENCH', targetCompId: COMP_ID, username: 'benchfix', password: 'benchfix-password' },
+      { port: fixPort, senderCompId: 'BENCH', targetCompId: COMP_ID, username: 'benchfix', password: 'bench-fix-passphrase' },
       {
         report: (clOrdId, execType) => {
           const i = Number(clOrdId.slice(1));

@@ -96,7 +96,7 @@ const fills = await withApi(async (api) => {
     const d = await call<{ signUp: { token: string } }>(api.url, 'mutation($u:String!,$p:String!){ signUp(username:$u, password:$p){ token } }', { u: `rt${i}`, p: `rt-password-${i}` });
     tokens.push(d.signUp.token);
   }
-  const taker = await call<{ signUp: { token: string } }>(api.url, 'mutation { signUp(username: "rt-taker", password: "rt-taker-password") { token } }');
+  const taker = await call<{ signUp: { token: string } }>(api.url, 'mutation { signUp(username: "rt-taker", password: "passphrase-of-the-taker") { token } }');
   const subs = subscribers({ url: api.url, mode: 'fills', symbol: BOOK_SYMBOL, depth: 5, tokens, perAccount: SOCKETS_PER_ACCOUNT });
   try {
     const pending = new Map<string, (at: number) => void>();
@@ -155,7 +155,7 @@ console.log(
 
 // 2 and 3. A fresh process: 10,000 idle clients, then one book update fanned out to all of them.
 const idle = await withApi(async (api) => {
-  const maker = await call<{ signUp: { token: string } }>(api.url, 'mutation { signUp(username: "rt-fanout", password: "rt-fanout-password") { token } }');
+  const maker = await call<{ signUp: { token: string } }>(api.url, 'mutation { signUp(username: "rt-fanout", password: "passphrase-of-the-fanout") { token } }');
   const subs = subscribers({ url: api.url, mode: 'idle', symbol: 'MSFT', depth: 5, clients: CLIENTS });
   try {
     const ready = await subs.next('ready', 600_000);

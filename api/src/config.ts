@@ -4,6 +4,7 @@
  * Parsed once with zod; an invalid environment stops the process with a message naming the
  * variable, before anything listens or connects.
  */
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 const bool = z
@@ -86,9 +87,44 @@ const schema = z.object({
    * level total and side total is an exact integer (docs/API.md, "Number ranges").
    */
   MAX_RESTING_ORDERS_PER_BOOK: z.coerce.number().int().positive().default(1_000_000),
-  /** Failed logins allowed per username and per address within LOGIN_WINDOW_SECONDS. */
+  /**
+   * Failed logins allowed per (account, address) within LOGIN_WINDOW_SECONDS, GraphQL and FIX
+   * together (shared by replicas through Redis when REDIS_URL is set). A success clears it.
+   */
   LOGIN_MAX_ATTEMPTS: z.coerce.number().int().positive().default(10),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(300),
+  /**
+   * Failed logins allowed per account from all addresses it has not logged in from before,
+   * within LOGIN_WINDOW_SECONDS: bounds a distributed guesser without locking the owner out
+   * (an address the account logged in from recently is not held to it).
+   */
+  LOGIN_ACCOUNT_MAX_ATTEMPTS: z.coerce.number().int().positive().default(50),
+  /** Failed logins allowed per address across all accounts within LOGIN_WINDOW_SECONDS (password spraying). */
+  LOGIN_ADDRESS_MAX_ATTEMPTS: z.coerce.number().int().positive().default(50),
+  /** Sign-ups allowed per address within SIGNUP_WINDOW_SECONDS. */
+  SIGNUP_MAX_PER_ADDRESS: z.coerce.number().int().positive().default(10),
+  SIGNUP_WINDOW_SECONDS: z.coerce.number().int().positive().default(3600),
+  /** Password hashes (scrypt, ~32 MiB each) computed at once; the rest wait in a bounded queue. */
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  /** Logins and sign-ups that may wait for a hash each; beyond it: TOO_MANY_REQUESTS / AUTH_BUSY. */
+  PASSWORD_HASH_QUEUE: z.coerce.number().int().positive().default(32),
+  /**
+   * Peers whose X-Forwarded-For is believed, comma-separated: addresses, CIDR ranges, or
+   * `loopback`, `linklocal`, `uniquelocal`. Default `loopback` (a proxy on the same host);
+   * empty trusts no one. Set it to the proxies' range behind nginx or an ingress.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('loopback')
+    .transform((v, ctx) => {
+      const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      try {
+        proxyaddr.compile(list);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+      return list;
+    }),
   /** Subscriptions per WebSocket connection and connections per user. */
   WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(100),
   WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().positive().default(20),

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import express, { type Request, type Response } from 'express';
-import proxyaddr from 'proxy-addr';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -16,6 +15,7 @@ import { repoRoot } from './services.js';
 import type { GqlContext } from './graphql/context.js';
 import { OperationLimits, depthLimit, operationBudget, type BudgetRefusal, type OperationBudget } from './graphql/limits.js';
 import { graphqlHttpHandler, type ScreenRefusal } from './graphql/http.js';
+import { clientAddress, proxyTrust } from './graphql/client-address.js';
 import { toGraphQLError } from './errors.js';
 
 /** The HTTP side of the API: /graphql, /healthz, /readyz, /metrics and the built web client. */
@@ -47,9 +47,8 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
   const production = config.NODE_ENV === 'production';
   const app = express();
   app.disable('x-powered-by');
-  // Behind nginx / an ingress, the client's address comes from X-Forwarded-For.
-  const trustProxy = proxyaddr.compile(['loopback', 'linklocal', 'uniquelocal']);
-  app.set('trust proxy', trustProxy);
+  // Behind nginx / an ingress, the client's address comes from X-Forwarded-For set by TRUSTED_PROXIES.
+  app.set('trust proxy', proxyTrust(config.TRUSTED_PROXIES));
   // Set once Apollo has started (Apollo's drain plugin needs the server first).
   const handlers: { graphql?: (req: IncomingMessage, res: ServerResponse) => void } = {};
   const http = createHttpServer((req, res) => {
@@ -121,7 +120,7 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
 
   handlers.graphql = graphqlHttpHandler(apollo, {
     maxBodyBytes: 64 * 1024,
-    context: async (req) => contextFor(services, bearer(req.headers.authorization), proxyaddr(req, trustProxy), requestId(req)),
+    context: async (req) => contextFor(services, bearer(req.headers.authorization), clientAddress(req, config.TRUSTED_PROXIES), requestId(req)),
     onError: (err) => logger.error({ component: 'http', err }, 'graphql request failed'),
     screen: documentScreen(new OperationLimits(schema, operationBudget(config))),
   });

@@ -8,7 +8,9 @@ import { openOrm, type Dialect } from './db/orm.js';
 import { knexOf, orderPathKnex, type Knex } from './db/knex.js';
 import { IdAllocator } from './db/id-allocator.js';
 import { MatchingEngine } from './engine/index.js';
+import { Redis } from 'ioredis';
 import { AccountService } from './modules/accounts/account.service.js';
+import { LoginLimits } from './modules/accounts/login-limits.js';
 import { generatePassword } from './modules/accounts/password.js';
 import { ProductService } from './modules/products/product.service.js';
 import { seedCatalog } from './modules/products/catalog.js';
@@ -87,6 +89,22 @@ function prunePeriodically(knex: Knex, hours: number, logger: Logger): { stop():
   };
 }
 
+/**
+ * The Redis connection of the login and sign-up budgets. Commands fail at once while it is
+ * down (no offline queue), and the budgets fall back to in-process counters meanwhile.
+ */
+async function connectLimitsRedis(url: string, logger: Logger): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  let down = false;
+  redis.on('error', (err) => {
+    if (!down) logger.warn({ component: 'accounts', err }, 'Redis of the login budgets unavailable; counting in-process until it is back');
+    down = true;
+  });
+  redis.on('ready', () => (down = false));
+  await redis.connect();
+  return redis;
+}
+
 /** Migrates the database to the latest schema. */
 export async function migrate(orm: MikroORM): Promise<string[]> {
   const done = await orm.getMigrator().up();
@@ -141,10 +159,22 @@ export async function createServices(config: Config, logger: Logger, progress: (
       },
     },
   });
+  const limitsRedis = config.REDIS_URL ? await connectLimitsRedis(config.REDIS_URL, logger) : undefined;
   const accounts = new AccountService(orm, {
     tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
-    loginMaxAttempts: config.LOGIN_MAX_ATTEMPTS,
-    loginWindowSeconds: config.LOGIN_WINDOW_SECONDS,
+    limits: new LoginLimits({
+      pairPoints: config.LOGIN_MAX_ATTEMPTS,
+      accountPoints: config.LOGIN_ACCOUNT_MAX_ATTEMPTS,
+      addressPoints: config.LOGIN_ADDRESS_MAX_ATTEMPTS,
+      windowSeconds: config.LOGIN_WINDOW_SECONDS,
+      signUpPoints: config.SIGNUP_MAX_PER_ADDRESS,
+      signUpWindowSeconds: config.SIGNUP_WINDOW_SECONDS,
+      redis: limitsRedis,
+      keyPrefix: config.REDIS_CHANNEL_PREFIX,
+    }),
+    hashConcurrency: config.PASSWORD_HASH_CONCURRENCY,
+    hashQueue: config.PASSWORD_HASH_QUEUE,
+    onLoginFailed: (f) => logger.warn({ component: 'accounts', event: 'login_failed', username: f.username.slice(0, 64), address: f.address, channel: f.channel, reason: f.reason }, 'login failed'),
   });
   const generatedAdminPassword = await accounts.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD, generatePassword);
   const products = new ProductService(knex, dialect);
@@ -224,6 +254,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
       await pruning?.stop();
       await Promise.all(accountFeeds.map((f) => f.return(undefined)));
       await bus.close();
+      await limitsRedis?.quit().catch(() => {});
       await pathDb.close();
       await orm.close(true);
     },

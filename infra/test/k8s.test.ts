@@ -175,6 +175,8 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(cm.data.PORT).toBe('4000');
     expect(cm.data.FIX_PORT).toBe('9878');
     expect(cm.data.REDIS_URL).toMatch(/^redis:\/\/trading-redis:6379/);
+    // Behind the ingress and nginx, X-Forwarded-For is believed from the pod network only.
+    expect(cm.data.TRUSTED_PROXIES).toBe('10.0.0.0/8');
     // Graceful shutdown: out of the endpoints (preStop) before SIGTERM, then the drain, then SIGKILL.
     const preStop = c.lifecycle?.preStop;
     const sleep = preStop?.sleep?.seconds ?? Number(preStop?.exec?.command.join(' ').match(/^sleep (\d+)$/)?.[1]);

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 
 export const repoRoot = resolve(fileURLToPath(import.meta.url), '../../../..');
 export const SMALL_CATALOG = join(repoRoot, 'api/test/fixtures/products-small.csv');
-export const ADMIN_PASSWORD = 'bench-admin-password';
+export const ADMIN_PASSWORD = 'bench-root-passphrase';
 
 /** Compiles the API once (tsc) unless `--no-build` was given and a build exists. */
 export function ensureBuilt(): void {
@@ -86,6 +86,8 @@ export async function startApi(env: Record<string, string>, { readyTimeoutMs = 6
       // Every simulated client connects from loopback: one address stands for thousands.
       WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
       WS_MAX_SUBSCRIPTIONS_PER_ADDRESS: '1000000',
+      // Benches sign up all their accounts from 127.0.0.1.
+      SIGNUP_MAX_PER_ADDRESS: '1000000',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -62,6 +62,8 @@ export async function startProofApi(o: ProofApiOptions): Promise<ProofApi> {
       // Every simulated client connects from loopback: one address stands for thousands.
       WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
       WS_MAX_SUBSCRIPTIONS_PER_ADDRESS: '1000000',
+      // The proof runs sign up all their accounts from 127.0.0.1.
+      SIGNUP_MAX_PER_ADDRESS: '1000000',
       ...o.env,
     },
     stdio: ['ignore', log, log],

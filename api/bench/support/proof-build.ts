@@ -6,7 +6,7 @@
  * time across processes (a lock directory), so parallel test files share it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './api-process.js';
 
@@ -33,7 +33,7 @@ function newestSource(): number {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (/\.(ts|sql|json)$/.test(entry.name) && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+      else if (/\.(ts|sql|json|txt)$/.test(entry.name) && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
     }
   };
   walk(join(repoRoot, 'api/src'));
@@ -92,6 +92,8 @@ export async function ensureProofBuild(options: { reuse?: boolean; log?: (line: 
       child.on('exit', (c) => resolve({ code: c, output }));
     });
     if (!existsSync(main) || !existsSync(auditCli)) throw new Error(`The API build failed (tsc exit ${code}):\n${output}`);
+    // The one non-TypeScript file the API reads (api's build script copies it too).
+    cpSync(join(repoRoot, 'api/src/modules/accounts/common-passwords.txt'), join(PROOF_DIST, 'modules/accounts/common-passwords.txt'));
     writeFileSync(STAMP, String(sources));
     return { main, auditCli, built: true, typeErrors: code === 0 ? '' : output };
   });

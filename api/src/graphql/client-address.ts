@@ -1,41 +1,62 @@
 import type { IncomingMessage } from 'node:http';
 import { isIPv4, isIPv6 } from 'node:net';
+import proxyaddr from 'proxy-addr';
+
+/** A compiled TRUSTED_PROXIES list: true when the peer at `address` may speak for the client. */
+export type ProxyTrust = (address: string, hop: number) => boolean;
+
+const compiled = new WeakMap<readonly string[], ProxyTrust>();
 
 /**
- * The remote address of a request or WebSocket upgrade: the peer of its TCP connection, with an
- * IPv4-mapped IPv6 address (`::ffff:1.2.3.4`) written as the IPv4 address it is. `unknown`
- * when the socket has already gone (Node then reports no address).
- *
- * This is the peer as the server sees it: behind a reverse proxy, the proxy's address. Budgets
- * keyed by it (see {@link addressBucket}) are per proxy there unless the deployment's trusted
- * proxies are taken into account where this is called.
+ * The trust function of a TRUSTED_PROXIES list (addresses, CIDR ranges, `loopback`,
+ * `linklocal`, `uniquelocal`), compiled once per list. An empty list trusts no one.
  */
-export function clientAddress(req: IncomingMessage): string {
-  const raw = req.socket.remoteAddress;
-  if (!raw) return 'unknown';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(raw);
-  return mapped ? mapped[1]! : raw;
+export function proxyTrust(trusted: readonly string[]): ProxyTrust {
+  let trust = compiled.get(trusted);
+  if (!trust) {
+    trust = proxyaddr.compile([...trusted]);
+    compiled.set(trusted, trust);
+  }
+  return trust;
 }
 
 /**
- * The key under which an address's budgets are counted: an IPv4 address as it is; an IPv6
- * address by its /64 prefix (one subscriber line or host usually holds a whole /64, so counting
- * single IPv6 addresses would give an attacker 2^64 budgets); anything else as it is.
+ * The client's address of an HTTP request or WebSocket upgrade: the socket's peer, unless that
+ * peer is a trusted proxy, in which case X-Forwarded-For is walked from the right past every
+ * trusted hop (so a client cannot choose its address by sending the header itself). IPv4-mapped
+ * IPv6 addresses are given as IPv4. `'unknown'` when the socket has already closed.
+ */
+export function clientAddress(req: IncomingMessage, trusted: readonly string[]): string {
+  if (req.socket.remoteAddress === undefined) return 'unknown';
+  return unmapped(proxyaddr(req, proxyTrust(trusted)));
+}
+
+/**
+ * The key an address is budgeted under: an IPv4 address itself, an IPv6 address by its /64
+ * (one subscriber's usual allocation, so rotating through a prefix buys nothing).
  */
 export function addressBucket(address: string): string {
-  if (isIPv4(address) || !isIPv6(address)) return address;
-  const zoneless = address.split('%', 1)[0]!;
-  const [head, tail] = zoneless.includes('::') ? zoneless.split('::', 2) : [zoneless, undefined];
-  const groupsOf = (part: string | undefined): string[] => {
-    if (!part) return [];
-    // An embedded IPv4 address (64:ff9b::1.2.3.4) fills the last two groups.
-    return part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g]));
-  };
-  const left = groupsOf(head);
-  const right = groupsOf(tail);
-  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${groups
-    .slice(0, 4)
-    .map((g) => (parseInt(g, 16) || 0).toString(16))
-    .join(':')}::/64`;
+  const a = unmapped(address);
+  if (isIPv4(a) || !isIPv6(a)) return a;
+  return `${expandIPv6(a).slice(0, 4).join(':')}::/64`;
+}
+
+function unmapped(address: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return m ? m[1]! : address;
+}
+
+/** The eight hextets of a valid IPv6 address (zone id dropped, embedded IPv4 converted). */
+function expandIPv6(address: string): string[] {
+  let a = address.split('%', 1)[0]!.toLowerCase();
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
+  if (v4) {
+    const [b0, b1, b2, b3] = v4.slice(1).map(Number) as [number, number, number, number];
+    a = `${a.slice(0, v4.index)}${((b0 << 8) | b1).toString(16)}:${((b2 << 8) | b3).toString(16)}`;
+  }
+  const [head, tail] = a.split('::') as [string, string | undefined];
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const fill = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...fill, ...right].map((h) => h.replace(/^0+(?=.)/, ''));
 }

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/databases.js';
 import { CREATE_PRODUCT, HALT, RESUME, adminClient, newTrader, ok, type TradingClient } from '../support/trading.js';
-import { LOGIN } from '../support/gql.js';
+import { LOGIN, passwordOf } from '../support/gql.js';
 
 for (const { dialect, skip } of await dialects())
   describe.skipIf(skip)(`async context on ${dialect}`, () => {
@@ -43,7 +43,7 @@ for (const { dialect, skip } of await dialects())
     it('no write of the server enters an AsyncLocalStorage', async () => {
       const alice = await newTrader(t.url, 'alice');
       const bob = await newTrader(t.url, 'bob');
-      await ok(t.url, LOGIN, { u: 'alice', p: 'alice-password' });
+      await ok(t.url, LOGIN, { u: 'alice', p: passwordOf('alice') });
       await ok(t.url, 'mutation($id: ID!, $r: Role!) { setUserRole(userId: $id, role: $r) { role } }', { id: bob.id, r: 'SUPPORT' }, admin.token);
       await ok(t.url, 'mutation($id: ID!) { setUserMemberSince(userId: $id, memberSince: "2020-01-02") { id } }', { id: bob.id }, admin.token);
       await ok(t.url, CREATE_PRODUCT, { i: { symbol: 'ALSX', name: 'Async Context Widget', type: 'STOCK', referencePrice: '10.00' } }, admin.token);

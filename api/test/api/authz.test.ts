@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
 import { startTestApp, ADMIN_PASSWORD, type TestApp } from '../support/app.js';
 import { dialects } from '../support/databases.js';
-import { AMEND, CANCEL, LOGIN, PLACE, SIGN_UP } from '../support/gql.js';
+import { AMEND, CANCEL, LOGIN, PLACE, SIGN_UP, passwordOf } from '../support/gql.js';
 import { wsClient } from '../support/ws.js';
 import { CREATE_PRODUCT, HALT, ORDER, RESUME, adminClient, createProduct, errorOf, gql, newTrader, ok, type TradingClient } from '../support/trading.js';
 
@@ -50,9 +50,9 @@ describe.skipIf(skip)(`authorization on ${dialect}`, () => {
   let aliceOrderId: string;
   const clients: Client[] = [];
   const users: Record<Exclude<Role, 'anonymous'>, { name: string; password: string }> = {
-    trader: { name: 'alice', password: 'alice-password' },
-    otherTrader: { name: 'bob', password: 'bob-password' },
-    support: { name: 'sue', password: 'sue-password' },
+    trader: { name: 'alice', password: passwordOf('alice') },
+    otherTrader: { name: 'bob', password: passwordOf('bob') },
+    support: { name: 'sue', password: passwordOf('sue') },
     admin: { name: 'admin', password: ADMIN_PASSWORD },
   };
   const client = (role: Role): TradingClient | undefined =>
@@ -79,8 +79,8 @@ describe.skipIf(skip)(`authorization on ${dialect}`, () => {
     'Query.products': { expect: PUBLIC, op: async () => ({ query: '{ products(first: 1) { nodes { symbol } } }' }) },
     'Query.trades': { expect: PUBLIC, op: async () => ({ query: '{ trades(symbol: "MSFT") { tradeId } }' }) },
     'Query.users': { expect: STAFF, op: async () => ({ query: '{ users { nodes { id } } }' }) },
-    'Mutation.signUp': { expect: PUBLIC, op: async () => ({ query: SIGN_UP, variables: { u: unique('newbie'), p: 'newbie-password' } }) },
-    'Mutation.login': { expect: PUBLIC, op: async () => ({ query: LOGIN, variables: { u: 'alice', p: 'alice-password' } }) },
+    'Mutation.signUp': { expect: PUBLIC, op: async () => ({ query: SIGN_UP, variables: { u: unique('newbie'), p: passwordOf('newbie') } }) },
+    'Mutation.login': { expect: PUBLIC, op: async () => ({ query: LOGIN, variables: { u: 'alice', p: passwordOf('alice') } }) },
     'Mutation.logout': { expect: LOGGED_IN, op: async (role) => ({ query: 'mutation { logout }', token: await freshSession(role) }) },
     'Mutation.placeOrder': {
       expect: LOGGED_IN,
@@ -198,7 +198,7 @@ describe.skipIf(skip)(`authorization on ${dialect}`, () => {
   describe('sessions', () => {
     it('logout revokes that token at once, and only that one', async () => {
       const u = await newTrader(t.url, 'leaver');
-      const second = (await ok(t.url, LOGIN, { u: 'leaver', p: 'leaver-password' })).login.token;
+      const second = (await ok(t.url, LOGIN, { u: 'leaver', p: passwordOf('leaver') })).login.token;
       expect((await ok(t.url, 'mutation { logout }', {}, u.token)).logout).toBe(true);
       expect(await errorOf(t.url, '{ myOrders { nodes { id } } }', {}, u.token)).toMatchObject({ code: 'UNAUTHENTICATED' });
       expect((await ok(t.url, '{ me { id } }', {}, u.token)).me).toBeNull();
@@ -223,9 +223,9 @@ describe.skipIf(skip)(`authorization on ${dialect}`, () => {
       const setDisabled = (disabled: boolean) => ok(t.url, 'mutation($id: ID!, $d: Boolean!) { setUserDisabled(userId: $id, disabled: $d) { disabled } }', { id: u.id, d: disabled }, admin.token);
       expect((await setDisabled(true)).setUserDisabled.disabled).toBe(true);
       expect(await errorOf(t.url, '{ holdings { symbol } }', {}, u.token)).toMatchObject({ code: 'UNAUTHENTICATED' });
-      expect(await errorOf(t.url, LOGIN, { u: 'leaving', p: 'leaving-password' })).toMatchObject({ code: 'FORBIDDEN', reason: 'ACCOUNT_DISABLED' });
+      expect(await errorOf(t.url, LOGIN, { u: 'leaving', p: passwordOf('leaving') })).toMatchObject({ code: 'FORBIDDEN', reason: 'ACCOUNT_DISABLED' });
       await setDisabled(false);
-      const again = (await ok(t.url, LOGIN, { u: 'leaving', p: 'leaving-password' })).login.token;
+      const again = (await ok(t.url, LOGIN, { u: 'leaving', p: passwordOf('leaving') })).login.token;
       expect((await ok(t.url, '{ me { id } }', {}, again)).me).toEqual({ id: u.id });
       // Re-enabling does not bring the revoked sessions back.
       expect((await ok(t.url, '{ me { id } }', {}, u.token)).me).toBeNull();
@@ -236,16 +236,16 @@ describe.skipIf(skip)(`authorization on ${dialect}`, () => {
       for (let i = 0; i < 5; i++) {
         expect(await errorOf(t.url, LOGIN, { u: 'victim', p: `wrong-password-${i}` })).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'BAD_CREDENTIALS' });
       }
-      expect(await errorOf(t.url, LOGIN, { u: 'victim', p: 'victim-password' })).toMatchObject({ code: 'TOO_MANY_REQUESTS', reason: 'LOGIN_RATE_LIMITED' });
-      expect(await errorOf(t.url, LOGIN, { u: 'VICTIM', p: 'victim-password' })).toMatchObject({ code: 'TOO_MANY_REQUESTS', reason: 'LOGIN_RATE_LIMITED' });
+      expect(await errorOf(t.url, LOGIN, { u: 'victim', p: passwordOf('victim') })).toMatchObject({ code: 'TOO_MANY_REQUESTS', reason: 'LOGIN_RATE_LIMITED' });
+      expect(await errorOf(t.url, LOGIN, { u: 'VICTIM', p: passwordOf('victim') })).toMatchObject({ code: 'TOO_MANY_REQUESTS', reason: 'LOGIN_RATE_LIMITED' });
       // Another account from the same address is not locked out.
-      expect((await ok(t.url, LOGIN, { u: 'bob', p: 'bob-password' })).login.user.id).toBe(bob.id);
+      expect((await ok(t.url, LOGIN, { u: 'bob', p: passwordOf('bob') })).login.user.id).toBe(bob.id);
     });
 
     it('a username is one account whatever its case: sign-up refuses a case variant, login accepts any case', async () => {
       const u = await newTrader(t.url, 'Casey');
       expect(await errorOf(t.url, SIGN_UP, { u: 'casey', p: 'another-password' })).toMatchObject({ code: 'CONFLICT', reason: 'USERNAME_TAKEN' });
-      expect((await ok(t.url, LOGIN, { u: 'CASEY', p: 'Casey-password' })).login.user).toMatchObject({ id: u.id, username: 'Casey' });
+      expect((await ok(t.url, LOGIN, { u: 'CASEY', p: passwordOf('Casey') })).login.user).toMatchObject({ id: u.id, username: 'Casey' });
       const rows = await t.app.services.knex('users').whereRaw('lower(username) = ?', ['casey']).select('id');
       expect(rows.map((r) => String(r.id))).toEqual([u.id]);
     });
@@ -308,14 +308,14 @@ describe.skipIf(skip)(`session expiry on ${dialect}`, () => {
   afterAll(async () => t?.dispose());
 
   it('refuses a token once it has expired', async () => {
-    const up = (await ok(t.url, 'mutation { signUp(username: "brief", password: "brief-password") { token expiresAt } }')).signUp;
+    const up = (await ok(t.url, `mutation { signUp(username: "brief", password: "${passwordOf('brief')}") { token expiresAt } }`)).signUp;
     const expiresAt = Date.parse(up.expiresAt);
     expect(expiresAt - Date.now()).toBeLessThanOrEqual(1000);
     await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 200));
     expect(await errorOf(t.url, '{ holdings { symbol } }', {}, up.token)).toMatchObject({ code: 'UNAUTHENTICATED' });
     expect((await ok(t.url, '{ me { id } }', {}, up.token)).me).toBeNull();
     // The account itself is fine: logging in again issues a new token.
-    const again = (await ok(t.url, LOGIN, { u: 'brief', p: 'brief-password' })).login.token;
+    const again = (await ok(t.url, LOGIN, { u: 'brief', p: passwordOf('brief') })).login.token;
     expect(again).not.toBe(up.token);
   });
 });

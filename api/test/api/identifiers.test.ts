@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/databases.js';
-import { LOGIN, SIGN_UP, gql } from '../support/gql.js';
+import { LOGIN, SIGN_UP, gql, passwordOf } from '../support/gql.js';
 import { adminClient, createProduct, errorOf, newTrader, type TradingClient } from '../support/trading.js';
 
 const SYMBOL = 'IDNT';
@@ -19,7 +19,7 @@ for (const { dialect, skip } of await dialects())
     let trader: TradingClient;
 
     beforeAll(async () => {
-      t = await startTestApp(dialect, { LOGIN_MAX_ATTEMPTS: '1000' });
+      t = await startTestApp(dialect, { LOGIN_MAX_ATTEMPTS: '1000', LOGIN_ADDRESS_MAX_ATTEMPTS: '1000' });
       const admin = await adminClient(t.url);
       await createProduct(t.url, admin.token, SYMBOL, '100.00');
       trader = await newTrader(t.url, 'ident-trader');
@@ -35,16 +35,16 @@ for (const { dialect, skip } of await dialects())
       ['a backslash at the end', 'ident-trader\\'],
       ['an empty string', ''],
     ])('login with %s as username is a normal wrong-credentials failure', async (_name, username) => {
-      expect(await errorOf(t.url, LOGIN, { u: username, p: 'ident-trader-password' })).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'BAD_CREDENTIALS', status: 200 });
+      expect(await errorOf(t.url, LOGIN, { u: username, p: passwordOf('ident-trader') })).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'BAD_CREDENTIALS', status: 200 });
     });
 
     it('login with a username of 1,000 characters is refused at the edge', async () => {
-      expect(await errorOf(t.url, LOGIN, { u: 'x'.repeat(1000), p: 'ident-trader-password' })).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_CREDENTIALS_FORMAT', status: 200 });
+      expect(await errorOf(t.url, LOGIN, { u: 'x'.repeat(1000), p: passwordOf('ident-trader') })).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_CREDENTIALS_FORMAT', status: 200 });
     });
 
-    it('the FIX Logon check (verify) refuses a NUL username without an error', async () => {
-      await expect(t.app.services.accounts.verify('ident-trader\u0000', 'ident-trader-password')).resolves.toBeUndefined();
-      await expect(t.app.services.accounts.verify('IDENT-TRADER', 'ident-trader-password')).resolves.toMatchObject({ username: 'ident-trader' });
+    it('the FIX Logon check (checkPassword) refuses a NUL username as wrong credentials', async () => {
+      await expect(t.app.services.accounts.checkPassword('ident-trader\u0000', passwordOf('ident-trader'), '192.0.2.1', 'fix')).rejects.toMatchObject({ code: 'UNAUTHENTICATED', reason: 'BAD_CREDENTIALS' });
+      await expect(t.app.services.accounts.checkPassword('IDENT-TRADER', passwordOf('ident-trader'), '192.0.2.1', 'fix')).resolves.toMatchObject({ username: 'ident-trader' });
     });
 
     it('the database refuses a second username that differs only in case', async () => {
@@ -55,7 +55,7 @@ for (const { dialect, skip } of await dialects())
 
     it('concurrent sign-ups of case variants of one name create one account', async () => {
       const names = ['Racer', 'racer', 'RACER', 'rAcEr', 'raceR', 'RAcer'];
-      const answers = await Promise.all(names.map((u) => gql(t.url, SIGN_UP, { u, p: 'racer-password' })));
+      const answers = await Promise.all(names.map((u) => gql(t.url, SIGN_UP, { u, p: passwordOf('racer') })));
       expect(answers.filter((a) => a.data?.signUp).length).toBe(1);
       for (const a of answers.filter((x) => !x.data?.signUp)) expect(a.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'USERNAME_TAKEN' });
       const rows = await t.app.services.knex('users').whereRaw('lower(username) = ?', ['racer']).select('id');

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/databases.js';
-import { LOGIN, SIGN_UP } from '../support/gql.js';
+import { LOGIN, SIGN_UP, passwordOf } from '../support/gql.js';
 import {
   HALT,
   PRODUCTS,
@@ -52,8 +52,8 @@ describe.skipIf(skip)(`trading through GraphQL on ${dialect}`, () => {
   afterAll(async () => t?.dispose());
 
   it('signs a trader up and logs them in, each token identifying the account', async () => {
-    const up = await ok(t.url, SIGN_UP, { u: 'dora', p: 'dora-password' });
-    const login = await ok(t.url, LOGIN, { u: 'dora', p: 'dora-password' });
+    const up = await ok(t.url, SIGN_UP, { u: 'dora', p: passwordOf('dora') });
+    const login = await ok(t.url, LOGIN, { u: 'dora', p: passwordOf('dora') });
     expect(up.signUp.user).toMatchObject({ username: 'dora', role: 'TRADER' });
     expect(login.login.user.id).toBe(up.signUp.user.id);
     expect(login.login.token).not.toBe(up.signUp.token);

@@ -1,7 +1,7 @@
 /** SenderCompIDs bound to accounts by an admin, and released by an admin. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from '../support/app.js';
-import { errorOf, LOGIN, ok, trader } from '../support/gql.js';
+import { errorOf, LOGIN, ok, trader, passwordOf } from '../support/gql.js';
 import { FixClient } from './support/fix-client.js';
 
 const BIND = `mutation($c: String!, $u: ID!) { bindFixCompId(compId: $c, userId: $u) { compId userId active } }`;
@@ -35,7 +35,7 @@ describe('FIX CompIDs bound by an admin', () => {
   });
 
   it('refuses to release a CompID while its session is logged on, and releases it afterwards for another account to use', async () => {
-    const c = await FixClient.connect({ port: t.app.fixPort!, username: 'deskowner', password: 'deskowner-password', senderCompId: 'BOUNDDESK' });
+    const c = await FixClient.connect({ port: t.app.fixPort!, username: 'deskowner', password: passwordOf('deskowner'), senderCompId: 'BOUNDDESK' });
     expect(await errorOf(t.url, RELEASE, { c: 'BOUNDDESK' }, admin)).toMatchObject({ code: 'CONFLICT', reason: 'FIX_SESSION_ACTIVE' });
     await c.logout();
     for (;;) {

@@ -6,7 +6,7 @@
 import { MemorySessionStore, SessionId } from 'jspurefix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { trader } from '../support/gql.js';
+import { trader, passwordOf } from '../support/gql.js';
 import { FixClient, type ClientOptions } from './support/fix-client.js';
 import { EXEC, MsgType, Tag } from './support/orders.js';
 import { RawFixClient, type Field, type RawMessage } from './support/raw-fix.js';
@@ -46,7 +46,7 @@ describe('FIX session conformance (sqlite)', () => {
 
   describe('a refused logon changes nothing about any session', () => {
     const ownerStore = new MemorySessionStore(new SessionId('FIX.4.4', 'OWNERDESK', 'TRADINGAPP'));
-    const owner = (): ClientOptions => ({ port: port(), username: 'owner', password: 'owner-password', senderCompId: 'OWNERDESK', reset: false, store: ownerStore });
+    const owner = (): ClientOptions => ({ port: port(), username: 'owner', password: passwordOf('owner'), senderCompId: 'OWNERDESK', reset: false, store: ownerStore });
     const row = () => t.app.services.knex('fix_sessions').where({ target_comp_id: 'OWNERDESK' }).first();
     const released = async () => {
       while ((await row())?.owner !== null) await new Promise((r) => setTimeout(r, 20));
@@ -65,8 +65,8 @@ describe('FIX session conformance (sqlite)', () => {
       { what: 'no credentials and a MsgSeqNum far ahead', username: null, password: null, seq: 5000, text: 'Username (553) and Password (554) are required.' },
       { what: 'a wrong password and a MsgSeqNum far ahead', username: 'owner', password: 'guess', seq: 5000, text: 'Wrong username or password.' },
       { what: 'a wrong password and a MsgSeqNum too low', username: 'owner', password: 'guess', seq: 1, text: 'Wrong username or password.' },
-      { what: 'another account and a MsgSeqNum too low', username: 'intruder', password: 'intruder-password', seq: 1, text: 'This SenderCompID belongs to another account.' },
-      { what: 'another account and a MsgSeqNum far ahead', username: 'intruder', password: 'intruder-password', seq: 5000, text: 'This SenderCompID belongs to another account.' },
+      { what: 'another account and a MsgSeqNum too low', username: 'intruder', password: passwordOf('intruder'), seq: 1, text: 'This SenderCompID belongs to another account.' },
+      { what: 'another account and a MsgSeqNum far ahead', username: 'intruder', password: passwordOf('intruder'), seq: 5000, text: 'This SenderCompID belongs to another account.' },
     ])('with $what: a Logout saying why, numbered 1, and the stored session untouched', async ({ username, password, seq, text }) => {
       const c = await RawFixClient.connect(port(), 'OWNERDESK');
       const answer = await c.logon(username, password, 30, { reset: false, seq });
@@ -84,7 +84,7 @@ describe('FIX session conformance (sqlite)', () => {
         await c.closed;
       }
       const owner = await RawFixClient.connect(port(), 'LOCKDESK');
-      expect((await owner.logon('lockedout', 'lockedout-password')).type).toBe(MsgType.Logon);
+      expect((await owner.logon('lockedout', passwordOf('lockedout'))).type).toBe(MsgType.Logon);
       owner.close();
     });
 
@@ -202,7 +202,7 @@ describe('FIX session conformance (sqlite)', () => {
 
     it('accepts Text (58) on a Logon', async () => {
       const c = await RawFixClient.connect(port(), 'TEXTLOGON');
-      const answer = await c.logon('textlogon', 'textlogon-password', 30, { extra: [[Tag.Text, 'hello from the desk']] });
+      const answer = await c.logon('textlogon', passwordOf('textlogon'), 30, { extra: [[Tag.Text, 'hello from the desk']] });
       expect(answer.type).toBe(MsgType.Logon);
       expect(ofType(c, MsgType.Reject)).toEqual([]);
       c.close();
@@ -219,7 +219,7 @@ describe('FIX session conformance (sqlite)', () => {
 
     it('refuses a Logon in another FIX version', async () => {
       const c = await RawFixClient.connect(port(), 'OLDVERSION');
-      const answer = await c.logon('textlogon', 'textlogon-password', 30, { beginString: 'FIX.4.2' });
+      const answer = await c.logon('textlogon', passwordOf('textlogon'), 30, { beginString: 'FIX.4.2' });
       expect({ type: answer.type, text: answer.get(Tag.Text) }).toEqual({ type: MsgType.Logout, text: 'BeginString must be FIX.4.4.' });
       await c.closed;
     });
@@ -237,7 +237,7 @@ describe('FIX session conformance (sqlite)', () => {
       c.send(MsgType.Logon, [
         [98, 0],
         [553, 'textlogon'],
-        [554, 'textlogon-password'],
+        [554, passwordOf('textlogon')],
       ]);
       await c.closed;
       expect(c.received.map((m: RawMessage) => [m.type, m.get(Tag.Text)])).toEqual([[MsgType.Logout, 'Invalid Logon: Required tag missing: HeartBtInt (108).']]);

@@ -1,7 +1,7 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { CANCEL, ok, PLACE, trader } from '../support/gql.js';
+import { CANCEL, ok, PLACE, trader, passwordOf } from '../support/gql.js';
 import { serverSubscribed, subscribe, wsClient } from '../support/ws.js';
 import { FixClient } from './support/fix-client.js';
 import {
@@ -36,7 +36,7 @@ describe('FIX gateway order entry (sqlite)', () => {
   beforeAll(async () => {
     t = await startTestApp('sqlite');
     [fixToken, gqlSeller, gqlBuyer] = await Promise.all([trader(t.url, 'fixtrader').then((u) => u.token), trader(t.url, 'gqlseller'), trader(t.url, 'gqlbuyer')]);
-    c = await FixClient.connect({ port: t.app.fixPort!, username: 'fixtrader', password: 'fixtrader-password', senderCompId: 'FIXTRADER' });
+    c = await FixClient.connect({ port: t.app.fixPort!, username: 'fixtrader', password: passwordOf('fixtrader'), senderCompId: 'FIXTRADER' });
   });
   afterAll(async () => {
     await Promise.all(ws.map((w) => w.dispose()));
@@ -52,7 +52,7 @@ describe('FIX gateway order entry (sqlite)', () => {
     });
 
     it('refuses a second session of an account that has one, and the first carries on', async () => {
-      const { ready } = FixClient.open({ port: t.app.fixPort!, username: 'fixtrader', password: 'fixtrader-password', senderCompId: 'FIXTRADER2' });
+      const { ready } = FixClient.open({ port: t.app.fixPort!, username: 'fixtrader', password: passwordOf('fixtrader'), senderCompId: 'FIXTRADER2' });
       await expect(ready).rejects.toThrow('The account already has a FIX session.');
       sendOrder(c, 'still-alive', { symbol: 'VOO', price: '500.00' });
       await report(c, 'still-alive', EXEC.NEW);

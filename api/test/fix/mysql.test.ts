@@ -2,7 +2,7 @@ import { MemorySessionStore, SessionId } from 'jspurefix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { mysqlReachable } from '../support/databases.js';
-import { ok, PLACE, trader } from '../support/gql.js';
+import { ok, PLACE, trader, passwordOf } from '../support/gql.js';
 import { FixClient } from './support/fix-client.js';
 import { BUY, EXEC, report, sendCancel, sendOrder, sendReplace, STATUS, Tag, tags } from './support/orders.js';
 
@@ -12,7 +12,7 @@ describe.skipIf(!ready)('FIX gateway on MySQL', () => {
   let t: TestApp;
   let buyer: { token: string };
   const store = new MemorySessionStore(new SessionId('FIX.4.4', 'MYSQLFIX', 'TRADINGAPP'));
-  const logon = () => FixClient.connect({ port: t.app.fixPort!, username: 'mysqlfix', password: 'mysqlfix-password', senderCompId: 'MYSQLFIX', reset: false, store });
+  const logon = () => FixClient.connect({ port: t.app.fixPort!, username: 'mysqlfix', password: passwordOf('mysqlfix'), senderCompId: 'MYSQLFIX', reset: false, store });
 
   beforeAll(async () => {
     t = await startTestApp('mysql');

@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { IN_CI } from '../support/databases.js';
-import { ok, PLACE, trader } from '../support/gql.js';
+import { ok, PLACE, trader, passwordOf } from '../support/gql.js';
 import { Tag } from './support/orders.js';
 import { RawFixClient } from './support/raw-fix.js';
 
@@ -89,7 +89,7 @@ describe.skipIf(!quickfixInstalled && !IN_CI)('QuickFIX/C++ initiator against th
    * GraphQL buyer, cancel the rest, log out); resolves with its exit code and output lines.
    */
   async function scenario(cfg: string, username: string, clOrdId: string): Promise<{ code: number | null; lines: string[] }> {
-    const child = spawn(binary, [cfg, username, `${username}-password`, clOrdId], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, [cfg, username, passwordOf(username), clOrdId], { stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -8,7 +8,7 @@
 import { MemorySessionStore, SessionId } from 'jspurefix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { trader } from '../support/gql.js';
+import { trader, passwordOf } from '../support/gql.js';
 import { FixClient, type ClientOptions, type Received } from './support/fix-client.js';
 import { EXEC, MsgType, report, sendOrder, Tag } from './support/orders.js';
 
@@ -17,7 +17,7 @@ const JOURNAL = 3;
 describe('FIX resend beyond what the gateway still holds', () => {
   let t: TestApp;
   const store = new MemorySessionStore(new SessionId('FIX.4.4', 'RESENDER', 'TRADINGAPP'));
-  const options = (): ClientOptions => ({ port: t.app.fixPort!, username: 'resender', password: 'resender-password', senderCompId: 'RESENDER', reset: false, store });
+  const options = (): ClientOptions => ({ port: t.app.fixPort!, username: 'resender', password: passwordOf('resender'), senderCompId: 'RESENDER', reset: false, store });
   const owner = async () => (await t.app.services.knex('fix_sessions').where({ target_comp_id: 'RESENDER' }).first('owner'))?.owner;
   /** The gateway ends the session once the client has closed after the Logout exchange. */
   const released = () => expect.poll(owner, { timeout: 5000, interval: 10 }).toBeNull();

@@ -1,7 +1,7 @@
 import { MemorySessionStore, SessionId } from 'jspurefix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from '../support/app.js';
-import { LOGIN, ok, trader } from '../support/gql.js';
+import { LOGIN, ok, trader, passwordOf } from '../support/gql.js';
 import { FixClient, type ClientOptions } from './support/fix-client.js';
 import { EXEC, message, MsgType, report, sendOrder, Tag } from './support/orders.js';
 import { RawFixClient } from './support/raw-fix.js';
@@ -14,7 +14,7 @@ describe('FIX session layer (sqlite)', () => {
   const persistent = (): ClientOptions => ({
     port: t.app.fixPort!,
     username: 'seqtrader',
-    password: 'seqtrader-password',
+    password: passwordOf('seqtrader'),
     senderCompId: 'SEQTRADER',
     reset: false,
     store: clientStore,
@@ -116,7 +116,7 @@ describe('FIX session layer (sqlite)', () => {
 
   describe('who may log on', () => {
     it('refuses a CompID that belongs to another account', async () => {
-      const { ready } = FixClient.open({ port: t.app.fixPort!, username: 'othertrader', password: 'othertrader-password', senderCompId: 'SEQTRADER' });
+      const { ready } = FixClient.open({ port: t.app.fixPort!, username: 'othertrader', password: passwordOf('othertrader'), senderCompId: 'SEQTRADER' });
       await expect(ready).rejects.toThrow('This SenderCompID belongs to another account.');
     });
 
@@ -132,21 +132,21 @@ describe('FIX session layer (sqlite)', () => {
         lease_until: new Date(Date.now() + 60_000),
         updated_at: new Date(),
       });
-      const { ready } = FixClient.open({ port: t.app.fixPort!, username: 'othertrader', password: 'othertrader-password', senderCompId: 'HELD' });
+      const { ready } = FixClient.open({ port: t.app.fixPort!, username: 'othertrader', password: passwordOf('othertrader'), senderCompId: 'HELD' });
       await expect(ready).rejects.toThrow('active on another connection');
     });
   });
 
   describe('disabling an account', () => {
     it('logs its FIX session out, and its next logon is refused', async () => {
-      const c = await FixClient.connect({ port: t.app.fixPort!, username: 'soontodisable', password: 'soontodisable-password', senderCompId: 'SOONDISABLED' });
+      const c = await FixClient.connect({ port: t.app.fixPort!, username: 'soontodisable', password: passwordOf('soontodisable'), senderCompId: 'SOONDISABLED' });
       const admin = await ok<{ login: { token: string } }>(t.url, LOGIN, { u: 'admin', p: ADMIN_PASSWORD });
       const id = String((await t.app.services.knex('users').where({ username: 'soontodisable' }).first('id')).id);
       await ok(t.url, `mutation($id: ID!) { setUserDisabled(userId: $id, disabled: true) { id } }`, { id }, admin.login.token);
       const logout = await c.next((m) => m.msgType === MsgType.Logout);
       expect(logout.get(Tag.Text)).toBe('The account was disabled.');
       await c.ended;
-      const { ready } = FixClient.open({ port: t.app.fixPort!, username: 'soontodisable', password: 'soontodisable-password', senderCompId: 'SOONDISABLED' });
+      const { ready } = FixClient.open({ port: t.app.fixPort!, username: 'soontodisable', password: passwordOf('soontodisable'), senderCompId: 'SOONDISABLED' });
       await expect(ready).rejects.toThrow('This account is disabled.');
     });
   });
@@ -155,7 +155,7 @@ describe('FIX session layer (sqlite)', () => {
     let raw: RawFixClient;
     beforeAll(async () => {
       raw = await RawFixClient.connect(t.app.fixPort!, 'RAWTRADER');
-      expect((await raw.logon('rawtrader', 'rawtrader-password', 1)).type).toBe(MsgType.Logon);
+      expect((await raw.logon('rawtrader', passwordOf('rawtrader'), 1)).type).toBe(MsgType.Logon);
     });
     afterAll(() => raw?.close());
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { trader } from '../support/gql.js';
+import { trader, passwordOf } from '../support/gql.js';
 import { MsgType, Tag } from './support/orders.js';
 import { RawFixClient } from './support/raw-fix.js';
 
@@ -36,7 +36,7 @@ describe('FIX over TLS', () => {
 
   it('logs on and takes an order over a verified TLS connection', async () => {
     const c = await RawFixClient.connect(t.app.fixPort!, 'TLSDESK', 'TRADINGAPP', { tls: { ca: cert } });
-    expect((await c.logon('tlstrader', 'tlstrader-password')).type).toBe(MsgType.Logon);
+    expect((await c.logon('tlstrader', passwordOf('tlstrader'))).type).toBe(MsgType.Logon);
     c.send(MsgType.NewOrderSingle, [
       [Tag.ClOrdID, 'tls-1'],
       [Tag.Symbol, 'AAPL'],
@@ -56,7 +56,7 @@ describe('FIX over TLS', () => {
       [98, 0],
       [108, 30],
       [553, 'tlstrader'],
-      [554, 'tlstrader-password'],
+      [554, passwordOf('tlstrader')],
     ]);
     await c.closed;
     expect(c.received).toEqual([]);

@@ -6,7 +6,7 @@ import { startApp, type App } from '../../src/app.js';
 import { freshDatabase, type TestDialect } from './databases.js';
 
 export const SMALL_CATALOG = resolve(fileURLToPath(import.meta.url), '../../fixtures/products-small.csv');
-export const ADMIN_PASSWORD = 'admin-password-for-tests';
+export const ADMIN_PASSWORD = 'root-passphrase-for-tests';
 
 /** A running API for a test, on its own fresh database, listening on a random loopback port. */
 export interface TestApp {
@@ -44,6 +44,8 @@ async function startOn(databaseUrl: string, env: Record<string, string>, drop: (
     WEB_DIST: '',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     LOGIN_MAX_ATTEMPTS: '5',
+    // Suites sign up many accounts from 127.0.0.1; security-login.test.ts tests the default.
+    SIGNUP_MAX_PER_ADDRESS: '10000',
     ...env,
   });
   const app = await startApp(config, createLogger(config.LOG_LEVEL));

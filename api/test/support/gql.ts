@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** A minimal GraphQL-over-HTTP client for tests: what any script would send. */
 export interface GqlResult<T = Record<string, unknown>> {
   readonly status: number;
@@ -45,8 +47,16 @@ export const CANCEL = `mutation($id: ID!) { cancelOrder(id: $id) { ${ORDER_FIELD
 export const AMEND = `mutation($id: ID!, $q: Int!, $p: Decimal) { amendOrder(id: $id, quantity: $q, price: $p) { ${ORDER_FIELDS} } }`;
 export const BOOK = `query($s: String!) { orderBook(symbol: $s, depth: 20) { symbol seq bids { price quantity orderCount } asks { price quantity orderCount } } }`;
 
-/** Signs up a trader and returns its token and id. */
+/**
+ * The password test accounts are created with: distinct per name (case-insensitive, like
+ * usernames) and within the password policy (not containing the name, not a common password).
+ */
+export function passwordOf(name: string): string {
+  return `pw-${createHash('sha256').update(name.toLowerCase()).digest('base64url').slice(0, 12)}`;
+}
+
+/** Signs up a trader (password {@link passwordOf}) and returns its token and id. */
 export async function trader(url: string, name: string): Promise<{ token: string; id: string }> {
-  const d = await ok<{ signUp: { token: string; user: { id: string } } }>(url, SIGN_UP, { u: name, p: `${name}-password` });
+  const d = await ok<{ signUp: { token: string; user: { id: string } } }>(url, SIGN_UP, { u: name, p: passwordOf(name) });
   return { token: d.signUp.token, id: d.signUp.user.id };
 }

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
 export const SMALL_CATALOG = join(ROOT, 'api/test/fixtures/products-small.csv');
-export const ADMIN = { username: 'admin', password: 'admin-password-for-browser-tests' };
+export const ADMIN = { username: 'admin', password: 'root-passphrase-for-browser-tests' };
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;
@@ -127,6 +127,8 @@ export async function startServer(env: Record<string, string> = {}, readyWithinM
       LOG_LEVEL: 'silent',
       FIX_PORT: '0',
       WEB_DIST: join(ROOT, 'web/dist'),
+      // The browser tests sign up all their accounts from 127.0.0.1.
+      SIGNUP_MAX_PER_ADDRESS: '10000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

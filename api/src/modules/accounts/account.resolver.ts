@@ -29,17 +29,17 @@ export class AccountResolver {
     return { nodes, pageInfo: { hasNextPage, endCursor: nodes.at(-1)?.id ?? null } };
   }
 
-  @Mutation(() => AuthPayload, { description: 'Creates a trader account and logs it in.' })
+  @Mutation(() => AuthPayload, { description: 'Creates a trader account and logs it in; sign-ups are rate-limited per address.' })
   async signUp(
     @Ctx() ctx: GqlContext,
     @Arg('username', { description: '3 to 32 letters, digits, dot, dash or underscore.' }) username: string,
-    @Arg('password', { description: '8 to 128 characters.' }) password: string,
+    @Arg('password', { description: '8 to 128 characters; not a common password, not containing the username.' }) password: string,
   ): Promise<AuthPayload> {
-    const s = await ctx.services.accounts.signUp(username, password);
+    const s = await ctx.services.accounts.signUp(username, password, ctx.address);
     return { token: s.token, expiresAt: s.expiresAt, user: UserGql.from(s.user) };
   }
 
-  @Mutation(() => AuthPayload, { description: 'Logs in; failures are rate-limited per username and address.' })
+  @Mutation(() => AuthPayload, { description: 'Logs in; failures are rate-limited per account and address (one budget with FIX Logon).' })
   async login(
     @Ctx() ctx: GqlContext,
     @Arg('username', { description: 'Login name.' }) username: string,

@@ -4,7 +4,9 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Role, User } from './user.entity.js';
 import { Session } from './session.entity.js';
 import { hashPassword, verifyPassword } from './password.js';
-import { RateLimiter } from './rate-limiter.js';
+import { checkNewPassword } from './password-policy.js';
+import { HashQueue } from './hash-queue.js';
+import type { LoginLimits } from './login-limits.js';
 import { knexOf } from '../../db/knex.js';
 import { DomainError, badInput, conflict, notFound } from '../../errors.js';
 
@@ -42,10 +44,28 @@ const plausibleToken = (token: string) => token.length >= 20 && token.length <= 
 
 export interface AccountServiceOptions {
   readonly tokenTtlSeconds: number;
-  readonly loginMaxAttempts: number;
-  readonly loginWindowSeconds: number;
+  /** Budgets of password checks and sign-ups, shared by every channel (and replica, with Redis). */
+  readonly limits: LoginLimits;
+  /** Password hashes computed at once, and how many logins / sign-ups may wait for one. */
+  readonly hashConcurrency: number;
+  readonly hashQueue: number;
+  /** Told of every refused password check (never the password): the security log. */
+  readonly onLoginFailed?: (failure: LoginFailure) => void;
   readonly now?: () => Date;
 }
+
+/** A refused password check, for the security log. */
+export interface LoginFailure {
+  readonly username: string;
+  readonly address: string;
+  /** GraphQL login or FIX Logon. */
+  readonly channel: LoginChannel;
+  /** BAD_CREDENTIALS, LOGIN_RATE_LIMITED or AUTH_BUSY. */
+  readonly reason: string;
+}
+
+/** Where a password check comes from. */
+export type LoginChannel = 'graphql' | 'fix';
 
 /**
  * Accounts, passwords, sessions and roles.
@@ -57,8 +77,8 @@ export interface AccountServiceOptions {
  * under load). Each write here is a single row, so the unit of work had nothing to add.
  */
 export class AccountService {
-  private readonly byUser: RateLimiter;
-  private readonly byAddress: RateLimiter;
+  /** Bounds password hashing so a flood of sign-ups or logins cannot starve the rest. */
+  readonly hashing: HashQueue;
   private readonly listeners = new Set<RevocationListener>();
   private readonly changeListeners = new Set<(userId: number) => void>();
   /**
@@ -79,10 +99,7 @@ export class AccountService {
     private readonly options: AccountServiceOptions,
   ) {
     this.now = options.now ?? (() => new Date());
-    const windowMs = options.loginWindowSeconds * 1000;
-    this.byUser = new RateLimiter(options.loginMaxAttempts, windowMs);
-    // An address may try several usernames (a shared office NAT), so it gets a larger budget.
-    this.byAddress = new RateLimiter(options.loginMaxAttempts * 5, windowMs);
+    this.hashing = new HashQueue(options.hashConcurrency, options.hashQueue);
   }
 
   /** Registers a listener for changes to a user that other replicas must hear (role); returns the unsubscribe function. */
@@ -103,14 +120,25 @@ export class AccountService {
     return () => this.listeners.delete(listener);
   }
 
-  /** Creates a TRADER account and logs it in. */
-  async signUp(username: string, password: string): Promise<IssuedSession> {
+  /**
+   * Creates a TRADER account and logs it in. Refuses weak passwords (password-policy.ts), and
+   * counts against the sign-up budget of `address` before anything is looked up or hashed.
+   */
+  async signUp(username: string, password: string, address: string): Promise<IssuedSession> {
     validateCredentials(username, password);
+    const refund = await this.options.limits.reserveSignUp(address);
     const em = this.orm.em.fork();
     if (await this.idByUsername(username)) throw conflict('USERNAME_TAKEN', 'This username is taken.');
+    let passwordHash: string;
+    try {
+      passwordHash = await this.hashing.run('signUp', () => hashPassword(password));
+    } catch (e) {
+      await refund();
+      throw e;
+    }
     const user = em.create(User, {
       username,
-      passwordHash: await hashPassword(password),
+      passwordHash,
       role: Role.TRADER,
       memberSince: this.now().toISOString().slice(0, 10),
       disabled: false,
@@ -127,25 +155,40 @@ export class AccountService {
     return this.issue(user);
   }
 
-  /** Checks a password and opens a session. Failures are rate-limited per username and address. */
+  /** Checks a password and opens a session (the GraphQL login). */
   async login(username: string, password: string, address: string): Promise<IssuedSession> {
-    const userKey = username.toLowerCase();
-    if (this.byUser.blocked(userKey) || this.byAddress.blocked(address)) {
-      throw new DomainError('TOO_MANY_REQUESTS', 'LOGIN_RATE_LIMITED', 'Too many failed logins; wait a few minutes.');
-    }
-    const user = await this.verify(username, password);
-    if (!user) {
-      this.byUser.fail(userKey);
-      this.byAddress.fail(address);
-      throw new DomainError('UNAUTHENTICATED', 'BAD_CREDENTIALS', 'Wrong username or password.');
-    }
+    const user = await this.checkPassword(username, password, address, 'graphql');
     if (user.disabled) throw new DomainError('FORBIDDEN', 'ACCOUNT_DISABLED', 'This account is disabled.');
-    this.byUser.reset(userKey);
     return this.issue(user);
   }
 
-  /** The user whose password this is, or undefined. Used by login and the FIX Logon. */
-  async verify(username: string, password: string): Promise<User | undefined> {
+  /**
+   * The user whose password this is (disabled or not: the caller decides), else a DomainError:
+   * UNAUTHENTICATED / BAD_CREDENTIALS, TOO_MANY_REQUESTS / LOGIN_RATE_LIMITED, or
+   * TOO_MANY_REQUESTS / AUTH_BUSY. The one password check of every channel (GraphQL login, FIX
+   * Logon): its budget (login-limits.ts) is reserved before the hash and refunded on success.
+   */
+  async checkPassword(username: string, password: string, address: string, channel: LoginChannel): Promise<User> {
+    try {
+      const reservation = await this.options.limits.reserve(username, address);
+      let user: User | undefined;
+      try {
+        user = await this.hashing.run('login', () => this.verify(username, password));
+      } catch (e) {
+        await reservation.cancelled();
+        throw e;
+      }
+      if (!user) throw new DomainError('UNAUTHENTICATED', 'BAD_CREDENTIALS', 'Wrong username or password.');
+      await reservation.succeeded();
+      return user;
+    } catch (e) {
+      if (e instanceof DomainError) this.options.onLoginFailed?.({ username, address, channel, reason: e.reason });
+      throw e;
+    }
+  }
+
+  /** The user whose password this is, or undefined. Unbudgeted: callers go through {@link checkPassword}. */
+  private async verify(username: string, password: string): Promise<User | undefined> {
     const id = await this.idByUsername(username);
     const user = id ? await this.orm.em.fork().findOne(User, { id }, { populate: ['passwordHash'] }) : null;
     // Hash anyway when the user is unknown, so timing does not reveal which usernames exist.
@@ -250,6 +293,11 @@ export class AccountService {
     const em = this.orm.em.fork();
     if ((await knexOf(this.orm)('users').select('id').where({ username }).first()) !== undefined) return undefined;
     const pw = password ?? generate();
+    try {
+      checkNewPassword(pw, username);
+    } catch (e) {
+      throw e instanceof DomainError ? new Error(`The admin password (ADMIN_PASSWORD) is refused: ${e.message}`) : e;
+    }
     const admin = em.create(User, {
       username,
       passwordHash: await hashPassword(pw),
@@ -305,9 +353,7 @@ function validateCredentials(username: string, password: string): void {
   if (!USERNAME.test(username)) {
     throw badInput('INVALID_USERNAME', 'Username: 3 to 32 letters, digits, dot, dash or underscore.', 'username');
   }
-  if (password.length < 8 || password.length > 128) {
-    throw badInput('INVALID_PASSWORD', 'Password: 8 to 128 characters.', 'password');
-  }
+  checkNewPassword(password, username);
 }
 
 /** A valid hash of a random password: verifying against it costs what a real check costs. */

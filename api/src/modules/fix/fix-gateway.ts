@@ -16,7 +16,6 @@ import {
 } from 'jspurefix';
 import { makeSessionScope } from 'jspurefix/dist/runtime/session-scope.js';
 import type { Services } from '../../services.js';
-import { RateLimiter } from '../accounts/rate-limiter.js';
 import { ClOrdIdMap } from './cl-ord-id-map.js';
 import { FramingStream, type FrameEvent } from './fix-framer.js';
 import { BEGIN_STRING, DICTIONARY, LOGOUT_WAIT_MS, SESSION_LEASE_RENEW_MS } from './fix-codes.js';
@@ -144,9 +143,6 @@ export async function startFixGateway(services: Services, options: FixGatewayOpt
     clOrdIds: new ClOrdIdMap(services.knex, services.orders),
     dict,
     defs,
-    limits: {
-      byAddress: new RateLimiter(services.config.LOGIN_MAX_ATTEMPTS, services.config.LOGIN_WINDOW_SECONDS * 1000),
-    },
     stores,
     journal: (key) => stores.journal(key),
     logonTimeoutMs: services.config.FIX_LOGON_TIMEOUT_SECONDS * 1000,

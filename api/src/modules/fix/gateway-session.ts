@@ -2,7 +2,7 @@ import { AsciiSession, MsgTag, MsgType, SessionId, SessionState, type FixDefinit
 import { SessionRejectReason } from 'jspurefix/dist/types/FIX4.4/quickfix/enum/all-enum.js';
 import type { Logger } from '../../logger.js';
 import type { Services } from '../../services.js';
-import type { RateLimiter } from '../accounts/rate-limiter.js';
+import { DomainError } from '../../errors.js';
 import type { AccountClOrdIds, ClOrdIdMap } from './cl-ord-id-map.js';
 import type { FrameEvent } from './fix-framer.js';
 import { BEGIN_STRING, COMP_ID_PATTERN, MAX_HEARTBEAT_SECONDS, MAX_OUT_OF_SEQUENCE, MIN_HEARTBEAT_SECONDS, SUPPORTED_MSG_TYPES } from './fix-codes.js';
@@ -48,11 +48,6 @@ export interface GatewayContext {
   readonly dict: FieldDictionary;
   /** The FIX 4.4 dictionary every inbound message is checked against. */
   readonly defs: FixDefinitions;
-  /**
-   * Failed logons per remote address (the GraphQL login limit). Not per username: a stranger's
-   * failures must not lock the owner out.
-   */
-  readonly limits: { readonly byAddress: RateLimiter };
   /** Session stores (sequence numbers, lease), created once a Logon is authenticated. */
   readonly stores: DbSessionStoreFactory;
   readonly journal: (sessionKey: string) => OutboundJournal;
@@ -275,12 +270,9 @@ export class GatewaySession extends AsciiSession {
     }
     const { username, password } = logon;
     if (!username || !password) return 'Username (553) and Password (554) are required.';
-    if (ctx.limits.byAddress.blocked(this.remoteAddress)) return 'Too many failed logons; wait a few minutes.';
-    const user = await ctx.services.accounts.verify(username, password);
-    if (!user) {
-      ctx.limits.byAddress.fail(this.remoteAddress);
-      return 'Wrong username or password.';
-    }
+    // The one password check, budgeted with GraphQL logins (per account and address, on every replica).
+    const user = await ctx.services.accounts.checkPassword(username, password, this.remoteAddress, 'fix').catch((e: unknown) => (e instanceof DomainError ? e : Promise.reject(e)));
+    if (user instanceof DomainError) return user.message;
     if (user.disabled) return 'This account is disabled.';
     if (!ctx.sessions.claim(user.id, this)) return 'The account already has a FIX session.';
     let store: DbSessionStore | undefined;

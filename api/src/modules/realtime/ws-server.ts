@@ -158,7 +158,7 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
   };
 
   wss.on('connection', (socket, request) => {
-    const address = clientAddress(request);
+    const address = clientAddress(request, config.TRUSTED_PROXIES);
     const bucket = addressBucket(address);
     // ws closes the socket itself on a protocol error (1009 for a frame above maxPayload) and
     // reports it here: one structured line. graphql-ws adds a listener of its own that prints an

@@ -48,7 +48,7 @@ export async function startLiveApi(env: Record<string, string>): Promise<LiveApi
       PORT: String(port),
       METRICS_PORT: String(metricsPort),
       CATALOG_PATH: SMALL_CATALOG,
-      ADMIN_PASSWORD: 'live-admin-password',
+      ADMIN_PASSWORD: 'live-root-passphrase',
       LOG_LEVEL: 'warn',
       FIX_PORT: '0',
       WEB_DIST: '',
