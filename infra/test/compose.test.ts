@@ -1,15 +1,15 @@
 /**
  * infra/compose.yaml: valid against the current Compose Specification JSON schema (a copy in
  * test/schemas/compose-spec.json, see the README there), and wired as the runbook describes.
- * `docker compose config` additionally runs when the compose plugin is installed (optional: it
- * is not on these machines).
+ * The schema check is what `docker compose config` validates against; there is no Docker on
+ * these machines, so nothing here depends on it (no test that skips in CI).
  */
 import { describe, it, expect } from 'vitest';
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { Ajv } from 'ajv';
-import { INFRA, REPO, run, which } from './lib/tools.js';
+import { INFRA, REPO, run } from './lib/tools.js';
 
 const schema = JSON.parse(readFileSync(join(INFRA, 'test/schemas/compose-spec.json'), 'utf8')) as { $schema?: string };
 // It names draft-07 by its https:// URL, which Ajv (registered under http://) does not know;
@@ -112,14 +112,5 @@ describe('compose.yaml', () => {
     const example = readFileSync(join(INFRA, 'env.example'), 'utf8');
     for (const line of example.split('\n').filter((l) => /PASSWORD=/.test(l))) expect(line, 'env.example leaves passwords empty').toMatch(/=$/);
     expect(run('git', ['check-ignore', '-q', 'infra/.env'], { cwd: REPO }).status, 'infra/.env is git-ignored').toBe(0);
-  });
-
-  it('`docker compose config` accepts it (only where the compose plugin exists)', (ctx) => {
-    const docker = which('docker');
-    const probe = docker ? run(docker, ['compose', 'version']) : undefined;
-    if (!probe || probe.status !== 0) { ctx.skip(); return; }
-    const env = { ...process.env, MYSQL_PASSWORD: 'x', MYSQL_ROOT_PASSWORD: 'x', ADMIN_PASSWORD: 'xxxxxxxx' };
-    const r = run(docker!, ['compose', '-f', join(INFRA, 'compose.yaml'), '--profile', 'monitoring', 'config', '-q'], { env });
-    expect(r.status, r.stderr).toBe(0);
   });
 });
