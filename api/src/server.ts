@@ -325,7 +325,7 @@ function observabilityPlugin(services: Services): ApolloServerPlugin<GqlContext>
           operation = known.has(field) ? field : 'other';
         },
         async executionDidStart({ operation: op, request }) {
-          if (op.operation !== 'mutation' || !contextValue.user) return;
+          if (op?.operation !== 'mutation' || !contextValue.user) return;
           for (const sel of op.selectionSet.selections) {
             if (sel.kind !== 'Field' || !adminOnly.has(sel.name.value)) continue;
             const field = mutationFields?.[sel.name.value];

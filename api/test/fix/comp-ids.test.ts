@@ -12,7 +12,7 @@ describe('FIX CompIDs bound by an admin', () => {
   let admin: string;
   let desk: { token: string; id: string };
   let other: { token: string; id: string };
-  const logon = (username: string) => FixClient.open({ port: t.app.fixPort!, username, password: `${username}-password`, senderCompId: 'BOUNDDESK' }).ready;
+  const logon = (username: string) => FixClient.open({ port: t.app.fixPort!, username, password: passwordOf(username), senderCompId: 'BOUNDDESK' }).ready;
 
   beforeAll(async () => {
     t = await startTestApp('sqlite');

@@ -31,7 +31,7 @@ describe('FIX session conformance (sqlite)', () => {
   /** Logs a raw client on as `name` (an account of that name, CompID in upper case). */
   async function loggedOn(name: string): Promise<RawFixClient> {
     const c = await RawFixClient.connect(port(), name.toUpperCase());
-    const answer = await c.logon(name, `${name}-password`);
+    const answer = await c.logon(name, passwordOf(name));
     expect(answer.type).toBe(MsgType.Logon);
     return c;
   }

@@ -348,7 +348,8 @@ describe('budgets of sockets without a token (sqlite)', () => {
 
   it.each([
     ['a query', '{ products(first: 1) { nodes { symbol } } }'],
-    ['a mutation', 'mutation { login(username: "admin", password: "nope-nope") { token } }'],
+    ['a mutation other than logging in', 'mutation { cancelOrder(id: "1") { id } }'],
+    ['a login beside another mutation', 'mutation { login(username: "admin", password: "nope-nope") { token } cancelOrder(id: "1") { id } }'],
     ['the all-orders list', 'subscription { orderUpdates { id } }'],
     ['the caller’s account', '{ me { id } }'],
     ['a private field behind a fragment', 'subscription { ...F } fragment F on Subscription { executionReports { execId } }'],

@@ -44,6 +44,8 @@ export const CLOSE = {
 
 /** Subscriptions a socket without a token may start: the public market data the logged-out screens show. */
 export const PUBLIC_SUBSCRIPTIONS: ReadonlySet<string> = new Set(['orderBook', 'trades', 'quotes']);
+/** Mutations a socket without a token may send: getting a token (budgeted like over HTTP). */
+export const PUBLIC_MUTATIONS: ReadonlySet<string> = new Set(['login', 'signUp']);
 
 /** Longest delay setTimeout takes (about 24.8 days); a later expiry is re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -75,20 +77,21 @@ const sessionEnded = () =>
   new GraphQLError('The session of this socket has ended (expired, logged out or disabled): log in again.', { extensions: { code: 'UNAUTHENTICATED', reason: 'SESSION_ENDED' } });
 
 /**
- * False when the operation named is not a subscription of public topics only (root fields
- * through fragments included). An operation that cannot be identified passes: graphql-ws
- * refuses it anyway.
+ * False when the operation named is neither a subscription of public topics only nor a mutation
+ * that only logs in or signs up (root fields through fragments included). An operation that
+ * cannot be identified passes: graphql-ws refuses it anyway.
  */
 function isPublicOperation(document: DocumentNode, operationName: string | null | undefined): boolean {
   const op = getOperationAST(document, operationName);
   if (!op) return true;
-  if (op.operation !== 'subscription') return false;
+  if (op.operation === 'query') return false;
+  const allowed = op.operation === 'subscription' ? PUBLIC_SUBSCRIPTIONS : PUBLIC_MUTATIONS;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const seen = new Set<string>();
   const publicOnly = (set: SelectionSetNode): boolean =>
     set.selections.every((s) => {
-      if (s.kind === Kind.FIELD) return s.name.value === '__typename' || PUBLIC_SUBSCRIPTIONS.has(s.name.value);
+      if (s.kind === Kind.FIELD) return s.name.value === '__typename' || allowed.has(s.name.value);
       if (s.kind === Kind.INLINE_FRAGMENT) return publicOnly(s.selectionSet);
       if (seen.has(s.name.value)) return true;
       seen.add(s.name.value);
@@ -290,7 +293,7 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
         if (!st.user && !isPublicOperation(document, payload.operationName)) {
           refused('LOGIN_REQUIRED');
           return refuse([
-            new GraphQLError(`Without a token, a socket may only subscribe to public market data (${[...PUBLIC_SUBSCRIPTIONS].join(', ')}).`, {
+            new GraphQLError(`Without a token, a socket may only subscribe to public market data (${[...PUBLIC_SUBSCRIPTIONS].join(', ')}) or log in (${[...PUBLIC_MUTATIONS].join(', ')}).`, {
               extensions: { code: 'UNAUTHENTICATED', reason: 'LOGIN_REQUIRED' },
             }),
           ]);
