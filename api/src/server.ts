@@ -194,7 +194,7 @@ function createMetricsServer(services: Services): Server {
         res.end(text);
       },
       (err: unknown) => {
-        logInternalError(logger, 'metrics', err);
+        logInternalError(logger, 'http', err);
         res.statusCode = 500;
         res.end();
       },
