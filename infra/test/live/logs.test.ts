@@ -26,7 +26,7 @@ import { connectGqlWs } from './support/gql-ws.js';
 const ADMIN_PASSWORD = 'Adm1n-secret-for-log-test';
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
 /** Components that only ever log failures: a healthy run may have none of their lines. */
-const FAILURE_ONLY = new Set(['realtime']);
+const FAILURE_ONLY = new Set(['realtime', 'bus']);
 
 let api: LiveApi | undefined;
 let dir = '';
