@@ -42,10 +42,10 @@ export function createCache(): InMemoryCache {
     typePolicies: {
       Product: { keyFields: ['symbol'] },
       Quote: { keyFields: ['symbol'] },
-      HoldingGql: { keyFields: ['symbol'] },
+      Holding: { keyFields: ['symbol'] },
       Trade: { keyFields: ['symbol', 'tradeId'] },
       ExecutionReport: { keyFields: ['execId'] },
-      OrderBookGql: { keyFields: false },
+      OrderBook: { keyFields: false },
       OrderBookUpdate: { keyFields: false },
     },
   });

@@ -119,7 +119,7 @@ export class PlaceOrderInput {
   postOnly?: boolean | null;
 }
 
-@ObjectType({ description: 'Net filled position in one product, with its value at the last price.' })
+@ObjectType('Holding', { description: 'Net filled position in one product, with its value at the last price.' })
 export class HoldingGql {
   @Field({ description: 'Product symbol.' })
   symbol!: string;
@@ -203,7 +203,7 @@ export class BookLevel {
   orderCount!: number;
 }
 
-@ObjectType({ description: 'Level-2 order book of one product.' })
+@ObjectType('OrderBook', { description: 'Level-2 order book of one product.' })
 export class OrderBookGql {
   @Field({ description: 'Product symbol.' })
   symbol!: string;
