@@ -3,7 +3,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Dialect } from './orm.js';
+import type { Dialect } from './dialect.js';
 
 /**
  * The schema lives as plain SQL in the repository's `db/migrations/<dialect>/NNNN-name.sql`

@@ -14,12 +14,11 @@ import { IdBlock } from './id-block.entity.js';
 import { FixSessionRecord } from '../modules/fix/fix-session.entity.js';
 import { FixClOrdId } from '../modules/fix/fix-cl-ord-id.entity.js';
 import { migrationsFor } from './migrations.js';
+import type { Dialect } from './dialect.js';
 
 /** Every entity of the platform. */
 export const entities = [User, Session, Product, Order, Execution, IdBlock, FixSessionRecord, FixClOrdId];
 
-/** Which database a URL selects. */
-export type Dialect = 'sqlite' | 'mysql';
 
 /** Parses `sqlite:<path>` / `sqlite::memory:` or `mysql://user:pass@host:port/db`. */
 export function parseDatabaseUrl(url: string): { dialect: Dialect; options: Partial<Options> } {

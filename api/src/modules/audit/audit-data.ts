@@ -3,7 +3,7 @@
  * trades (pairs of executions) they imply. Read-only; no ORM, no engine.
  */
 import type { Knex } from '../../db/knex.js';
-import { toDate } from '../orders/order-record.js';
+import { toDate } from '../../db/dialect.js';
 
 /** One row of `orders`, as the audit needs it (integers are ticks and lots). */
 export interface OrderRow {

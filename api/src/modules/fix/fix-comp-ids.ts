@@ -1,6 +1,6 @@
 import type { Knex } from '../../db/knex.js';
 import { badInput, conflict, notFound } from '../../errors.js';
-import { toDate } from '../orders/order-record.js';
+import { toDate } from '../../db/dialect.js';
 import { COMP_ID_PATTERN } from './fix-codes.js';
 
 const TABLE = 'fix_sessions';

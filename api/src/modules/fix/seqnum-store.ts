@@ -1,7 +1,7 @@
 import type { IFixMsgStoreRecord, IFixSessionStore, IFixSessionStoreFactory, SessionId } from 'jspurefix';
 import type { Knex } from '../../db/knex.js';
 import type { Logger } from '../../logger.js';
-import { toDate } from '../orders/order-record.js';
+import { toDate } from '../../db/dialect.js';
 import { LOGOUT_WAIT_MS, SEQNUM_WRITE_INTERVAL_MS, SESSION_LEASE_MS, TAKEOVER_SENDER_SEQ_SKIP } from './fix-codes.js';
 import type { OutboundJournal } from './outbound-journal.js';
 

@@ -1,4 +1,4 @@
-import type { Dialect } from '../../db/orm.js';
+import type { Dialect } from '../../db/dialect.js';
 import type { Knex } from '../../db/knex.js';
 import { executionToRow, orderFromRow, orderToRow, type OrderRecord } from './order-record.js';
 import type { NewOrderRequest } from './order-request.js';

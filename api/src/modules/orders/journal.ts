@@ -1,6 +1,6 @@
 import type { Command, MatchingEngine } from '../../engine/index.js';
 import type { Knex } from '../../db/knex.js';
-import { toDate } from './order-record.js';
+import { toDate } from '../../db/dialect.js';
 
 /**
  * The per-symbol command journal: what a replica needs to replay another replica's commits

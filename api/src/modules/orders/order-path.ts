@@ -1,5 +1,5 @@
 import type { EngineEvent, MatchingEngine } from '../../engine/index.js';
-import type { Dialect } from '../../db/orm.js';
+import type { Dialect } from '../../db/dialect.js';
 import type { Knex } from '../../db/knex.js';
 import type { IdAllocator } from '../../db/id-allocator.js';
 import { DomainError } from '../../errors.js';

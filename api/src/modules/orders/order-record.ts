@@ -1,3 +1,4 @@
+import { toDate } from '../../db/dialect.js';
 import type { OrdStatus, OrdType, OrderState, Side, TimeInForce } from '../../engine/index.js';
 
 /** Where an order came from; used for metrics and logs only. */
@@ -137,9 +138,3 @@ export function executionToRow(e: ExecutionRecord): Record<string, unknown> {
   };
 }
 
-/** Dates come back as Date (MySQL), epoch milliseconds or ISO text (SQLite). */
-export function toDate(v: unknown): Date {
-  if (v instanceof Date) return v;
-  if (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v))) return new Date(Number(v));
-  return new Date(String(v).includes('T') || String(v).endsWith('Z') ? String(v) : `${String(v).replace(' ', 'T')}Z`);
-}

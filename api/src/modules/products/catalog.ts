@@ -3,7 +3,7 @@ import { parse } from 'csv-parse/sync';
 import { catalogPriceTicks } from '../../decimal.js';
 import type { Knex } from '../../db/knex.js';
 import { ProductType } from './product.entity.js';
-import type { Dialect } from '../../db/orm.js';
+import type { Dialect } from '../../db/dialect.js';
 import { indexNames } from './product-search.js';
 
 /** One catalog line: symbol,name,type,price (price may be empty). */

@@ -1,5 +1,5 @@
 import type { Knex } from '../../db/knex.js';
-import type { Dialect } from '../../db/orm.js';
+import type { Dialect } from '../../db/dialect.js';
 import { pageComplexity } from '../../graphql/args.js';
 
 /**

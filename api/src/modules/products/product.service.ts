@@ -1,10 +1,10 @@
 import type { Knex } from '../../db/knex.js';
 import { isDecimal, toTicks } from '../../decimal.js';
 import { badInput, conflict, notFound } from '../../errors.js';
-import { toDate } from '../orders/order-record.js';
+import { toDate } from '../../db/dialect.js';
 import { ProductType, TradingStatus } from './product.entity.js';
 import { DEFAULT_TICK_SIZE } from './catalog.js';
-import type { Dialect } from '../../db/orm.js';
+import type { Dialect } from '../../db/dialect.js';
 import { indexName, listingOrder, parseSearchText, searchPage, searchRank, type SearchCursor, type SearchText } from './product-search.js';
 
 /** A product as services use it (prices in ticks of `tickSize`). */
