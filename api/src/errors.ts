@@ -5,6 +5,7 @@
  * masked as INTERNAL_SERVER_ERROR in production.
  */
 import { GraphQLError } from 'graphql';
+import type { Logger } from './logger.js';
 import { CxlRejReason, OrdRejReason } from 'jspurefix/dist/types/FIX4.4/quickfix/enum/all-enum.js';
 
 /** GraphQL `extensions.code` values the API produces. */
@@ -165,4 +166,11 @@ export function toFixRejection(error: unknown, production: boolean): FixRejectio
   }
   const text = production ? 'Internal server error.' : String((error as Error)?.message ?? error);
   return { ordRejReason: OrdRejReason.Other, cxlRejReason: CxlRejReason.Other, text };
+}
+
+/** An internal error: one line at error level with its stack, whatever the client is told. */
+export function logInternalError(logger: Logger, component: string, error: unknown): void {
+  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  const err = original instanceof Error ? original : new Error(String(original));
+  logger.error({ component, err }, 'internal error');
 }

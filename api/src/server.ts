@@ -16,7 +16,8 @@ import type { GqlContext } from './graphql/context.js';
 import { OperationLimits, depthLimit, operationBudget, type BudgetRefusal, type OperationBudget } from './graphql/limits.js';
 import { graphqlHttpHandler, type ScreenRefusal } from './graphql/http.js';
 import { clientAddress, proxyTrust } from './graphql/client-address.js';
-import { toGraphQLError } from './errors.js';
+import { logInternalError, toGraphQLError } from './errors.js';
+import { bearer } from './graphql/auth.js';
 
 /** The HTTP side of the API: /graphql, /healthz, /readyz, /metrics and the built web client. */
 export interface AppServer {
@@ -30,11 +31,6 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
-/** Reads the bearer token from an Authorization header value. */
-export function bearer(header: string | undefined): string | undefined {
-  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  return m?.[1];
-}
 
 /** Builds the context of one request from its token. */
 export async function contextFor(services: Services, token: string | undefined, address: string, reqId: string): Promise<GqlContext> {
@@ -220,12 +216,6 @@ export function setSecurityHeaders(req: IncomingMessage, res: ServerResponse): v
   res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
 }
 
-/** An internal error: one line at error level with its stack, whatever the client is told. */
-export function logInternalError(logger: Services['logger'], component: string, error: unknown): void {
-  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
-  const err = original instanceof Error ? original : new Error(String(original));
-  logger.error({ component, err }, 'internal error');
-}
 
 /** The metric label of a request: its path when it is one of ours, else a fixed bucket (bounded cardinality). */
 function routeOf(url: string | undefined): string {

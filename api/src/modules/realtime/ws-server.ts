@@ -18,10 +18,10 @@ import {
 import type { Services } from '../../services.js';
 import type { GqlContext } from '../../graphql/context.js';
 import { tokenHash, type AuthUser } from '../accounts/account.service.js';
-import { bearer, logInternalError } from '../../server.js';
+import { bearer } from '../../graphql/auth.js';
 import { OperationLimits, depthLimit, operationBudget } from '../../graphql/limits.js';
 import { addressBucket, clientAddress } from '../../graphql/client-address.js';
-import { toGraphQLError } from '../../errors.js';
+import { logInternalError, toGraphQLError } from '../../errors.js';
 import { randomUUID } from 'node:crypto';
 import { rememberRequest, subscribeShared } from './shared.js';
 import { SocketBudgets, isRefusal, type Refusal, type RefusalReason, type Reservation } from './socket-budgets.js';
