@@ -35,8 +35,7 @@ export async function startApp(config: Config, logger: Logger, progress?: (line:
     stop: () =>
       (stopping ??= (async () => {
         await fix?.stop();
-        services.ready = false;
-        await services.path.stop();
+        await services.drain();
         await ws.close();
         await server.close();
         await services.close();

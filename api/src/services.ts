@@ -49,6 +49,9 @@ export interface Services {
   ready: boolean;
   /** Generated admin password, present only on the first start that created the admin. */
   readonly generatedAdminPassword?: string;
+  /** Not ready, no new orders; resolves once every queued order has committed or failed. Idempotent. */
+  drain(): Promise<void>;
+  /** Drains, then closes the bus, the journal feeds and the databases. */
   close(): Promise<void>;
 }
 
@@ -248,9 +251,12 @@ export async function createServices(config: Config, logger: Logger, progress: (
     publisher,
     ready: true,
     generatedAdminPassword,
-    async close() {
+    async drain() {
       services.ready = false;
       await path.stop();
+    },
+    async close() {
+      await services.drain();
       await replication?.close();
       await pruning?.stop();
       await Promise.all(accountFeeds.map((f) => f.return(undefined)));
