@@ -100,7 +100,18 @@ export async function createBus(redisUrl?: string, channelPrefix = 'trading:', m
         .finally(() => outbound--);
     },
   };
-  const eventTarget = createRedisEventTarget<CustomEvent>({ publishClient: bounded as unknown as Redis, subscribeClient });
+  /**
+   * The subscribing side as the event target uses it. It does not await SUBSCRIBE/UNSUBSCRIBE:
+   * while Redis is away they wait in ioredis' queue (and are re-sent on reconnect), and a close
+   * during an outage rejects them ("Connection is closed"), which must not surface as an
+   * unhandled rejection.
+   */
+  const subscriber = {
+    on: (event: string, listener: (channel: string, message: string) => void) => subscribeClient.on(event, listener),
+    subscribe: (channel: string) => subscribeClient.subscribe(channel).catch((e: Error) => (lastError = e)),
+    unsubscribe: (channel: string) => subscribeClient.unsubscribe(channel).catch((e: Error) => (lastError = e)),
+  };
+  const eventTarget = createRedisEventTarget<CustomEvent>({ publishClient: bounded as unknown as Redis, subscribeClient: subscriber as unknown as Redis });
   const pubsub = createHub<Topics>(prefixed(eventTarget as unknown as EventTarget, channelPrefix), { maxPending });
   const fenceChannel = `${channelPrefix}fence:${randomUUID()}`;
   const fences = new Map<string, () => void>();
