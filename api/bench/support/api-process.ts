@@ -64,6 +64,29 @@ export async function freshDatabaseUrl(dialect: 'sqlite' | 'mysql', mysqlServer 
   };
 }
 
+/**
+ * The environment of a production API process driven by a bench or proof run: loopback, the
+ * small catalog, /metrics on a listener of its own, and the per-address budgets (WebSocket,
+ * sign-ups) raised, since every simulated client connects from 127.0.0.1.
+ */
+export function loopbackApiEnv(port: number, metricsPort: number): Record<string, string | undefined> {
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    METRICS_PORT: String(metricsPort),
+    CATALOG_PATH: SMALL_CATALOG,
+    ADMIN_PASSWORD,
+    LOG_LEVEL: 'warn',
+    FIX_PORT: '0',
+    WEB_DIST: '',
+    WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
+    WS_MAX_SUBSCRIPTIONS_PER_ADDRESS: '1000000',
+    SIGNUP_MAX_PER_ADDRESS: '1000000',
+  };
+}
+
 /** Starts `node api/dist/main.js` and waits for /readyz (60 s unless `readyTimeoutMs` says otherwise). */
 export async function startApi(env: Record<string, string>, { readyTimeoutMs = 60_000 }: { readyTimeoutMs?: number } = {}): Promise<ApiProcess> {
   const port = await freePort();
@@ -72,24 +95,7 @@ export async function startApi(env: Record<string, string>, { readyTimeoutMs = 6
   const nodeArgs = process.env.API_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'api/dist/main.js')], {
     cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      METRICS_PORT: String(metricsPort),
-      CATALOG_PATH: SMALL_CATALOG,
-      ADMIN_PASSWORD,
-      LOG_LEVEL: 'warn',
-      FIX_PORT: '0',
-      WEB_DIST: '',
-      // Every simulated client connects from loopback: one address stands for thousands.
-      WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
-      WS_MAX_SUBSCRIPTIONS_PER_ADDRESS: '1000000',
-      // Benches sign up all their accounts from 127.0.0.1.
-      SIGNUP_MAX_PER_ADDRESS: '1000000',
-      ...env,
-    },
+    env: { ...loopbackApiEnv(port, metricsPort), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const kill = () => child.kill('SIGKILL');

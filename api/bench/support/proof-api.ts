@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ADMIN_PASSWORD, SMALL_CATALOG, freePort, repoRoot } from './api-process.js';
+import { freePort, loopbackApiEnv, repoRoot } from './api-process.js';
 
 export interface ProofApiOptions {
   /** The compiled entry point (see proof-build.ts). */
@@ -46,26 +46,7 @@ export async function startProofApi(o: ProofApiOptions): Promise<ProofApi> {
   const metricsPort = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, o.main], {
     cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(o.port),
-      METRICS_PORT: String(metricsPort),
-      DATABASE_URL: o.databaseUrl,
-      CATALOG_PATH: SMALL_CATALOG,
-      ADMIN_PASSWORD,
-      LOG_LEVEL: 'warn',
-      FIX_ENABLED: 'false',
-      FIX_PORT: '0',
-      WEB_DIST: '',
-      // Every simulated client connects from loopback: one address stands for thousands.
-      WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
-      WS_MAX_SUBSCRIPTIONS_PER_ADDRESS: '1000000',
-      // The proof runs sign up all their accounts from 127.0.0.1.
-      SIGNUP_MAX_PER_ADDRESS: '1000000',
-      ...o.env,
-    },
+    env: { ...loopbackApiEnv(o.port, metricsPort), DATABASE_URL: o.databaseUrl, FIX_ENABLED: 'false', ...o.env },
     stdio: ['ignore', log, log],
   });
   closeSync(log);

@@ -8,9 +8,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createBus, type Bus } from '../../src/modules/realtime/bus.js';
+import { IN_CI } from '../support/ci.js';
 
 const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
-if (!hasRedis && (process.env.CI === 'true' || process.env.CI === '1')) throw new Error('redis-server is required under CI (apt-get install redis-server)');
+if (!hasRedis && IN_CI) throw new Error('redis-server is required under CI (apt-get install redis-server)');
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
