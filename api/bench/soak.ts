@@ -6,6 +6,12 @@
  *
  *   npm run soak -- [--rate 1000] [--seconds 60] [--warmup 30] [--subscribers 100] [--accounts 50]
  *                   [--db mysql|sqlite] [--window 10] [--no-build] [--no-audit] [--no-heap] [--json]
+ *                   [--overload [--capacity N]]
+ *
+ * `--overload`: a rate above capacity (e.g. 2×), where admission control refuses what the
+ * server cannot answer in time: SERVICE_UNAVAILABLE answers are counted as refusals, not
+ * errors; every order must be answered (accepted or refused) at the rate, and with
+ * `--capacity N` (orders/s of a run at capacity) the accepted rate must reach 90 % of N.
  */
 import { parseArgs } from 'node:util';
 import { SOAK_DEFAULTS, runSoak } from './support/proof-soak.js';
@@ -26,6 +32,8 @@ const { values } = parseArgs({
     'no-audit': { type: 'boolean' },
     'no-heap': { type: 'boolean' },
     json: { type: 'boolean' },
+    overload: { type: 'boolean' },
+    capacity: { type: 'string' },
   },
 });
 const int = (v: string | undefined, d: number, min: number, max: number) => {
@@ -51,18 +59,24 @@ const r = await runSoak({
   reuseBuild: values['no-build'],
   audit: !values['no-audit'],
   liveHeap: !values['no-heap'],
+  overload: values.overload,
+  capacity: values.capacity === undefined ? undefined : int(values.capacity, 0, 1, 1_000_000),
   log: (line) => console.log(line),
 });
 
 console.log('');
-console.log(' window (s)   sent     ok  errors   p50 ms   p90 ms   p99 ms   max ms   RSS MiB');
+console.log(' window (s)   sent     ok refused  errors   p50 ms   p90 ms   p99 ms   max ms   RSS MiB');
 for (const w of r.windows) {
   const c = (x: number | string, n: number) => String(x).padStart(n);
-  console.log(`${c(`${w.fromS}–${w.toS}`, 11)}${c(w.sent, 7)}${c(w.ok, 7)}${c(w.errors, 8)}${c(w.p50, 9)}${c(w.p90, 9)}${c(w.p99, 9)}${c(w.max, 9)}${c(w.rssMiB, 10)}`);
+  console.log(`${c(`${w.fromS}–${w.toS}`, 11)}${c(w.sent, 7)}${c(w.ok, 7)}${c(w.refused, 8)}${c(w.errors, 8)}${c(w.p50, 9)}${c(w.p90, 9)}${c(w.p99, 9)}${c(w.max, 9)}${c(w.rssMiB, 10)}`);
 }
 console.log('');
 console.log(`Sent ${r.sent}, answered ${r.answered} (${r.achievedRate}/s); errors ${r.errors} ${JSON.stringify(r.errorKinds)}`);
-console.log(`Latency ms: p50 ${r.latencyMs.p50}, p90 ${r.latencyMs.p90}, p99 ${r.latencyMs.p99}, max ${r.latencyMs.max}`);
+if (values.overload) {
+  const cap = values.capacity ? `; capacity ${values.capacity}/s → accepted ${Math.round((100 * r.achievedRate) / Number(values.capacity))} % of it` : '';
+  console.log(`Refused (SERVICE_UNAVAILABLE) ${r.refused} (${r.refusedRate}/s) ${JSON.stringify(r.refusedKinds)}, largest retry hint ${r.maxRetryAfterMs} ms; accepted ${r.achievedRate}/s${cap}`);
+}
+console.log(`Latency ms (accepted orders): p50 ${r.latencyMs.p50}, p90 ${r.latencyMs.p90}, p99 ${r.latencyMs.p99}, max ${r.latencyMs.max}`);
 console.log(`RSS MiB: start ${r.rssMiB.start}, after warm-up ${r.rssMiB.afterWarmup}, end ${r.rssMiB.end}; growth after warm-up ${r.rssMiB.growthAfterWarmup} (allowed ${r.rssMiB.allowedGrowth}), slope ${r.rssMiB.slopeMiBPerMin} MiB/min`);
 console.log(`Live heap MiB (V8 heap in use after a full GC): after warm-up ${r.liveHeapMiB.afterWarmup}, end ${r.liveHeapMiB.end}; growth ${r.liveHeapMiB.growth} (allowed ${r.liveHeapMiB.allowedGrowth})`);
 console.log(`V8 heap used MiB (garbage included): start ${r.heapUsedMiB.start}, after warm-up ${r.heapUsedMiB.afterWarmup}, end ${r.heapUsedMiB.end}`);

@@ -152,6 +152,16 @@ const schema = z.object({
   WS_MAX_PENDING_MESSAGES: z.coerce.number().int().positive().default(10_000),
   /** Seconds to drain in-flight work on SIGTERM before exiting. */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().positive().default(20),
+  /**
+   * Admission control of order-path requests (placeOrder, cancelOrder, amendOrder) over HTTP:
+   * at most (answered rate × this target) of them in the system at once, beyond which they are
+   * refused at once with SERVICE_UNAVAILABLE/OVERLOADED and a retry hint; 0 disables.
+   */
+  ORDER_ADMISSION_TARGET_MS: z.coerce.number().int().min(0).default(50),
+  /** Order-path requests always admitted at once, whatever the answered rate. */
+  ORDER_ADMISSION_MIN_IN_FLIGHT: z.coerce.number().int().positive().default(64),
+  /** Requests waiting for the order path's next transaction (every channel) beyond which SERVICE_UNAVAILABLE/ORDER_QUEUE_FULL. */
+  ORDER_QUEUE_MAX: z.coerce.number().int().positive().default(4096),
   /** Journal entries carry the book's state hash every this many seqs (replicas check their replay against it); 0 = never. */
   JOURNAL_HASH_EVERY: z.coerce.number().int().min(0).default(100),
   /** Book journal entries older than this many hours are pruned (hourly, by every replica); 0 = keep them all (exact audit replay from seq 0). */

@@ -7,6 +7,7 @@
 import { GraphQLError } from 'graphql';
 import type { Logger } from './logger.js';
 import { CxlRejReason, OrdRejReason } from 'jspurefix/dist/types/FIX4.4/quickfix/enum/all-enum.js';
+import { isDatabaseUnavailable } from './db/unavailable.js';
 
 /** GraphQL `extensions.code` values the API produces. */
 export type ErrorCode =
@@ -27,6 +28,8 @@ export class DomainError extends Error {
     message: string,
     /** The input field concerned, when there is one (clients show the message beside it). */
     readonly field?: string,
+    /** For SERVICE_UNAVAILABLE and TOO_MANY_REQUESTS: when to try again (`extensions.retryAfterMs`). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'DomainError';
@@ -41,6 +44,20 @@ export const forbidden = (message = 'You are not allowed to do this.') =>
   new DomainError('FORBIDDEN', 'FORBIDDEN', message);
 export const unauthenticated = (message = 'Log in first.') =>
   new DomainError('UNAUTHENTICATED', 'UNAUTHENTICATED', message);
+/** A refusal for lack of capacity or of the database: nothing was done; retry after `retryAfterMs`. */
+export const unavailable = (reason: string, message: string, retryAfterMs: number) =>
+  new DomainError('SERVICE_UNAVAILABLE', reason, `${message} Retry in ${retryAfterMs} ms.`, undefined, retryAfterMs);
+
+/** How long a client should wait before retrying while the database is unreachable. */
+export const DATABASE_RETRY_MS = 1000;
+
+/**
+ * The database could not be reached: SERVICE_UNAVAILABLE/DATABASE_UNAVAILABLE. A write may or
+ * may not have committed when the connection broke during COMMIT: a retry with the same ClOrdID
+ * never makes a second order.
+ */
+export const databaseUnavailable = () =>
+  unavailable('DATABASE_UNAVAILABLE', 'The database is unavailable; retry with the same clOrdId (a retry never makes a second order).', DATABASE_RETRY_MS);
 
 /** Engine result codes → (GraphQL code, message). */
 const ENGINE_REASONS: Record<string, [ErrorCode, string]> = {
@@ -64,6 +81,10 @@ export function engineError(code: string): DomainError {
 /** The one map from any thrown value to what a GraphQL client sees. */
 export function toGraphQLError(error: unknown, production: boolean): GraphQLError {
   const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  if (!(original instanceof DomainError) && isDatabaseUnavailable(original)) {
+    const base = error instanceof GraphQLError ? error : undefined;
+    return toGraphQLError(base ? new GraphQLError(base.message, { nodes: base.nodes, path: base.path, originalError: databaseUnavailable() }) : databaseUnavailable(), production);
+  }
   if (original instanceof DomainError) {
     const base = error instanceof GraphQLError ? error : undefined;
     return new GraphQLError(original.message, {
@@ -73,6 +94,7 @@ export function toGraphQLError(error: unknown, production: boolean): GraphQLErro
         code: original.code,
         reason: original.reason,
         ...(original.field ? { field: original.field } : {}),
+        ...(original.retryAfterMs !== undefined ? { retryAfterMs: original.retryAfterMs } : {}),
       },
     });
   }
@@ -140,6 +162,9 @@ const FIX_REASONS: Record<string, [number, number]> = {
   UNKNOWN_SYMBOL: [OrdRejReason.UnknownSymbol, CxlRejReason.Other],
   SYMBOL_HALTED: [OrdRejReason.ExchangeClosed, CxlRejReason.Broker],
   SHUTTING_DOWN: [OrdRejReason.Broker, CxlRejReason.Broker],
+  OVERLOADED: [OrdRejReason.Broker, CxlRejReason.Broker],
+  ORDER_QUEUE_FULL: [OrdRejReason.Broker, CxlRejReason.Broker],
+  DATABASE_UNAVAILABLE: [OrdRejReason.Broker, CxlRejReason.Broker],
   INVALID_QUANTITY: [OrdRejReason.IncorrectQuantity, CxlRejReason.Other],
   AMEND_BELOW_FILLED: [OrdRejReason.IncorrectQuantity, CxlRejReason.Other],
   QUANTITY_TOO_LARGE: [OrdRejReason.OrderExceedsLimit, CxlRejReason.Other],
@@ -160,6 +185,7 @@ const FIX_REASONS: Record<string, [number, number]> = {
  * FIX reject codes. Non-domain errors are internal: their message is hidden in production.
  */
 export function toFixRejection(error: unknown, production: boolean): FixRejection {
+  if (!(error instanceof DomainError) && isDatabaseUnavailable(error)) return toFixRejection(databaseUnavailable(), production);
   if (error instanceof DomainError) {
     const [ordRejReason, cxlRejReason] = FIX_REASONS[error.reason] ?? [OrdRejReason.Other, CxlRejReason.Other];
     return { ordRejReason, cxlRejReason, text: error.message };

@@ -46,6 +46,12 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    serviceUnavailable: new Counter({
+      name: 'trading_service_unavailable_total',
+      help: 'Requests refused with SERVICE_UNAVAILABLE, by reason (OVERLOADED, ORDER_QUEUE_FULL, DATABASE_UNAVAILABLE).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     trades: new Counter({ name: 'trading_trades_total', help: 'Trades (fills) committed.', registers: [registry] }),
     tradedQuantity: new Counter({ name: 'trading_traded_quantity_total', help: 'Quantity traded, in lots.', registers: [registry] }),
     orderPathDuration: new Histogram({

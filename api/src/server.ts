@@ -16,7 +16,8 @@ import type { GqlContext } from './graphql/context.js';
 import { OperationLimits, depthLimit, operationBudget, type BudgetRefusal, type OperationBudget } from './graphql/limits.js';
 import { graphqlHttpHandler, type ScreenRefusal } from './graphql/http.js';
 import { clientAddress, proxyTrust } from './graphql/client-address.js';
-import { logInternalError, toGraphQLError } from './errors.js';
+import { DomainError, logInternalError, toGraphQLError } from './errors.js';
+import { admitOrderPath } from './modules/orders/admission.js';
 import { bearer } from './graphql/auth.js';
 
 /** The HTTP side of the API: /graphql, /healthz, /readyz, /metrics and the built web client. */
@@ -82,7 +83,8 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
       db = false;
     }
     const ready = db && services.ready;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', database: db, books: services.ready });
+    const reason = ready ? undefined : !db ? 'DATABASE_UNAVAILABLE' : 'NOT_SERVING';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...(reason ? { reason } : {}), database: db, books: services.ready });
   });
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType);
@@ -103,6 +105,8 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
     formatError: (formatted, error) => {
       const e = toGraphQLError(error, production);
       if (e.extensions.code === 'INTERNAL_SERVER_ERROR') logInternalError(logger, 'graphql', error);
+      // Refusals of the order path and admission are counted where they are made; a database error met elsewhere here.
+      else if (e.extensions.reason === 'DATABASE_UNAVAILABLE' && !(((error as GraphQLError).originalError ?? error) instanceof DomainError)) metrics.serviceUnavailable.inc({ reason: 'DATABASE_UNAVAILABLE' });
       return { ...formatted, message: e.message, extensions: { ...(production ? {} : formatted.extensions), ...e.extensions } };
     },
     plugins: [
@@ -119,6 +123,7 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
     context: async (req) => contextFor(services, bearer(req.headers.authorization), clientAddress(req, config.TRUSTED_PROXIES), requestId(req)),
     onError: (err) => logger.error({ component: 'http', err }, 'graphql request failed'),
     screen: documentScreen(new OperationLimits(schema, operationBudget(config))),
+    admit: admitOrderPath(services.admission),
   });
 
   const webDist = config.WEB_DIST ?? resolve(repoRoot, 'web/dist');

@@ -16,6 +16,7 @@ import { generatePassword } from './modules/accounts/password.js';
 import { ProductService } from './modules/products/product.service.js';
 import { seedCatalog } from './modules/products/catalog.js';
 import { OrderPath } from './modules/orders/order-path.js';
+import { Admission } from './modules/orders/admission.js';
 import { replicate } from './modules/orders/replication.js';
 import { pruneEntries } from './modules/orders/journal.js';
 import { OrderService } from './modules/orders/order.service.js';
@@ -37,6 +38,8 @@ export interface Services {
   readonly dialect: Dialect;
   readonly engine: MatchingEngine;
   readonly path: OrderPath;
+  /** Admission control of order-path requests at the edge (HTTP, WebSocket). */
+  readonly admission: Admission;
   readonly accounts: AccountService;
   readonly products: ProductService;
   readonly orders: OrderService;
@@ -151,6 +154,8 @@ export async function createServices(config: Config, logger: Logger, progress: (
     },
     onFailure: (error, symbols) => logger.error({ component: 'order-path', err: error, symbols }, 'order batch failed; books rebuilt from the database'),
     hashEvery: config.JOURNAL_HASH_EVERY,
+    maxQueued: config.ORDER_QUEUE_MAX,
+    onRefused: (reason) => metrics.serviceUnavailable.inc({ reason }),
     sync: {
       onApplied: (_symbol, entries) => metrics.journalEntriesApplied.inc(entries),
       onReload: (symbol, reason) => {
@@ -243,6 +248,11 @@ export async function createServices(config: Config, logger: Logger, progress: (
     dialect,
     engine,
     path,
+    admission: new Admission({
+      targetMs: config.ORDER_ADMISSION_TARGET_MS,
+      minInFlight: config.ORDER_ADMISSION_MIN_IN_FLIGHT,
+      onRefused: (reason) => metrics.serviceUnavailable.inc({ reason }),
+    }),
     accounts,
     products,
     orders,

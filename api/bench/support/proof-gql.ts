@@ -26,7 +26,7 @@ export const agent = new http.Agent({ keepAlive: true, maxSockets: 128, keepAliv
  * POSTs one operation to `<url>/graphql` (node:http, through {@link agent}); never throws.
  * `timeoutMs` bounds the whole exchange, queueing included.
  */
-export function post<T = Record<string, unknown>>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string, timeoutMs = 15_000): Promise<GqlAnswer<T>> {
+export function post<T = Record<string, unknown>>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string, timeoutMs = 15_000, via: http.Agent = agent): Promise<GqlAnswer<T>> {
   const body = JSON.stringify({ query, variables });
   return new Promise((resolve) => {
     let done = false;
@@ -40,7 +40,7 @@ export function post<T = Record<string, unknown>>(url: string, query: string, va
       `${url}/graphql`,
       {
         method: 'POST',
-        agent,
+        agent: via,
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(token ? { authorization: `Bearer ${token}` } : {}) },
       },
       (res) => {

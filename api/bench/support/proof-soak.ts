@@ -21,13 +21,14 @@
  * and RSS alone decides). 60 s only catches a fast leak: `--seconds 600` for a real soak.
  */
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { freePort, freshDatabaseUrl, repoRoot } from './api-process.js';
 import { ensureProofBuild } from './proof-build.js';
 import { startProofApi } from './proof-api.js';
-import { codeOf, percentile, post, prng, round, sleep, ticksToDecimal } from './proof-gql.js';
+import { agent, codeOf, percentile, post, prng, round, sleep, ticksToDecimal } from './proof-gql.js';
 
 export interface SoakOptions {
   /** placeOrder per second (default 1000). */
@@ -56,6 +57,13 @@ export interface SoakOptions {
   readonly audit?: boolean;
   /** Measure the live heap (full GC through the inspector) after warm-up and at the end (default true). */
   readonly liveHeap?: boolean;
+  /**
+   * Overload run: a SERVICE_UNAVAILABLE answer (admission control) is a refusal, not an error;
+   * the rate verdict asks for every order to be answered (accepted or refused) at the rate.
+   */
+  readonly overload?: boolean;
+  /** Orders/s the server sustains (from a run at capacity): with `overload`, accepted orders must reach 90 % of it. */
+  readonly capacity?: number;
   readonly log: (line: string) => void;
 }
 
@@ -77,6 +85,7 @@ export interface SoakWindow {
   readonly toS: number;
   readonly sent: number;
   readonly ok: number;
+  readonly refused: number;
   readonly errors: number;
   readonly p50: number;
   readonly p90: number;
@@ -92,6 +101,12 @@ export interface SoakResult {
   readonly sent: number;
   readonly answered: number;
   readonly achievedRate: number;
+  /** Orders refused with SERVICE_UNAVAILABLE (overload runs), by reason, and their rate. */
+  readonly refused: number;
+  readonly refusedKinds: Record<string, number>;
+  readonly refusedRate: number;
+  /** Largest retry hint (extensions.retryAfterMs) seen on a refusal. */
+  readonly maxRetryAfterMs: number;
   readonly windows: SoakWindow[];
   readonly latencyMs: { p50: number; p90: number; p99: number; max: number };
   readonly rssMiB: { start: number; afterWarmup: number; end: number; growthAfterWarmup: number; allowedGrowth: number; slopeMiBPerMin: number };
@@ -106,7 +121,7 @@ export interface SoakResult {
   readonly liveHeapMiB: { afterWarmup: number; end: number; growth: number; allowedGrowth: number };
   readonly subscribers: { clients: number; subscriptions: number; messages: number; errors: number };
   readonly audit?: { ok: boolean; violations?: number };
-  readonly verdicts: { noErrors: boolean; rateHeld: boolean; memoryFlat: boolean; auditClean: boolean };
+  readonly verdicts: { noErrors: boolean; rateHeld: boolean; memoryFlat: boolean; auditClean: boolean; acceptedAtCapacity?: boolean };
 }
 
 const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status } }';
@@ -289,11 +304,18 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   let sent = 0;
   let answered = 0;
   let errors = 0;
+  let refused = 0;
+  let maxRetryAfterMs = 0;
+  const refusedKinds: Record<string, number> = {};
+  const refusedAt: number[] = [];
   let warmupErrors = 0;
   let inFlight = 0;
   const errAt: number[] = [];
   const sentAt: number[] = [];
   const orderRnd = prng(o.seed + 1);
+  // An overload is many clients: enough connections that the server, not this client's socket
+  // pool, decides what waits (a pool of 128 would queue the excess here, out of the server's sight).
+  const orderAgent = o.overload ? new http.Agent({ keepAlive: true, maxSockets: 1024, keepAliveMsecs: 1000 }) : agent;
   /** Sends one order; `t` is the measured-phase time in ms, undefined during warm-up. */
   const sendOne = (t: number | undefined) => {
     const measured = t !== undefined;
@@ -328,13 +350,20 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const token = tokens[Math.floor(orderRnd() * tokens.length)]!;
     const started = performance.now();
     inFlight++;
-    void post(url, PLACE, { i: input }, token, 30_000).then((a) => {
+    void post(url, PLACE, { i: input }, token, 30_000, orderAgent).then((a) => {
       inFlight--;
       if (a.kind === 'data') {
         if (measured) {
           answered++;
           lat.push({ at: t, ms: performance.now() - started });
         }
+      } else if (o.overload && a.kind === 'errors' && a.errors[0]?.extensions?.code === 'SERVICE_UNAVAILABLE') {
+        if (!measured) return;
+        refused++;
+        refusedAt.push(t);
+        const kind = codeOf(a.errors);
+        refusedKinds[kind] = (refusedKinds[kind] ?? 0) + 1;
+        maxRetryAfterMs = Math.max(maxRetryAfterMs, Number((a.errors[0].extensions as { retryAfterMs?: number }).retryAfterMs ?? 0));
       } else failed(a.kind === 'network' ? `network ${a.error}` : `answer ${codeOf(a.errors)}`);
     });
   };
@@ -401,6 +430,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       toS: to / 1000,
       sent: sentAt.filter((s) => s >= from && s < to).length,
       ok: inWin.length,
+      refused: refusedAt.filter((s) => s >= from && s < to).length,
       errors: errAt.filter((s) => s >= from && s < to).length,
       p50: round(percentile(inWin, 50)),
       p90: round(percentile(inWin, 90)),
@@ -413,6 +443,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   // ---- tear down ----
   closing = true;
   for (const c of clients) await c.dispose();
+  if (orderAgent !== agent) orderAgent.destroy();
   await api.stop();
 
   let audit: SoakResult['audit'];
@@ -458,10 +489,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const all = lat.map((l) => l.ms);
   const verdicts = {
     noErrors: errors === 0 && warmupErrors === 0 && sub.errors === 0,
-    rateHeld: sent >= Math.floor(o.rate * o.seconds * 0.98) && answered / o.seconds >= o.rate * 0.95,
+    rateHeld: sent >= Math.floor(o.rate * o.seconds * 0.98) && (answered + refused) / o.seconds >= o.rate * 0.95,
     // RSS within its allowance after warm-up, and the live heap (when measured) too.
     memoryFlat: Number.isFinite(growth) && growth <= allowed && (!measureLive || (Number.isFinite(liveGrowth) && liveGrowth <= liveAllowed)),
     auditClean: audit ? audit.ok : true,
+    ...(o.overload && o.capacity ? { acceptedAtCapacity: answered / o.seconds >= 0.9 * o.capacity } : {}),
   };
   return {
     ok: Object.values(verdicts).every(Boolean),
@@ -470,6 +502,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     sent,
     answered,
     achievedRate: round(answered / o.seconds),
+    refused,
+    refusedKinds,
+    refusedRate: round(refused / o.seconds),
+    maxRetryAfterMs,
     windows,
     latencyMs: { p50: round(percentile(all, 50)), p90: round(percentile(all, 90)), p99: round(percentile(all, 99)), max: round(maxOf(all)) },
     rssMiB: { start: round(rssStart / MiB), afterWarmup: round(rssWarm / MiB), end: round(rssEnd / MiB), growthAfterWarmup: round(growth), allowedGrowth: round(allowed), slopeMiBPerMin: round(slope, 2) },

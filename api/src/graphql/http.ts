@@ -21,6 +21,17 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    * validates it; a refusal is answered at once with status 400 and its code and reason.
    */
   readonly screen?: (operation: { readonly query?: unknown; readonly operationName?: unknown }) => ScreenRefusal | undefined;
+  /**
+   * Admission control (after the screen, before Apollo): undefined when the operation is not
+   * concerned; else a release function called once the response is finished or the connection
+   * closed, or a refusal answered at once with status 503 and a Retry-After header.
+   */
+  readonly admit?: (operation: { readonly query?: unknown }) => { readonly release: () => void } | { readonly refusal: AdmissionRefusal } | undefined;
+}
+
+/** What {@link GraphQLHttpOptions.admit} refuses a request with. */
+export interface AdmissionRefusal extends ScreenRefusal {
+  readonly retryAfterMs: number;
 }
 
 /** What {@link GraphQLHttpOptions.screen} refuses a request with. */
@@ -100,7 +111,9 @@ export function graphqlHttpHandler<TContext extends BaseContext>(
         refuse(400, 'BAD_REQUEST', 'INVALID_JSON', `The request body is not valid JSON: ${(e as Error).message}`);
         return;
       }
-      for (const operation of Array.isArray(body) ? body : [body]) if (operation && typeof operation === 'object' && screened(operation)) return;
+      const operations = Array.isArray(body) ? body : [body];
+      for (const operation of operations) if (operation && typeof operation === 'object' && screened(operation)) return;
+      if (options.admit && !admitted(operations)) return;
       void respond(body);
     });
 
@@ -136,10 +149,30 @@ export function graphqlHttpHandler<TContext extends BaseContext>(
       return r !== undefined;
     }
 
+    /** Admits every operation concerned, or answers the first refusal (releasing the others) and returns false. */
+    function admitted(operations: unknown[]): boolean {
+      const releases: (() => void)[] = [];
+      for (const operation of operations) {
+        if (!operation || typeof operation !== 'object') continue;
+        const verdict = options.admit!(operation);
+        if (!verdict) continue;
+        if ('refusal' in verdict) {
+          for (const release of releases) release();
+          const r = verdict.refusal;
+          res.setHeader('retry-after', String(Math.max(1, Math.ceil(r.retryAfterMs / 1000))));
+          refuse(503, r.code, r.reason, r.message, false, { retryAfterMs: r.retryAfterMs });
+          return false;
+        }
+        releases.push(verdict.release);
+      }
+      if (releases.length > 0) res.once('close', () => releases.forEach((release) => release()));
+      return true;
+    }
+
     /** A coded refusal. `close`: the rest of the body is not read, so the connection cannot be reused. */
-    function refuse(status: number, code: string, reason: string | undefined, message: string, close = false): void {
+    function refuse(status: number, code: string, reason: string | undefined, message: string, close = false, extra?: Record<string, unknown>): void {
       if (res.headersSent) return;
-      const payload = JSON.stringify({ errors: [{ message, extensions: { code, ...(reason ? { reason } : {}) } }] });
+      const payload = JSON.stringify({ errors: [{ message, extensions: { code, ...(reason ? { reason } : {}), ...extra } }] });
       res.statusCode = status;
       res.setHeader('content-type', 'application/json; charset=utf-8');
       if (close) res.setHeader('connection', 'close');

@@ -2,7 +2,8 @@ import type { EngineEvent, MatchingEngine } from '../../engine/index.js';
 import type { Dialect } from '../../db/dialect.js';
 import type { Knex } from '../../db/knex.js';
 import type { IdAllocator } from '../../db/id-allocator.js';
-import { DomainError } from '../../errors.js';
+import { DomainError, databaseUnavailable, unavailable } from '../../errors.js';
+import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { orderFromRow, type ExecutionRecord, type OrderRecord } from './order-record.js';
 import type { OrderOutcome, OrderRequest } from './order-request.js';
 import { clKey, foldBatch, type BatchWork } from './batch-fold.js';
@@ -53,6 +54,13 @@ export interface OrderPathOptions {
   readonly now?: () => number;
   /** Largest number of requests committed in one transaction. */
   readonly maxBatch?: number;
+  /**
+   * Requests waiting for a transaction beyond which `submit` refuses at once with
+   * SERVICE_UNAVAILABLE/ORDER_QUEUE_FULL (the queue is bounded whatever the channel); default 4096.
+   */
+  readonly maxQueued?: number;
+  /** Called for each request refused with SERVICE_UNAVAILABLE (queue full, database unavailable), for metrics. */
+  readonly onRefused?: (reason: string) => void;
   readonly onStats?: (stats: BatchStats) => void;
   /** Called when a batch failed and its books were rebuilt from the database. */
   readonly onFailure?: (error: unknown, symbols: readonly string[]) => void;
@@ -94,6 +102,9 @@ export class OrderPath {
   private readonly listeners = new Set<CommitListener>();
   private readonly now: () => number;
   private readonly maxBatch: number;
+  private readonly maxQueued: number;
+  /** Requests answered per ms, smoothed: the retry hint of a full queue. */
+  private ratePerMs = 1;
   private idle: Promise<void> = Promise.resolve();
   private idleResolve: (() => void) | undefined;
   private readonly sql: BatchSql;
@@ -102,6 +113,7 @@ export class OrderPath {
   constructor(private readonly options: OrderPathOptions) {
     this.now = options.now ?? Date.now;
     this.maxBatch = options.maxBatch ?? 256;
+    this.maxQueued = options.maxQueued ?? 4096;
     this.sql = new BatchSql(options.dialect, options.multiStatements ?? false);
     this.hashEvery = options.hashEvery ?? 100;
   }
@@ -116,6 +128,11 @@ export class OrderPath {
   submit(request: OrderRequest): Promise<OrderOutcome> {
     if (this.stopped) {
       return Promise.reject(new DomainError('SERVICE_UNAVAILABLE', 'SHUTTING_DOWN', 'The server is shutting down; retry on another instance.'));
+    }
+    if (this.queue.length >= this.maxQueued) {
+      this.options.onRefused?.('ORDER_QUEUE_FULL');
+      const retryAfterMs = Math.min(1000, Math.max(10, Math.ceil(this.queue.length / this.ratePerMs)));
+      return Promise.reject(unavailable('ORDER_QUEUE_FULL', 'The order queue is full; nothing was done.', retryAfterMs));
     }
     return new Promise<OrderOutcome>((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
@@ -210,6 +227,14 @@ export class OrderPath {
         try {
           await this.commit(batch);
         } catch (error) {
+          if (isDatabaseUnavailable(error)) {
+            // Nothing to learn from retrying one by one: every request gets the coded refusal.
+            for (const p of batch) {
+              this.options.onRefused?.('DATABASE_UNAVAILABLE');
+              p.reject(databaseUnavailable());
+            }
+            continue;
+          }
           if (batch.length === 1) {
             batch[0]!.reject(error);
             continue;
@@ -218,7 +243,10 @@ export class OrderPath {
             try {
               await this.commit([p]);
             } catch (e) {
-              p.reject(e);
+              if (isDatabaseUnavailable(e)) {
+                this.options.onRefused?.('DATABASE_UNAVAILABLE');
+                p.reject(databaseUnavailable());
+              } else p.reject(e);
             }
           }
         }
@@ -281,7 +309,9 @@ export class OrderPath {
       throw error;
     }
 
-    const commitMs = performance.now() - started - engineMs;
+    const elapsed = performance.now() - started;
+    this.ratePerMs = 0.8 * this.ratePerMs + 0.2 * (batch.length / Math.max(1, elapsed));
+    const commitMs = elapsed - engineMs;
     this.options.onStats?.({ size: batch.length, engineMs, commitMs });
     const committed: CommittedBatch = {
       events: work.events,
