@@ -9,7 +9,7 @@ const require = createRequire(import.meta.url);
  * heap bounds): the `api-alone` project (vitest.alone.config.ts) runs them one file at a time
  * after every other project has finished, so a busy neighbour cannot fail them.
  */
-export const ALONE = ['test/proof/soak.test.ts', 'test/proof/chaos.test.ts', 'test/proof/hostile.test.ts', 'test/realtime/streams.test.ts'];
+export const ALONE = ['test/proof/soak.test.ts', 'test/proof/chaos.test.ts', 'test/proof/db-outage.test.ts', 'test/proof/hostile.test.ts', 'test/realtime/streams.test.ts'];
 const IGNORED = ['**/node_modules/**', '**/dist/**'];
 
 /** One api project: the shared transform and set-up, with its own name and files. */
