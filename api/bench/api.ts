@@ -3,7 +3,10 @@
  * each other, against the real API process on MySQL and on SQLite. Prints orders/s, p50/p99
  * latency and the error count per database. `--json`: the last line is one JSON object.
  * Options: --seconds N (default 10), --connections N (default 64), --accounts N (default 50),
- * --only mysql|sqlite, --no-build, --no-floor.
+ * --only mysql|sqlite, --no-build, --no-floor, --no-ws.
+ *
+ * After the HTTP load, the same API takes the same load over graphql-ws (`<db>-ws`): programs
+ * that keep one WebSocket open and send placeOrder on it, with no HTTP request per order.
  *
  * In the same run it loads Apollo Server alone with a no-op placeOrder (the "floor"): what the
  * mandated GraphQL stack costs on this machine before the exchange does any work.
@@ -12,6 +15,8 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { call, ensureBuilt, freshDatabaseUrl, startApi, ADMIN_PASSWORD } from './support/api-process.js';
 
 const arg = (name: string, fallback: number) => {
@@ -37,6 +42,8 @@ interface Figures {
   groupSize: number;
   commitMs: number;
   orderPathMs: number;
+  /** The same load over graphql-ws on the same API (absent with --no-ws). */
+  ws?: { ordersPerSec: number; p50Ms: number; p99Ms: number; errors: number };
 }
 
 async function run(dialect: 'mysql' | 'sqlite'): Promise<Figures> {
@@ -57,8 +64,10 @@ async function run(dialect: 'mysql' | 'sqlite'): Promise<Figures> {
     const metric = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)`, 'm').exec(metrics)?.[1] ?? 0);
     const tradeCount = metric('trading_trades_total');
     const groups = metric('trading_db_commit_group_size_count');
+    const ws = process.argv.includes('--no-ws') ? undefined : await loadWs(`${api.url.replace(/^http/, 'ws')}/graphql`, tokens);
     return {
       ...result,
+      ...(ws ? { ws } : {}),
       orders: total,
       trades: tradeCount,
       groupSize: groups ? metric('trading_db_commit_group_size_sum') / groups : 0,
@@ -110,6 +119,46 @@ async function load(url: string, headers: (n: number) => Record<string, string>)
   };
 }
 
+/**
+ * The same orders over graphql-ws: `connections` sockets (one per client program, tokens round
+ * robin), each sending its next placeOrder as soon as the last is answered.
+ */
+async function loadWs(url: string, tokens: readonly string[]) {
+  let n = 0;
+  let errors = 0;
+  const latencies: number[] = [];
+  const clients = Array.from({ length: connections }, (_, k) =>
+    createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${tokens[k % tokens.length]}` }, lazy: false, retryAttempts: 0 }),
+  );
+  const until = performance.now() + seconds * 1000;
+  const one = (client: (typeof clients)[number]) =>
+    new Promise<boolean>((resolve) => {
+      n++;
+      const side = n % 2 ? 'BUY' : 'SELL';
+      const offset = (n * 7919) % 11;
+      const price = (100 + (side === 'BUY' ? offset - 5 : 5 - offset) + 5).toFixed(2);
+      const i = { symbol: SYMBOLS[n % SYMBOLS.length]!, side, type: 'LIMIT', price, quantity: 1 + (n % 50), timeInForce: 'GTC' };
+      let ok = false;
+      client.subscribe({ query: PLACE, variables: { i } }, { next: (r) => (ok = !r.errors?.length && !!r.data), error: () => resolve(false), complete: () => resolve(ok) });
+    });
+  let total = 0;
+  await Promise.all(
+    clients.map(async (client) => {
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        const ok = await one(client);
+        if (!ok) errors++;
+        else latencies.push(performance.now() - t0);
+        total++;
+      }
+    }),
+  );
+  await Promise.all(clients.map((c) => c.dispose()));
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN);
+  return { ordersPerSec: Math.round(total / seconds), p50Ms: pct(50), p99Ms: pct(99), errors };
+}
+
 /** The same load against Apollo Server alone with a no-op placeOrder (bench/support/apollo-floor.ts). */
 async function apolloFloor(): Promise<{ ordersPerSec: number; p50Ms: number; p99Ms: number; errors: number }> {
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('./support/apollo-floor.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -137,9 +186,13 @@ for (const dialect of ['mysql', 'sqlite'] as const) {
   console.log(
     `       order path: ${f.groupSize.toFixed(1)} requests per transaction, ${f.commitMs.toFixed(1)} ms per transaction, ${f.orderPathMs.toFixed(1)} ms queue+commit per request`,
   );
+  if (f.ws) console.log(`${`${dialect}-ws`.padEnd(9)} ${f.ws.ordersPerSec.toLocaleString('en')} orders/s  p50 ${f.ws.p50Ms} ms  p99 ${f.ws.p99Ms} ms  errors ${f.ws.errors}  (graphql-ws, ${connections} sockets, same API after the HTTP load)`);
 }
 const floor = process.argv.includes('--no-floor') ? undefined : await apolloFloor();
 if (floor) {
+  for (const [name, f] of Object.entries(out)) {
+    console.log(`${name.padEnd(6)} ${Math.round((100 * f.ordersPerSec) / floor.ordersPerSec)} % of the floor over HTTP${f.ws ? `, ${Math.round((100 * f.ws.ordersPerSec) / floor.ordersPerSec)} % over graphql-ws` : ''}`);
+  }
   console.log(
     `floor  ${floor.ordersPerSec.toLocaleString('en')} requests/s  p50 ${floor.p50Ms} ms  p99 ${floor.p99Ms} ms  errors ${floor.errors}  (Apollo Server alone, no-op placeOrder: no auth, no database, same load)`,
   );

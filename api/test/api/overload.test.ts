@@ -9,6 +9,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/databases.js';
 import { PLACE, ORDER_FIELDS } from '../support/gql.js';
 import { newTrader, type TradingClient } from '../support/trading.js';
+import { wsClient } from '../support/ws.js';
 
 interface Answer {
   status: number;
@@ -73,6 +74,33 @@ describe.skipIf(skip)(`overload on ${dialect}`, () => {
       // A refused order retried later, alone, is accepted.
       const again = await placeRaw(t.url, client.token, r.refused[0]!.clOrdId, 1);
       expect(again.body.data?.placeOrder?.clOrdId).toBe(r.refused[0]!.clOrdId);
+    });
+
+    it('applies to placeOrder over graphql-ws too, and every admission is given back once answered', async () => {
+      const socket = wsClient(t.url, client.token);
+      try {
+        let refused: Record<string, unknown>[] = [];
+        let accepted: string[] = [];
+        for (let wave = 0; wave < 10 && (refused.length === 0 || accepted.length === 0); wave++) {
+          const answers = await Promise.all(
+            Array.from({ length: 40 }, (_, k) => {
+              const i = { symbol: 'AAPL', side: 'BUY', type: 'LIMIT', price: '80.00', quantity: 1, timeInForce: 'GTC', clOrdId: `ws-${wave}-${k}` };
+              return new Promise<{ data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] }>((resolve) => {
+                let last: { data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] } = {};
+                socket.subscribe({ query: PLACE, variables: { i } }, { next: (r) => (last = r), error: (e) => resolve({ errors: e as never }), complete: () => resolve(last) });
+              });
+            }),
+          );
+          refused = [...refused, ...answers.flatMap((a) => (a.errors?.length ? [a.errors[0]!.extensions ?? {}] : []))];
+          accepted = [...accepted, ...answers.flatMap((a, k) => (a.data ? [`ws-${wave}-${k}`] : []))];
+        }
+        expect(accepted.length).toBeGreaterThan(0);
+        expect(refused.length).toBeGreaterThan(0);
+        for (const e of refused) expect(e).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'OVERLOADED', retryAfterMs: expect.any(Number) });
+        expect(t.app.services.admission.admitted).toBe(0);
+      } finally {
+        await socket.dispose();
+      }
     });
 
     it('leaves queries alone', async () => {

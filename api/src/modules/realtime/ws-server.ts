@@ -25,6 +25,10 @@ import { logInternalError, toGraphQLError } from '../../errors.js';
 import { randomUUID } from 'node:crypto';
 import { rememberRequest, subscribeShared } from './shared.js';
 import { SocketBudgets, isRefusal, type Refusal, type RefusalReason, type Reservation } from './socket-budgets.js';
+import { isOrderPathDocument } from '../orders/admission.js';
+
+/** Admission releases of order-path operations in flight on a socket, by operation id. */
+const admitted = new WeakMap<object, Map<string, () => void>>();
 
 /** WebSocket close codes sent by this server (4400–4499: application codes). */
 export const CLOSE = {
@@ -192,6 +196,8 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
       clearTimeout(st.expiry);
       for (const r of st.operations.values()) release(r);
       st.operations.clear();
+      for (const admission of admitted.get(st)?.values() ?? []) admission();
+      admitted.delete(st);
       budgets.closeSocket(st.bucket);
       if (st.user) perUser.set(st.user.id, Math.max(0, (perUser.get(st.user.id) ?? 1) - 1));
       sockets.delete(socket);
@@ -298,6 +304,14 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
             }),
           ]);
         }
+        if (isOrderPathDocument(payload.query)) {
+          // Admission control, as over HTTP: a full order path refuses at once with a retry hint.
+          const verdict = services.admission.enter();
+          if ('refusal' in verdict) return refuse([toGraphQLError(verdict.refusal, production)]);
+          const releases = admitted.get(st) ?? new Map<string, () => void>();
+          admitted.set(st, releases);
+          releases.set(id, verdict.release);
+        }
         st.operations.set(id, reservation);
         const contextValue: GqlContext = {
           services,
@@ -318,6 +332,11 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
       },
       onComplete: (ctx, id) => {
         const st = ctx.extra.state;
+        const admission = st ? admitted.get(st)?.get(id) : undefined;
+        if (admission) {
+          admission();
+          admitted.get(st!)!.delete(id);
+        }
         const r = st?.operations.get(id);
         if (!st || !r) return;
         st.operations.delete(id);
