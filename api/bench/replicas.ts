@@ -17,7 +17,7 @@
  * --clients N (default 32), --orders N (default 4000), --no-build.
  * MySQL: TEST_MYSQL_URL's server; Redis: TEST_REDIS_URL (default redis://127.0.0.1:6379/15).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { call, ensureBuilt, freshDatabaseUrl, percentile, startApi, ADMIN_PASSWORD, type ApiProcess } from './support/api-process.js';
 
 const arg = (name: string, fallback: string) => {
@@ -42,7 +42,7 @@ interface SeqFigures {
 }
 
 async function signUp(url: string, name: string): Promise<string> {
-  const d = await call<{ signUp: { token: string } }>(`${url}`, 'mutation($u:String!,$p:String!){ signUp(username:$u, password:$p){ token } }', { u: name, p: `${name}-password-1` });
+  const d = await call<{ signUp: { token: string } }>(`${url}`, 'mutation($u:String!,$p:String!){ signUp(username:$u, password:$p){ token } }', { u: name, p: `pw-${createHash('sha256').update(name).digest('base64url').slice(0, 16)}` });
   return d.signUp.token;
 }
 
@@ -121,6 +121,26 @@ async function metrics(api: ApiProcess): Promise<Record<string, number>> {
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
+/** The order path's transaction counters of a replica: [transactions, requests, commit seconds]. */
+async function commits(api: ApiProcess): Promise<[number, number, number]> {
+  const text = await fetch(`${api.url}/metrics`).then((r) => r.text());
+  const value = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
+  return [value('trading_db_commit_group_size_count'), value('trading_db_commit_group_size_sum'), value('trading_db_commit_duration_seconds_sum')];
+}
+
+/** Runs a concurrent round and reports, over both replicas, its transactions, requests per transaction and mean time per transaction. */
+async function profiled(label: string, run: () => Promise<{ ordersPerSec: number; p99Ms: number }>): Promise<{ ordersPerSec: number; p99Ms: number }> {
+  const before = await Promise.all(replicas.map(commits));
+  const r = await run();
+  const after = await Promise.all(replicas.map(commits));
+  const d = after.map((x, i) => x.map((v, k) => v - before[i]![k]!));
+  const tx = d.reduce((n, x) => n + x[0]!, 0);
+  const reqs = d.reduce((n, x) => n + x[1]!, 0);
+  const secs = d.reduce((n, x) => n + x[2]!, 0);
+  if (!json) console.log(`  ${label}: ${r.ordersPerSec} orders/s, ${tx} transactions (${d.map((x) => x[0]).join(' + ')}), ${round(reqs / tx)} requests each, ${round((secs * 1000) / tx)} ms each`);
+  return r;
+}
+
 ensureBuilt();
 const db = await freshDatabaseUrl('mysql');
 const env = { DATABASE_URL: db.url, REDIS_URL, REDIS_CHANNEL_PREFIX: `bench-${randomBytes(4).toString('hex')}:`, LOGIN_MAX_ATTEMPTS: '1000', WS_MAX_CONNECTIONS_PER_USER: '1000' };
@@ -158,7 +178,12 @@ try {
   // Two rounds in opposite order (two, one, one, two), so neither mode always runs on the fresher books.
   const both = () => (Math.random() < 0.5 ? a : b);
   const half = Math.ceil(concurrentOrders / 2);
-  const rounds = [await concurrent(both, traders, half, 7), await concurrent(() => a, traders, half, 8), await concurrent(() => a, traders, half, 9), await concurrent(both, traders, half, 10)];
+  const rounds = [
+    await profiled('two replicas', () => concurrent(both, traders, half, 7)),
+    await profiled('one replica ', () => concurrent(() => a, traders, half, 8)),
+    await profiled('one replica ', () => concurrent(() => a, traders, half, 9)),
+    await profiled('two replicas', () => concurrent(both, traders, half, 10)),
+  ];
   const combine = (x: { ordersPerSec: number; p99Ms: number }, y: { ordersPerSec: number; p99Ms: number }) => ({
     ordersPerSec: Math.round((2 * half) / (half / x.ordersPerSec + half / y.ordersPerSec)),
     p99Ms: Math.max(x.p99Ms, y.p99Ms),

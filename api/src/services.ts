@@ -228,8 +228,15 @@ export async function createServices(config: Config, logger: Logger, progress: (
     },
   });
   metrics.busConnected.set(bus.connected() ? 1 : 0);
-  const publisher = createPublisher({ pubsub: bus.pubsub, engine, products, logger, reports: !bus.distributed });
-  path.onCommit(publisher.onCommit);
+  const marketPublisher = createPublisher({ pubsub: bus.pubsub, engine, products, logger, reports: !bus.distributed });
+  path.onCommit(marketPublisher.onCommit);
+  const publisher: Publisher = {
+    onCommit: marketPublisher.onCommit,
+    idle: async () => {
+      await marketPublisher.idle();
+      await reports?.idle();
+    },
+  };
   if (bus.distributed) {
     reports = createReportFeed({
       pubsub: bus.pubsub,

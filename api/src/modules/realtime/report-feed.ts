@@ -49,6 +49,8 @@ export interface ReportFeed {
   messages(batch: CommittedBatch): JournalMsg[];
   /** Starts delivering: cursors at the books' seqs (call once the books are loaded) and the tail. */
   start(seqs: ReadonlyMap<string, number>): void;
+  /** Resolves once no delivery is in progress (graceful shutdown; spans still waiting for a gap are not waited for). */
+  idle(): Promise<void>;
   /** Stops the tail and waits for deliveries in progress. */
   close(): Promise<void>;
 }
@@ -294,6 +296,13 @@ export function createReportFeed(options: ReportFeedOptions): ReportFeed {
       lastTailPerf = performance.now();
       tailTimer = setInterval(tick, tailMs);
       tailTimer.unref();
+    },
+    async idle() {
+      for (;;) {
+        const running = [...states.values()].flatMap((s) => (s.running ? [s.running] : []));
+        if (running.length === 0) return;
+        await Promise.all(running);
+      }
     },
     async close() {
       closed = true;
