@@ -113,7 +113,7 @@ async function concurrent(via: () => ApiProcess, tokens: string[], orders: numbe
 }
 
 async function metrics(api: ApiProcess): Promise<Record<string, number>> {
-  const text = await fetch(`${api.url}/metrics`).then((r) => r.text());
+  const text = await fetch(api.metricsUrl).then((r) => r.text());
   const out: Record<string, number> = {};
   for (const m of text.matchAll(/^(trading_(?:journal_entries_applied_total|book_reloads_total|book_divergences_total)(?:\{[^}]*\})?) ([\d.e+-]+)$/gm)) out[m[1]!] = Number(m[2]);
   return out;
@@ -123,7 +123,7 @@ const round = (x: number) => Math.round(x * 100) / 100;
 
 /** The order path's transaction counters of a replica: [transactions, requests, commit seconds]. */
 async function commits(api: ApiProcess): Promise<[number, number, number]> {
-  const text = await fetch(`${api.url}/metrics`).then((r) => r.text());
+  const text = await fetch(api.metricsUrl).then((r) => r.text());
   const value = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
   return [value('trading_db_commit_group_size_count'), value('trading_db_commit_group_size_sum'), value('trading_db_commit_duration_seconds_sum')];
 }
