@@ -101,8 +101,25 @@ export function applyEntries(engine: MatchingEngine, entries: readonly JournalEn
   }
 }
 
+/**
+ * Runs `read` on one snapshot of the database: the order rows and the book seq it reads belong
+ * to the same commits. Inside a transaction (a batch's, under the product lock nothing commits
+ * on the symbol) as is; otherwise in a REPEATABLE READ transaction of its own, since another
+ * replica may commit between two reads (a book with the old orders and the new seq would then
+ * take the next entries on the wrong state).
+ */
+async function snapshot<T>(knex: Knex | Knex.Transaction, read: (db: Knex | Knex.Transaction) => Promise<T>): Promise<T> {
+  if ((knex as Knex.Transaction).isTransaction) return read(knex);
+  const mysql = /mysql/.test(String(knex.client.config.client));
+  return knex.transaction((trx) => read(trx), mysql ? { isolationLevel: 'repeatable read' } : undefined);
+}
+
 /** Rebuilds one symbol's book from the database (in `trx` when given, to read inside a batch's lock). */
-export async function reloadBook(engine: MatchingEngine, knex: Knex | Knex.Transaction, symbol: string): Promise<void> {
+export async function reloadBook(engine: MatchingEngine, db: Knex | Knex.Transaction, symbol: string): Promise<void> {
+  await snapshot(db, (knex) => reloadFrom(engine, knex, symbol));
+}
+
+async function reloadFrom(engine: MatchingEngine, knex: Knex | Knex.Transaction, symbol: string): Promise<void> {
   const product = await knex('products').where({ symbol }).first('book_seq');
   const rows = await knex('orders')
     .where({ symbol, ord_type: 'LIMIT' })
@@ -116,7 +133,11 @@ export async function reloadBook(engine: MatchingEngine, knex: Knex | Knex.Trans
 }
 
 /** Rebuilds every book that has open orders or history (start-up). Returns the number of books. */
-export async function loadAllBooks(engine: MatchingEngine, knex: Knex): Promise<number> {
+export async function loadAllBooks(engine: MatchingEngine, db: Knex): Promise<number> {
+  return snapshot(db, (knex) => loadAllFrom(engine, knex));
+}
+
+async function loadAllFrom(engine: MatchingEngine, knex: Knex | Knex.Transaction): Promise<number> {
   const rows = await knex('orders').where({ ord_type: 'LIMIT' }).whereIn('status', OPEN_STATUSES as string[]).select('*');
   const bySymbol = new Map<string, OrderRecord[]>();
   for (const r of rows.map(orderFromRow)) {
@@ -153,7 +174,7 @@ export function toResting(orders: readonly OrderRecord[]): RestingOrder[] {
   }));
 }
 
-async function lastTradesBySymbol(knex: Knex): Promise<Map<string, LastTrade>> {
+async function lastTradesBySymbol(knex: Knex | Knex.Transaction): Promise<Map<string, LastTrade>> {
   const rows = await knex('executions as e')
     .join(knex('executions').select('symbol').max('id as id').groupBy('symbol').as('m'), 'm.id', 'e.id')
     .select('e.*');
