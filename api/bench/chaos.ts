@@ -4,7 +4,11 @@
  * support/proof-chaos.ts). Exit 0 when every check passed, 1 otherwise.
  *
  *   npm run chaos -- [--kills 10] [--seconds 60] [--accounts 16] [--fix-accounts 2] [--symbols AAPL,MSFT,SPY,TSLA]
- *                    [--seed 1] [--no-build] [--keep-db] [--json]
+ *                    [--replicas 1] [--seed 1] [--no-build] [--keep-db] [--json]
+ *
+ * `--replicas 2`: two API processes on the database and one Redis (TEST_REDIS_URL) trade the
+ * same symbols; the kills alternate between them while the other trades on, and the books of
+ * both are compared with the database after every restart and at the end.
  *
  * MySQL: TEST_MYSQL_URL's server (default mysql://root@127.0.0.1:3306); a fresh database is
  * created and dropped. Loopback only.
@@ -20,6 +24,7 @@ const { values } = parseArgs({
     'fix-accounts': { type: 'string' },
     symbols: { type: 'string' },
     seed: { type: 'string' },
+    replicas: { type: 'string' },
     'no-build': { type: 'boolean' },
     'keep-db': { type: 'boolean' },
     json: { type: 'boolean' },
@@ -38,6 +43,7 @@ const result = await runChaos({
   fixAccounts: int(values['fix-accounts'], CHAOS_DEFAULTS.fixAccounts, 0, 50),
   symbols: values.symbols ? values.symbols.split(',') : CHAOS_DEFAULTS.symbols,
   seed: int(values.seed, CHAOS_DEFAULTS.seed, 0, 2 ** 31),
+  replicas: int(values.replicas, 1, 1, 4),
   reuseBuild: values['no-build'],
   keepDatabase: values['keep-db'],
   log: (line) => console.log(line),
@@ -45,7 +51,7 @@ const result = await runChaos({
 
 const fg = result.figures as Record<string, unknown> & { requests: Record<string, number>; answered: Record<string, number>; restartMs: { mean: number; max: number } };
 console.log('');
-console.log(`Chaos ${result.ok ? 'PASSED' : 'FAILED'} in ${fg.seconds} s: ${fg.kills} SIGKILLs, restart ${fg.restartMs.mean} ms mean (${fg.restartMs.max} max).`);
+console.log(`Chaos ${result.ok ? 'PASSED' : 'FAILED'} in ${fg.seconds} s, ${fg.replicas} API process(es): ${fg.kills} SIGKILLs, restart ${fg.restartMs.mean} ms mean (${fg.restartMs.max} max).`);
 console.log(`  requests: ${JSON.stringify(fg.requests)} answered: ${JSON.stringify(fg.answered)}; connection errors ${fg.connectionErrors}, retries ${fg.retries}, in flight at the kills ${fg.inFlightAtKills}`);
 console.log(`  idempotency: ${fg.retriedPlaces} placeOrder retried after a connection error (${fg.retriedPlacesAlreadyCommitted} had been committed before it: answered with the existing order), ${fg.duplicateSends} sent twice at once; duplicate (account, ClOrdID): ${fg.duplicateClOrdIds}`);
 console.log(`  acknowledged orders ${fg.acknowledgedOrders}: missing ${fg.missing}, behind their acknowledgement ${fg.regressed}; trades without exactly two executions ${fg.tradesWithoutTwoExecutions}; book comparisons ${fg.bookComparisons}`);

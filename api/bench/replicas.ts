@@ -13,11 +13,11 @@
  *
  * Prints p50/p99, the ratios, and how the replicas kept their books (journal entries applied,
  * book reloads by reason). `--json`: the last line is one JSON object.
- * Options: --orders-seq N (default 300 per mode and depth), --depths 5000,50000,
+ * Options: --orders-seq N (default 300 per mode and depth), --depths 5000,50000, --concurrent-only,
  * --clients N (default 32), --orders N (default 4000), --no-build.
  * MySQL: TEST_MYSQL_URL's server; Redis: TEST_REDIS_URL (default redis://127.0.0.1:6379/15).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { call, ensureBuilt, freshDatabaseUrl, percentile, startApi, ADMIN_PASSWORD, type ApiProcess } from './support/api-process.js';
 
 const arg = (name: string, fallback: string) => {
@@ -26,7 +26,8 @@ const arg = (name: string, fallback: string) => {
 };
 const json = process.argv.includes('--json');
 const seqOrders = Number(arg('orders-seq', '300'));
-const depths = arg('depths', '5000,50000').split(',').map(Number);
+/** `--concurrent-only`: skip the sequential part (no deep books seeded). */
+const depths = process.argv.includes('--concurrent-only') ? [] : arg('depths', '5000,50000').split(',').map(Number);
 const clients = Number(arg('clients', '32'));
 const concurrentOrders = Number(arg('orders', '4000'));
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
@@ -42,7 +43,7 @@ interface SeqFigures {
 }
 
 async function signUp(url: string, name: string): Promise<string> {
-  const d = await call<{ signUp: { token: string } }>(`${url}`, 'mutation($u:String!,$p:String!){ signUp(username:$u, password:$p){ token } }', { u: name, p: `${name}-password-1` });
+  const d = await call<{ signUp: { token: string } }>(`${url}`, 'mutation($u:String!,$p:String!){ signUp(username:$u, password:$p){ token } }', { u: name, p: `pw-${createHash('sha256').update(name).digest('base64url').slice(0, 16)}` });
   return d.signUp.token;
 }
 
@@ -113,13 +114,33 @@ async function concurrent(via: () => ApiProcess, tokens: string[], orders: numbe
 }
 
 async function metrics(api: ApiProcess): Promise<Record<string, number>> {
-  const text = await fetch(`${api.url}/metrics`).then((r) => r.text());
+  const text = await fetch(api.metricsUrl).then((r) => r.text());
   const out: Record<string, number> = {};
   for (const m of text.matchAll(/^(trading_(?:journal_entries_applied_total|book_reloads_total|book_divergences_total)(?:\{[^}]*\})?) ([\d.e+-]+)$/gm)) out[m[1]!] = Number(m[2]);
   return out;
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
+
+/** The order path's transaction counters of a replica: [transactions, requests, commit seconds]. */
+async function commits(api: ApiProcess): Promise<[number, number, number]> {
+  const text = await fetch(api.metricsUrl).then((r) => r.text());
+  const value = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
+  return [value('trading_db_commit_group_size_count'), value('trading_db_commit_group_size_sum'), value('trading_db_commit_duration_seconds_sum')];
+}
+
+/** Runs a concurrent round and reports, over both replicas, its transactions, requests per transaction and mean time per transaction. */
+async function profiled(label: string, run: () => Promise<{ ordersPerSec: number; p99Ms: number }>): Promise<{ ordersPerSec: number; p99Ms: number }> {
+  const before = await Promise.all(replicas.map(commits));
+  const r = await run();
+  const after = await Promise.all(replicas.map(commits));
+  const d = after.map((x, i) => x.map((v, k) => v - before[i]![k]!));
+  const tx = d.reduce((n, x) => n + x[0]!, 0);
+  const reqs = d.reduce((n, x) => n + x[1]!, 0);
+  const secs = d.reduce((n, x) => n + x[2]!, 0);
+  if (!json) console.log(`  ${label}: ${r.ordersPerSec} orders/s, ${tx} transactions (${d.map((x) => x[0]).join(' + ')}), ${round(reqs / tx)} requests each, ${round((secs * 1000) / tx)} ms each`);
+  return r;
+}
 
 ensureBuilt();
 const db = await freshDatabaseUrl('mysql');
@@ -158,7 +179,12 @@ try {
   // Two rounds in opposite order (two, one, one, two), so neither mode always runs on the fresher books.
   const both = () => (Math.random() < 0.5 ? a : b);
   const half = Math.ceil(concurrentOrders / 2);
-  const rounds = [await concurrent(both, traders, half, 7), await concurrent(() => a, traders, half, 8), await concurrent(() => a, traders, half, 9), await concurrent(both, traders, half, 10)];
+  const rounds = [
+    await profiled('two replicas', () => concurrent(both, traders, half, 7)),
+    await profiled('one replica ', () => concurrent(() => a, traders, half, 8)),
+    await profiled('one replica ', () => concurrent(() => a, traders, half, 9)),
+    await profiled('two replicas', () => concurrent(both, traders, half, 10)),
+  ];
   const combine = (x: { ordersPerSec: number; p99Ms: number }, y: { ordersPerSec: number; p99Ms: number }) => ({
     ordersPerSec: Math.round((2 * half) / (half / x.ordersPerSec + half / y.ordersPerSec)),
     p99Ms: Math.max(x.p99Ms, y.p99Ms),

@@ -110,6 +110,16 @@ export function createMetrics() {
       help: 'Bus messages dropped because Redis was away and the bounded outbound queue was full.',
       registers: [registry],
     }),
+    reportsReplayed: new Counter({
+      name: 'trading_reports_replayed_total',
+      help: "Commits of other replicas whose execution reports this process built from its journal replay (the bus message was lost, late or Redis was away).",
+      registers: [registry],
+    }),
+    reportGaps: new Counter({
+      name: 'trading_report_gap_seqs_total',
+      help: 'Book seqs whose execution reports could not be rebuilt here and were skipped (the book was reloaded past them).',
+      registers: [registry],
+    }),
     bookDivergences: new Counter({
       name: 'trading_book_divergences_total',
       help: "Journal replays that did not reach the writer's seq or state hash (the book was reloaded).",

@@ -23,6 +23,7 @@ import { OrderService } from './modules/orders/order.service.js';
 import { MarketDataService } from './modules/market-data/market-data.service.js';
 import { createBus, type Bus } from './modules/realtime/bus.js';
 import { createPublisher, executionReports, type Publisher } from './modules/realtime/publisher.js';
+import { createReportFeed, type ReportFeed } from './modules/realtime/report-feed.js';
 import { DEFAULT_TICK_SIZE } from './modules/products/catalog.js';
 
 /** The repository root (api/src or api/dist → ../..). */
@@ -142,6 +143,8 @@ export async function createServices(config: Config, logger: Logger, progress: (
   const metrics = createMetrics();
   const engine = new MatchingEngine({ maxOrderQty: config.MAX_ORDER_QTY, maxRestingOrders: config.MAX_RESTING_ORDERS_PER_BOOK });
   const pathDb = orderPathKnex(orm, dialect);
+  /** Execution reports across replicas (set once the bus is up; see report-feed.ts). */
+  let reports: ReportFeed | undefined;
   const path = new OrderPath({
     knex: pathDb.knex,
     multiStatements: pathDb.multiStatements,
@@ -158,6 +161,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     onRefused: (reason) => metrics.serviceUnavailable.inc({ reason }),
     sync: {
       onApplied: (_symbol, entries) => metrics.journalEntriesApplied.inc(entries),
+      onReplayed: (entry, events) => reports?.replayed(entry, events),
       onReload: (symbol, reason) => {
         metrics.bookReloads.inc({ reason });
         if (reason !== 'failure') logger.info({ component: 'order-path', symbol, reason }, 'book reloaded from the database');
@@ -221,6 +225,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
   const bus = await createBus(config.REDIS_URL, config.REDIS_CHANNEL_PREFIX, config.WS_MAX_PENDING_MESSAGES, {
     maxOutbound: config.BUS_MAX_OUTBOUND,
     onDrop: () => metrics.busDropped.inc(),
+    localTopics: ['exec', 'orders'],
     onStateChange: (connected, err) => {
       metrics.busConnected.set(connected ? 1 : 0);
       if (connected) logger.info({ component: 'bus' }, 'event bus reconnected to Redis');
@@ -228,9 +233,29 @@ export async function createServices(config: Config, logger: Logger, progress: (
     },
   });
   metrics.busConnected.set(bus.connected() ? 1 : 0);
-  const publisher = createPublisher({ pubsub: bus.pubsub, engine, products, logger });
-  path.onCommit(publisher.onCommit);
-  const replication = bus.distributed ? replicate(path, bus.pubsub, logger) : undefined;
+  const marketPublisher = createPublisher({ pubsub: bus.pubsub, engine, products, logger, reports: !bus.distributed });
+  path.onCommit(marketPublisher.onCommit);
+  const publisher: Publisher = {
+    onCommit: marketPublisher.onCommit,
+    idle: async () => {
+      await marketPublisher.idle();
+      await reports?.idle();
+    },
+  };
+  if (bus.distributed) {
+    reports = createReportFeed({
+      pubsub: bus.pubsub,
+      knex,
+      tickSize: async (symbol) => (await products.cached(symbol))?.tickSize,
+      connected: () => bus.connected(),
+      sync: (symbol) => path.syncBook(symbol),
+      logger,
+      onGap: (symbol, fromSeq, toSeq) => metrics.reportGaps.inc(toSeq - fromSeq),
+      onReplayedSpan: () => metrics.reportsReplayed.inc(),
+    });
+    path.onCommit(reports.committed);
+  }
+  const replication = reports ? replicate(path, bus.pubsub, logger, reports) : undefined;
   const pruning = config.JOURNAL_RETENTION_HOURS > 0 ? prunePeriodically(knex, config.JOURNAL_RETENTION_HOURS, logger) : undefined;
   accounts.onRevoked((userId, sessionId) => bus.pubsub.publish('revoked', { userId, sessionId }));
   accounts.onChanged((userId) => bus.pubsub.publish('userChanged', { userId }));
@@ -239,6 +264,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
   for (const feed of accountFeeds) void forEach(feed, (m) => accounts.forget(m.userId));
   const books = await path.loadAllBooks();
   metrics.booksLoaded.set(books);
+  reports?.start(new Map(engine.symbols().map((s) => [s, engine.book(s).seq])));
   const services: Services = {
     config,
     logger,
@@ -268,6 +294,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     async close() {
       await services.drain();
       await replication?.close();
+      await reports?.close();
       await pruning?.stop();
       await Promise.all(accountFeeds.map((f) => f.return(undefined)));
       await bus.close();

@@ -38,6 +38,13 @@ export interface ChaosOptions {
   readonly keepDatabase?: boolean;
   /** MySQL server (a fresh database is created on it and dropped). */
   readonly mysqlUrl?: string;
+  /**
+   * API processes on the one database (default 1). With 2, both trade the same symbols over one
+   * Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379/15, channels under a fresh prefix):
+   * each request goes to either at random, a request cut by a kill is retried on the other, and
+   * the kills alternate between them while the other keeps trading. FIX sessions go to the first.
+   */
+  readonly replicas?: number;
   readonly log: (line: string) => void;
 }
 
@@ -89,14 +96,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   if (build.typeErrors) o.log('note: the API compiles with type errors (emitted anyway); see tsc output with npm run typecheck');
   const db = await freshDatabaseUrl('mysql', o.mysqlUrl);
   const logFile = join(repoRoot, `test-output/proof-logs/chaos-${new Date(started).toISOString().replace(/[:.]/g, '-')}.log`);
-  const port = await freePort();
+  const replicas = o.replicas ?? 1;
+  const ports = await Promise.all(Array.from({ length: replicas }, () => freePort()));
   const fixPort = await freePort();
-  const env: Record<string, string> = o.fixAccounts > 0 ? { FIX_ENABLED: 'true', FIX_PORT: String(fixPort) } : {};
+  const shared: Record<string, string> =
+    replicas > 1 ? { REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15', REDIS_CHANNEL_PREFIX: `chaos-${started.toString(36)}-${Math.floor(rnd() * 1e9).toString(36)}:` } : {};
+  /** Replica i's environment: FIX on the first only. */
+  const envOf = (i: number): Record<string, string> => ({ ...shared, ...(o.fixAccounts > 0 && i === 0 ? { FIX_ENABLED: 'true', FIX_PORT: String(fixPort) } : {}) });
   const sql = mysql.createPool({ uri: db.url, connectionLimit: 2 });
-  o.log(`Chaos: ${o.kills} kills over ~${o.seconds} s of trading, ${o.accounts} GraphQL and ${o.fixAccounts} FIX accounts, ${o.symbols.join(' ')}; database ${db.url}; server log ${logFile}`);
+  o.log(`Chaos: ${o.kills} kills over ~${o.seconds} s of trading, ${replicas} API process(es), ${o.accounts} GraphQL and ${o.fixAccounts} FIX accounts, ${o.symbols.join(' ')}; database ${db.url}; server log ${logFile}`);
 
-  let api: ProofApi = await startProofApi({ main: build.main, databaseUrl: db.url, port, logFile, env });
-  const url = api.url;
+  const start = (i: number) => startProofApi({ main: build.main, databaseUrl: db.url, port: ports[i]!, logFile, env: envOf(i) });
+  // The first start migrates and loads the catalog; the others start once it has.
+  const apis: ProofApi[] = [await start(0)];
+  for (let i = 1; i < replicas; i++) apis.push(await start(i));
+  const urls = apis.map((a) => a.url);
+  const url = urls[0]!;
 
   // ---- accounts and symbols ----
   const tag = Math.floor(rnd() * 1e9).toString(36);
@@ -156,12 +171,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   /** Sends one operation until it gets an answer (retrying after connection errors), or the run stops. */
   const send = async <T>(query: string, variables: Record<string, unknown>, token: string): Promise<{ answer?: GqlAnswer<T>; firstErrorAt?: number }> => {
     let firstErrorAt: number | undefined;
+    // A load balancer's choice; a retry goes to the next replica (the one that failed may be down).
+    const first = Math.floor(Math.random() * urls.length);
     for (let attempt = 0; ; attempt++) {
       if (gate) await gate;
       if (Date.now() > hardDeadline) return { firstErrorAt };
       if (attempt > 0) f.retries++;
       inFlight++;
-      const a = await post<T>(url, query, variables, token, 20_000);
+      const a = await post<T>(urls[(first + attempt) % urls.length]!, query, variables, token, 20_000);
       inFlight--;
       if (a.kind === 'network' || (a.kind === 'errors' && a.errors[0]?.extensions?.code === 'SERVICE_UNAVAILABLE')) {
         f.connectionErrors++;
@@ -342,6 +359,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 
   // ---- book comparison: the API's books against the database's, with trading paused ----
   const compareBooks = async (label: string) => {
+    for (const [r, url] of urls.entries()) await compareBooksOf(urls.length > 1 ? `${label}, replica ${r + 1}` : label, url);
+  };
+  const compareBooksOf = async (label: string, url: string) => {
     for (const symbol of o.symbols) {
       const { tick } = products.get(symbol)!;
       const a = await post<{ orderBook: { seq: number; bids: { price: string; quantity: number; orderCount: number }[]; asks: { price: string; quantity: number; orderCount: number }[] } }>(url, BOOK, { s: symbol });
@@ -384,12 +404,19 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       acksThisPhase = 0;
       f.inFlightAtKills += inFlight;
       const killedAt = Date.now();
-      await api.kill();
-      // Requests in flight (and any sent meanwhile) have failed; their retries wait until the new
-      // server is up and its books have been compared with the database.
-      closeGate();
-      api = await startProofApi({ main: build.main, databaseUrl: db.url, port, logFile, env });
+      const victim = kills % apis.length;
+      await apis[victim]!.kill();
+      // Requests in flight (and any sent meanwhile) have failed; with one process their retries
+      // wait until the new server is up and its books have been compared with the database; with
+      // several they go to another, which trades on while this one restarts.
+      if (apis.length === 1) closeGate();
+      apis[victim] = await start(victim);
       f.restartMs.push(Date.now() - killedAt);
+      if (apis.length > 1) {
+        // Trading paused while every replica's books are compared: what is in flight finishes first.
+        closeGate();
+        while (inFlight > 0) await sleep(10);
+      }
       await compareBooks(`after restart ${kills + 1}`);
       o.log(`kill ${kills + 1}/${o.kills}: ${f.inFlightAtKills} requests in flight so far; back in ${f.restartMs[f.restartMs.length - 1]} ms; books equal the database: ${failures.length === 0}`);
       openGate();
@@ -414,7 +441,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   await compareBooks('at the end');
   // Graceful stop is not what this run proves (SIGKILL is); a non-zero exit is reported as a warning.
   const stopStarted = Date.now();
-  const exitCode = await api.stop();
+  const exitCodes = await Promise.all(apis.map((a) => a.stop()));
+  const exitCode = exitCodes.find((c) => c !== 0) ?? 0;
   if (exitCode !== 0) warnings.push(`SIGTERM: the API exited with ${exitCode} after ${Date.now() - stopStarted} ms (expected 0 after draining)`);
 
   const [orderRows] = (await sql.query('SELECT id, account_id, cl_ord_id, status, cum_qty, leaves_qty, qty FROM orders')) as unknown as [
@@ -467,7 +495,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   if (audit.code !== 0 || auditJson.ok !== true) {
     fail(`the audit is not clean (exit ${audit.code}): ${auditLines.slice(0, 20).join(' | ')}`);
   } else {
-    for (const l of auditLines.filter((l) => l.startsWith('Audited') || l.startsWith('Replay'))) o.log(`  ${l}`);
+    for (const l of auditLines.filter((l) => l.startsWith('Audited') || l.startsWith('Replay') || l.startsWith('Journal'))) o.log(`  ${l}`);
+    // The books served (compared with the database above) are the journal's too: every traded symbol replays exactly from seq 0.
+    const journal = auditJson.stats?.journal as { symbolsReplayed?: number; symbolsNotReplayable?: string[] } | undefined;
+    if ((journal?.symbolsReplayed ?? 0) < o.symbols.length || (journal?.symbolsNotReplayable?.length ?? 0) > 0) {
+      fail(`the journal did not replay every symbol exactly from seq 0: ${JSON.stringify(journal)}`);
+    }
   }
 
   const ok = failures.length === 0;
@@ -475,6 +508,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   else o.log(`Database kept: ${db.url}`);
   const figures = {
     seconds: round((Date.now() - started) / 1000),
+    replicas,
     kills,
     restartMs: { mean: Math.round(f.restartMs.reduce((a, b) => a + b, 0) / Math.max(1, f.restartMs.length)), max: Math.max(0, ...f.restartMs) },
     accounts: o.accounts,

@@ -5,10 +5,11 @@
  * clean. `npm run chaos` runs the full version (10 kills by default).
  */
 import { describe, expect, it } from 'vitest';
-import { mysqlReachable } from '../support/databases.js';
+import { mysqlReachable, redisReachable } from '../support/databases.js';
 import { runChaos } from '../../bench/support/proof-chaos.js';
 
 const mysqlOk = await mysqlReachable();
+const redisOk = await redisReachable();
 
 describe.skipIf(!mysqlOk)('chaos on MySQL', () => {
   it('survives 3 SIGKILLs: acknowledged orders kept, retries idempotent, books equal the database, audit clean', async () => {
@@ -24,5 +25,17 @@ describe.skipIf(!mysqlOk)('chaos on MySQL', () => {
     expect(fg.retries).toBeGreaterThan(0);
     // Three symbols after each of 3 restarts, and at the end.
     expect(fg.bookComparisons).toBe(12);
+  }, 20 * 60_000);
+
+  it.skipIf(!redisOk)('two replicas, each SIGKILLed in turn while the other trades the same symbols: nothing acknowledged lost or doubled, both books equal the database and the journal', async () => {
+    const log: string[] = [];
+    const r = await runChaos({ kills: 2, seconds: 8, accounts: 8, fixAccounts: 1, symbols: ['AAPL', 'MSFT', 'SPY'], seed: 11, replicas: 2, log: (l) => log.push(l) });
+    const fg = r.figures as { replicas: number; kills: number; answered: { place: number }; retries: number; bookComparisons: number; audit: { ok: boolean }; missing: number; regressed: number; duplicateClOrdIds: number; tradesWithoutTwoExecutions: number };
+    expect(r.failures, log.join('\n')).toEqual([]);
+    expect(fg).toMatchObject({ replicas: 2, kills: 2, missing: 0, regressed: 0, duplicateClOrdIds: 0, tradesWithoutTwoExecutions: 0, audit: { ok: true } });
+    expect(fg.answered.place).toBeGreaterThan(20);
+    expect(fg.retries).toBeGreaterThan(0);
+    // Three symbols on both replicas after each of 2 restarts, and at the end.
+    expect(fg.bookComparisons).toBe(18);
   }, 20 * 60_000);
 });

@@ -99,8 +99,8 @@ describe.skipIf(!ready)('two API processes on one MySQL and one Redis', () => {
     const count = (t: TestApp) => async () => (await t.app.services.metrics.wsSubscriptions.get()).values.find((v) => v.labels.topic === 'executionReports')?.value ?? 0;
     await serverSubscribed(count(b), 1);
     await serverSubscribed(count(a), 1);
-    await redisSubscribed(`exec:${seller.id}`);
-    await redisSubscribed(`exec:${buyer.id}`);
+    // Reports reach the other process on its journal feed (report-feed.ts).
+    await redisSubscribed('journal', 2);
     const sell = await ok(a.url, PLACE, { i: { symbol: 'AAPL', side: 'SELL', type: 'LIMIT', price: '140.00', quantity: 10 } }, seller.token);
     const buy = await ok(b.url, PLACE, { i: { symbol: 'AAPL', side: 'BUY', type: 'LIMIT', price: '140.00', quantity: 10 } }, buyer.token);
     expect(buy.placeOrder).toMatchObject({ status: 'FILLED', cumQty: 10 });

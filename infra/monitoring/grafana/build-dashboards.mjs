@@ -47,7 +47,9 @@ const dashboards = {
       ts('Event bus (Redis) by replica', [
         ['trading_bus_connected', 'connected {{instance}}'],
         [`sum by (instance) (increase(trading_bus_dropped_messages_total[${R}]))`, 'dropped {{instance}}'],
-      ], { description: '1 = connected. While 0, publishes wait in a bounded queue (BUS_MAX_OUTBOUND); beyond it they are dropped. 0 for a minute fires TradingBusDisconnected.' }),
+        [`sum by (instance) (increase(trading_reports_replayed_total[${R}]))`, 'reports from the journal {{instance}}'],
+        [`sum by (instance) (increase(trading_report_gap_seqs_total[${R}]))`, 'report seqs skipped {{instance}}'],
+      ], { description: '1 = connected. While 0, publishes wait in a bounded queue (BUS_MAX_OUTBOUND); beyond it they are dropped, and execution reports of other replicas come from the journal tail instead. 0 for a minute fires TradingBusDisconnected.' }),
       logs('Errors (all components)', '{app="trading-api", level=~"error|fatal"}'),
     ],
   },

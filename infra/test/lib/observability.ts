@@ -13,7 +13,7 @@ export const APP_METRICS = {
     'trading_graphql_operations_total', 'trading_http_requests_total', 'trading_orders_received_total',
     'trading_order_rejects_total', 'trading_trades_total', 'trading_traded_quantity_total', 'trading_ws_disconnects_total',
     'trading_journal_entries_applied_total', 'trading_book_reloads_total', 'trading_book_divergences_total',
-    'trading_bus_dropped_messages_total',
+    'trading_bus_dropped_messages_total', 'trading_reports_replayed_total', 'trading_report_gap_seqs_total',
     'trading_ws_refusals_total',
   ],
   histograms: [

@@ -1,4 +1,4 @@
-import type { LastTrade, MatchingEngine, RestingOrder } from '../../engine/index.js';
+import type { EngineEvent, LastTrade, MatchingEngine, RestingOrder } from '../../engine/index.js';
 import type { Knex } from '../../db/knex.js';
 import { OPEN_STATUSES, executionFromRow, orderFromRow, type OrderRecord } from './order-record.js';
 import { applyEntry, readEntries, type JournalEntry } from './journal.js';
@@ -26,7 +26,15 @@ export interface SyncHooks {
   readonly onReload?: (symbol: string, reason: ReloadReason) => void;
   /** A replay gave another state than the writer's: the book was reloaded. */
   readonly onDivergence?: (symbol: string, entry: Pick<JournalEntry, 'fromSeq' | 'toSeq' | 'stateHash'>) => void;
+  /**
+   * An entry replayed into its book (catch-up or the bus), with the engine events it gave: the
+   * same as the writer's, so this process can report what another replica committed.
+   */
+  readonly onReplayed?: (entry: JournalEntry, events: readonly EngineEvent[]) => void;
 }
+
+/** Seqs of history a missing book is replayed from the journal (from seq 0) rather than reloaded. */
+const REPLAY_MISSING_MAX_SEQ = 10_000;
 
 /**
  * Brings the book of `symbol` to the committed `targetSeq`: applies the journal entries after
@@ -47,7 +55,16 @@ export async function catchUp(
     await reloadBook(engine, knex, symbol);
     hooks.onReload?.(symbol, reason);
   };
-  if (!engine.has(symbol)) return targetSeq === 0 ? undefined : reload('missing');
+  if (!engine.has(symbol)) {
+    if (targetSeq === 0) return;
+    // A book that never existed here (first traded on another replica while its bus message was
+    // lost): replayed from the journal's start when short enough, so its events are reported here.
+    if (prefetched === undefined && targetSeq <= REPLAY_MISSING_MAX_SEQ) {
+      const outcome = applyEntries(engine, await readEntries(knex, symbol, 0, targetSeq), hooks);
+      if (outcome === 'applied' && engine.has(symbol) && engine.book(symbol).seq === targetSeq) return;
+    }
+    return reload('missing');
+  }
   const seq = engine.book(symbol).seq;
   if (seq === targetSeq) return;
   if (seq > targetSeq) return reload('ahead');
@@ -66,8 +83,12 @@ export function applyEntries(engine: MatchingEngine, entries: readonly JournalEn
   let applied = 0;
   try {
     for (const entry of entries) {
-      const outcome = applyEntry(engine, entry);
-      if (outcome === 'applied') applied++;
+      const events: EngineEvent[] | undefined = hooks.onReplayed ? [] : undefined;
+      const outcome = applyEntry(engine, entry, events);
+      if (outcome === 'applied') {
+        applied++;
+        if (events) hooks.onReplayed!(entry, events);
+      }
       else if (outcome === 'gap') return 'gap';
       else if (outcome === 'diverged') {
         hooks.onDivergence?.(entry.symbol, entry);
@@ -80,8 +101,25 @@ export function applyEntries(engine: MatchingEngine, entries: readonly JournalEn
   }
 }
 
+/**
+ * Runs `read` on one snapshot of the database: the order rows and the book seq it reads belong
+ * to the same commits. Inside a transaction (a batch's, under the product lock nothing commits
+ * on the symbol) as is; otherwise in a REPEATABLE READ transaction of its own, since another
+ * replica may commit between two reads (a book with the old orders and the new seq would then
+ * take the next entries on the wrong state).
+ */
+async function snapshot<T>(knex: Knex | Knex.Transaction, read: (db: Knex | Knex.Transaction) => Promise<T>): Promise<T> {
+  if ((knex as Knex.Transaction).isTransaction) return read(knex);
+  const mysql = /mysql/.test(String(knex.client.config.client));
+  return knex.transaction((trx) => read(trx), mysql ? { isolationLevel: 'repeatable read' } : undefined);
+}
+
 /** Rebuilds one symbol's book from the database (in `trx` when given, to read inside a batch's lock). */
-export async function reloadBook(engine: MatchingEngine, knex: Knex | Knex.Transaction, symbol: string): Promise<void> {
+export async function reloadBook(engine: MatchingEngine, db: Knex | Knex.Transaction, symbol: string): Promise<void> {
+  await snapshot(db, (knex) => reloadFrom(engine, knex, symbol));
+}
+
+async function reloadFrom(engine: MatchingEngine, knex: Knex | Knex.Transaction, symbol: string): Promise<void> {
   const product = await knex('products').where({ symbol }).first('book_seq');
   const rows = await knex('orders')
     .where({ symbol, ord_type: 'LIMIT' })
@@ -95,7 +133,11 @@ export async function reloadBook(engine: MatchingEngine, knex: Knex | Knex.Trans
 }
 
 /** Rebuilds every book that has open orders or history (start-up). Returns the number of books. */
-export async function loadAllBooks(engine: MatchingEngine, knex: Knex): Promise<number> {
+export async function loadAllBooks(engine: MatchingEngine, db: Knex): Promise<number> {
+  return snapshot(db, (knex) => loadAllFrom(engine, knex));
+}
+
+async function loadAllFrom(engine: MatchingEngine, knex: Knex | Knex.Transaction): Promise<number> {
   const rows = await knex('orders').where({ ord_type: 'LIMIT' }).whereIn('status', OPEN_STATUSES as string[]).select('*');
   const bySymbol = new Map<string, OrderRecord[]>();
   for (const r of rows.map(orderFromRow)) {
@@ -132,7 +174,7 @@ export function toResting(orders: readonly OrderRecord[]): RestingOrder[] {
   }));
 }
 
-async function lastTradesBySymbol(knex: Knex): Promise<Map<string, LastTrade>> {
+async function lastTradesBySymbol(knex: Knex | Knex.Transaction): Promise<Map<string, LastTrade>> {
   const rows = await knex('executions as e')
     .join(knex('executions').select('symbol').max('id as id').groupBy('symbol').as('m'), 'm.id', 'e.id')
     .select('e.*');

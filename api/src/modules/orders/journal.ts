@@ -1,4 +1,4 @@
-import type { Command, MatchingEngine } from '../../engine/index.js';
+import type { Command, EngineEvent, MatchingEngine } from '../../engine/index.js';
 import type { Knex } from '../../db/knex.js';
 import { toDate } from '../../db/dialect.js';
 
@@ -39,14 +39,18 @@ export type ApplyOutcome =
 
 /**
  * Applies one journal entry to its book when it follows the book's seq (pure, synchronous).
- * After `'diverged'` the book is in an unknown state: the caller must rebuild it.
+ * After `'diverged'` the book is in an unknown state: the caller must rebuild it. The engine
+ * events of the replay are appended to `events` when given (the same events the writer had).
  */
-export function applyEntry(engine: MatchingEngine, entry: JournalEntry): ApplyOutcome {
+export function applyEntry(engine: MatchingEngine, entry: JournalEntry, events?: EngineEvent[]): ApplyOutcome {
   const seq = engine.has(entry.symbol) ? engine.book(entry.symbol).seq : undefined;
   if (seq !== undefined && entry.toSeq <= seq) return 'stale';
   if ((seq ?? 0) < entry.fromSeq || (seq === undefined && entry.fromSeq !== 0)) return 'gap';
   if (seq !== undefined && seq !== entry.fromSeq) return 'diverged';
-  for (const c of entry.commands) engine.execute(entry.symbol, c);
+  for (const c of entry.commands) {
+    const result = engine.execute(entry.symbol, c);
+    if (events) for (const e of result.events) events.push(e);
+  }
   const book = engine.book(entry.symbol);
   if (book.seq !== entry.toSeq) return 'diverged';
   if (entry.stateHash !== null && book.stateHash() !== entry.stateHash) return 'diverged';

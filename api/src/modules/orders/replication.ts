@@ -1,5 +1,6 @@
 import type { Hub } from '../realtime/hub.js';
 import type { Topics } from '../realtime/messages.js';
+import type { ReportFeed } from '../realtime/report-feed.js';
 import type { Logger } from '../../logger.js';
 import type { OrderPath } from './order-path.js';
 
@@ -14,19 +15,23 @@ export interface Replication {
  * (other replicas' commits; this process's own are ignored as stale) is applied to the book
  * here, so the order path's lock-time check rarely finds a book behind. The bus is at-most-once:
  * a lost entry shows up as a gap at the next one (or at the lock) and is read from the database.
- * A feed cut off for falling behind is followed again at once.
+ * A feed cut off for falling behind is followed again at once. The messages also carry the
+ * commit's events and order states: `reports` delivers them to this process's subscribers.
  */
-export function replicate(path: OrderPath, pubsub: Hub<Topics>, logger: Logger): Replication {
+export function replicate(path: OrderPath, pubsub: Hub<Topics>, logger: Logger, reports: ReportFeed): Replication {
   let closed = false;
   const unsubscribe = path.onCommit((batch) => {
-    for (const entry of batch.journal) pubsub.publish('journal', entry);
+    for (const msg of reports.messages(batch)) pubsub.publish('journal', msg);
   });
   let feed = pubsub.subscribe('journal');
   const follow = async () => {
     while (!closed) {
       try {
-        for await (const entry of feed) {
-          path.receive(entry).catch((err: unknown) => logger.error({ component: 'replication', err, symbol: entry.symbol }, 'applying a journal entry failed'));
+        for await (const msg of feed) {
+          if (msg.origin === reports.origin) continue;
+          reports.heard(msg);
+          if (msg.toSeq === msg.fromSeq) continue;
+          path.receive(msg).catch((err: unknown) => logger.error({ component: 'replication', err, symbol: msg.symbol }, 'applying a journal entry failed'));
         }
       } catch (err) {
         if (!closed) logger.warn({ component: 'replication', err }, 'journal feed ended; following it again');

@@ -41,6 +41,25 @@ export interface BusOptions {
   readonly onStateChange?: (connected: boolean, error?: Error) => void;
   /** Called for each message dropped because the outbound queue was full. */
   readonly onDrop?: () => void;
+  /**
+   * Topics delivered inside this process only, never through Redis: their messages reach the
+   * other replicas another way (execution reports and order changes ride on the journal feed,
+   * see report-feed.ts), so they do not wait for Redis and are not lost with it.
+   */
+  readonly localTopics?: readonly string[];
+}
+
+/** Routes the channels of `localTopics` to an in-process target and the rest to `remote`. */
+function routed(remote: EventTarget, localTopics: readonly string[]): EventTarget {
+  if (localTopics.length === 0) return remote;
+  const local = new EventTarget();
+  setMaxListeners(0, local);
+  const pick = (type: string) => (localTopics.some((t) => type === t || type.startsWith(`${t}:`)) ? local : remote);
+  return {
+    addEventListener: (type: string, cb: EventListenerOrEventListenerObject | null, o?: AddEventListenerOptions | boolean) => pick(type).addEventListener(type, cb, o),
+    removeEventListener: (type: string, cb: EventListenerOrEventListenerObject | null, o?: EventListenerOptions | boolean) => pick(type).removeEventListener(type, cb, o),
+    dispatchEvent: (event: Event) => pick(event.type).dispatchEvent(event),
+  };
 }
 
 /**
@@ -112,7 +131,7 @@ export async function createBus(redisUrl?: string, channelPrefix = 'trading:', m
     unsubscribe: (channel: string) => subscribeClient.unsubscribe(channel).catch((e: Error) => (lastError = e)),
   };
   const eventTarget = createRedisEventTarget<CustomEvent>({ publishClient: bounded as unknown as Redis, subscribeClient: subscriber as unknown as Redis });
-  const pubsub = createHub<Topics>(prefixed(eventTarget as unknown as EventTarget, channelPrefix), { maxPending });
+  const pubsub = createHub<Topics>(routed(prefixed(eventTarget as unknown as EventTarget, channelPrefix), busOptions.localTopics ?? []), { maxPending });
   const fenceChannel = `${channelPrefix}fence:${randomUUID()}`;
   const fences = new Map<string, () => void>();
   subscribeClient.on('message', (channel: string, message: string) => {

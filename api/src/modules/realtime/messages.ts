@@ -1,4 +1,4 @@
-import type { Side } from '../../engine/index.js';
+import type { EngineEvent, Side } from '../../engine/index.js';
 import type { OrderRecord } from '../orders/order-record.js';
 import type { JournalEntry } from '../orders/journal.js';
 
@@ -72,6 +72,20 @@ export interface RevokedMsg {
   readonly sessionId?: number;
 }
 
+/**
+ * One commit of one symbol on the bus: its journal entry (the other replicas apply it to their
+ * book), with the engine events and the committed states of the orders they touched, from which
+ * every replica builds the same execution reports and order changes for its own subscribers.
+ * A commit of refusals only (new orders rejected, the book unmoved) has `fromSeq === toSeq` and
+ * no commands.
+ */
+export interface JournalMsg extends JournalEntry {
+  /** The process that committed it (report-feed.ts ignores its own). */
+  readonly origin: string;
+  readonly events: readonly EngineEvent[];
+  readonly orders: readonly OrderWire[];
+}
+
 /** Levels per side carried by book messages: the deepest book a subscription may ask for. */
 export const BOOK_WIRE_DEPTH = 50;
 
@@ -86,7 +100,7 @@ export type Topics = {
   /** A user's role or status changed: replicas drop what they cached about them. */
   userChanged: [{ userId: number }];
   /** A commit's journal entries (one per symbol): the other replicas apply them to stay warm. */
-  journal: [JournalEntry];
+  journal: [JournalMsg];
 };
 
 export function orderToWire(o: OrderRecord): OrderWire {

@@ -25,8 +25,14 @@ export function createPublisher(deps: {
   engine: MatchingEngine;
   products: ProductService;
   logger: Logger;
+  /**
+   * Publish execution reports and order changes (default true). False when a report feed
+   * delivers them (several replicas: report-feed.ts); the market data is published here either way.
+   */
+  reports?: boolean;
 }): Publisher {
   const { pubsub, engine, products, logger } = deps;
+  const reports = deps.reports ?? true;
   const inFlight = new Set<Promise<void>>();
   return {
     onCommit: (batch) => {
@@ -79,12 +85,14 @@ export function createPublisher(deps: {
     // the event loop turns to the public market data, which may go to thousands of sockets (each
     // subscriber's stream, execution and socket write would otherwise interleave with theirs,
     // and a fill would wait for the whole fan-out).
-    for (const [symbol, events] of batch.events) {
-      for (const report of executionReports(symbol, events, batch.orders, tick.get(symbol)!)) pubsub.publish('exec', report.order.accountId, report);
+    if (reports) {
+      for (const [symbol, events] of batch.events) {
+        for (const report of executionReports(symbol, events, batch.orders, tick.get(symbol)!)) pubsub.publish('exec', report.order.accountId, report);
+      }
     }
     await new Promise((r) => setImmediate(r));
     for (const publishOne of market) publishOne();
-    for (const o of batch.orders.values()) pubsub.publish('orders', { order: orderToWire(o), tickSize: tick.get(o.symbol) ?? DEFAULT_TICK_SIZE });
+    if (reports) for (const o of batch.orders.values()) pubsub.publish('orders', { order: orderToWire(o), tickSize: tick.get(o.symbol) ?? DEFAULT_TICK_SIZE });
   }
 }
 
