@@ -116,7 +116,7 @@ export async function loadAllBooks(engine: MatchingEngine, knex: Knex): Promise<
  * Rebuilds the books of `symbols` from their open order rows, product seqs and last trades (the
  * start-up of books without a usable snapshot). Returns the number of books.
  */
-export async function loadBooksFromRows(engine: MatchingEngine, knex: Knex, symbols: readonly string[]): Promise<number> {
+export async function loadBooksFromRows(engine: MatchingEngine, knex: Knex | Knex.Transaction, symbols: readonly string[]): Promise<number> {
   const lastTrades = await lastTradesBySymbol(knex);
   let books = 0;
   for (let i = 0; i < symbols.length; i += 500) {
@@ -157,7 +157,7 @@ export function toResting(orders: readonly OrderRecord[]): RestingOrder[] {
   }));
 }
 
-async function lastTradesBySymbol(knex: Knex): Promise<Map<string, LastTrade>> {
+async function lastTradesBySymbol(knex: Knex | Knex.Transaction): Promise<Map<string, LastTrade>> {
   const rows = await knex('executions as e')
     .join(knex('executions').select('symbol').max('id as id').groupBy('symbol').as('m'), 'm.id', 'e.id')
     .select('e.*');

@@ -225,7 +225,7 @@ export interface LoadReport {
  * from the open order rows when it has no snapshot or when its snapshot is rejected (see
  * {@link SnapshotRejection}; an older kept snapshot is not tried: the rows are the truth).
  */
-export async function loadBooks(engine: MatchingEngine, knex: Knex, hooks: SnapshotHooks = {}): Promise<LoadReport> {
+export async function loadBooks(engine: MatchingEngine, knex: Knex | Knex.Transaction, hooks: SnapshotHooks = {}): Promise<LoadReport> {
   const products = (await knex('products').where('book_seq', '>', 0).select('symbol', 'book_seq')) as { symbol: string; book_seq: number }[];
   const snapshots = await completeSnapshots(knex);
   const fromRows: string[] = [];
