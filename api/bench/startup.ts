@@ -17,6 +17,7 @@
  * MySQL: TEST_MYSQL_URL's server.
  */
 import 'reflect-metadata';
+import { loadavg } from 'node:os';
 import { openOrm } from '../src/db/orm.js';
 import { knexOf } from '../src/db/knex.js';
 import { call, ensureBuilt, freshDatabaseUrl, startApi, type ApiProcess } from './support/api-process.js';
@@ -143,23 +144,29 @@ try {
   };
   const withSnapshot: number[] = [];
   const fromRows: number[] = [];
+  const loadWith: number[] = [];
+  const loadRows: number[] = [];
   let rejected = 0;
   let resting = 0;
   for (let r = 0; r < runs; r++) {
     const s = await timedStart(env);
     rejected += await metric(s.api, 'trading_book_snapshots_rejected_total{reason="hash"}');
     resting = await metric(s.api, 'trading_resting_orders');
+    loadWith.push(Math.round((await metric(s.api, 'trading_books_load_seconds')) * 1000));
     await s.api.stop();
     withSnapshot.push(s.ms);
     await aside(true);
     try {
       const f = await timedStart(env);
+      loadRows.push(Math.round((await metric(f.api, 'trading_books_load_seconds')) * 1000));
       await f.api.stop();
       fromRows.push(f.ms);
     } finally {
       await aside(false);
     }
-    if (!json) console.log(`run ${r + 1}: from the snapshot + journal tail ${s.ms} ms; from the order rows ${fromRows[r]} ms`);
+    if (!json) {
+      console.log(`run ${r + 1}: from the snapshot + journal tail ${s.ms} ms (books ${loadWith[r]} ms); from the order rows ${fromRows[r]} ms (books ${loadRows[r]} ms); load average ${loadavg()[0]!.toFixed(1)}`);
+    }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
   const result = {
@@ -172,14 +179,16 @@ try {
     withSnapshotMs: median(withSnapshot),
     fromRowsMs: median(fromRows),
     ratio: round(median(withSnapshot) / median(fromRows)),
-    runs: { withSnapshot, fromRows },
+    booksLoadMs: { withSnapshot: median(loadWith), fromRows: median(loadRows) },
+    runs: { withSnapshot, fromRows, booksLoadWithSnapshot: loadWith, booksLoadFromRows: loadRows },
+    loadAverage: round(loadavg()[0]!),
     snapshotRejected: rejected,
     targetMs: 10_000,
   };
   if (json) console.log(JSON.stringify(result));
   else {
     console.log(
-      `start to serving with ${orders.toLocaleString('en')} resting orders on ${dialect}: snapshot + tail ${result.withSnapshotMs} ms, order rows ${result.fromRowsMs} ms (median of ${runs}), ratio ${result.ratio}× (target ≤ 10,000 ms from the snapshot)`,
+      `start to serving with ${orders.toLocaleString('en')} resting orders on ${dialect}: snapshot + tail ${result.withSnapshotMs} ms (books ${result.booksLoadMs.withSnapshot} ms), order rows ${result.fromRowsMs} ms (books ${result.booksLoadMs.fromRows} ms), median of ${runs}, ratio ${result.ratio}× (target ≤ 10,000 ms from the snapshot; machine load average ${result.loadAverage})`,
     );
   }
 } finally {

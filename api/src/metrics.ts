@@ -110,6 +110,7 @@ export function createMetrics() {
       help: "Journal replays that did not reach the writer's seq or state hash (the book was reloaded).",
       registers: [registry],
     }),
+    booksLoadSeconds: new Gauge({ name: 'trading_books_load_seconds', help: 'Time the start-up of this process took to load its books (snapshots + journal tails, order rows).', registers: [registry] }),
     bookSnapshots: new Counter({ name: 'trading_book_snapshots_total', help: 'Book snapshots written by this process.', registers: [registry] }),
     bookSnapshotPause: new Histogram({
       name: 'trading_book_snapshot_pause_seconds',

@@ -243,6 +243,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     },
   });
   metrics.booksLoaded.set(loaded.books);
+  metrics.booksLoadSeconds.set((performance.now() - loadStarted) / 1000);
   metrics.restingOrders.set(engine.symbols().reduce((n, s) => n + engine.book(s).restingCount, 0));
   logger.info({ component: 'order-path', ...loaded, ms: Math.round(performance.now() - loadStarted) }, 'books loaded');
   const snapshots =
