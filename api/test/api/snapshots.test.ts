@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/databases.js';
 import { adminClient, createProduct } from '../support/trading.js';
-import { MatchingEngine, IMAGE_FIELDS } from '../../src/engine/index.js';
+import { MatchingEngine, IMAGE_FIELDS, imageStateHash } from '../../src/engine/index.js';
 import { DomainError } from '../../src/errors.js';
 import type { OrderRequest } from '../../src/modules/orders/order-path.js';
 import { loadAllBooks } from '../../src/modules/orders/book-recovery.js';
@@ -171,6 +171,33 @@ describe.skipIf(skip)(`book snapshots on ${dialect}`, () => {
     } finally {
       await s.stop();
     }
+  });
+
+  it('the audit reports a snapshot that the journal replay does not reach, even when its content matches its own hash', async () => {
+    const symbol = await newSymbol();
+    const { knex, engine, path } = t.app.services;
+    await run(symbol, flow(9));
+    const image = await path.atRest(() => engine.book(symbol).image());
+    const seq = image.seq;
+    // A book that never was at this seq (one order's quantity off), snapshotted with its own hash.
+    const orders = Float64Array.from(image.orders);
+    orders[4]! += 1;
+    await run(symbol, flow(3));
+    let violations: string[] = [];
+    await knex
+      .transaction(async (trx) => {
+        // Where the journal entry ending at that seq records the writer's hash, the writer refuses it.
+        await trx('book_journal').where({ symbol, to_seq: seq }).update({ state_hash: imageStateHash(image) });
+        await expect(writeSnapshot(trx, symbol, { ...image, orders })).rejects.toThrow(/not written/);
+        await trx('book_journal').where({ symbol, to_seq: seq }).update({ state_hash: null });
+        expect((await writeSnapshot(trx, symbol, { ...image, orders })).written).toBe(true);
+        violations = (await auditDatabase(trx)).violations;
+        throw new Error('rollback');
+      })
+      .catch((e: Error) => {
+        if (e.message !== 'rollback') throw e;
+      });
+    expect(violations).toEqual([expect.stringMatching(new RegExp(`^journal replay reaches each snapshot's state hash: ${symbol} snapshot at seq ${seq} `))]);
   });
 
   it('detects a corrupted snapshot by its state hash: the book comes from the rows, and the rejection is logged, counted and audited', async () => {

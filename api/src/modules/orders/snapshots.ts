@@ -72,7 +72,7 @@ export interface WriteOutcome {
  * slices of hashing and between parts, so a deep book does not hold up other work. A failure
  * removes what it wrote and rethrows.
  */
-export async function writeSnapshot(knex: Knex, symbol: string, image: BookImage, now: Date = new Date()): Promise<WriteOutcome> {
+export async function writeSnapshot(knex: Knex | Knex.Transaction, symbol: string, image: BookImage, now: Date = new Date()): Promise<WriteOutcome> {
   const count = imageSize(image);
   if (!littleEndian) return { written: false, orders: count };
   const newest = await knex('book_snapshots').where({ symbol }).max('seq as seq').first();
@@ -122,7 +122,7 @@ export class SnapshotError extends Error {}
 
 const yieldLoop = () => new Promise<void>((r) => setImmediate(r));
 
-async function deleteSnapshot(knex: Knex, symbol: string, seq: number): Promise<void> {
+async function deleteSnapshot(knex: Knex | Knex.Transaction, symbol: string, seq: number): Promise<void> {
   await knex('book_snapshot_parts').where({ symbol, seq }).delete();
   await knex('book_snapshots').where({ symbol, seq }).delete();
 }
