@@ -351,18 +351,17 @@ export class OrderBook {
 
   /** Checks and rests one recovered order (see {@link OrderBook.restore}). */
   private restoreOne(orderId: number, account: number, side: Side, tif: TimeInForce, price: number, qty: number, cumQty: number, cumNotional: number): void {
-    const bad = (what: string): never => {
-      throw new RangeError(`restore ${this.symbol}: order ${String(orderId)}: ${what}`);
-    };
-    if (!isPositiveSafeInteger(orderId)) bad('bad orderId');
-    if (!Number.isSafeInteger(account)) bad('bad account');
-    if (side !== 'BUY' && side !== 'SELL') bad('bad side');
-    if (tif !== 'GTC' && tif !== 'DAY') bad('only GTC and DAY orders rest');
-    if (!isPositiveSafeInteger(price)) bad('bad price');
-    if (!isPositiveSafeInteger(qty)) bad('bad qty');
-    if (!Number.isSafeInteger(cumQty) || cumQty < 0 || cumQty >= qty) bad('cumQty must be in [0, qty)');
-    if (!Number.isSafeInteger(cumNotional) || cumNotional < 0) bad('bad cumNotional');
-    if (this.store.find(orderId) !== NIL) bad('duplicate orderId');
+    let bad: string | undefined;
+    if (!isPositiveSafeInteger(orderId)) bad = 'bad orderId';
+    else if (!Number.isSafeInteger(account)) bad = 'bad account';
+    else if (side !== 'BUY' && side !== 'SELL') bad = 'bad side';
+    else if (tif !== 'GTC' && tif !== 'DAY') bad = 'only GTC and DAY orders rest';
+    else if (!isPositiveSafeInteger(price)) bad = 'bad price';
+    else if (!isPositiveSafeInteger(qty)) bad = 'bad qty';
+    else if (!Number.isSafeInteger(cumQty) || cumQty < 0 || cumQty >= qty) bad = 'cumQty must be in [0, qty)';
+    else if (!Number.isSafeInteger(cumNotional) || cumNotional < 0) bad = 'bad cumNotional';
+    else if (this.store.find(orderId) !== NIL) bad = 'duplicate orderId';
+    if (bad !== undefined) throw new RangeError(`restore ${this.symbol}: order ${String(orderId)}: ${bad}`);
     this.rest(orderId, account, side, tif, price, qty, cumQty, cumNotional);
   }
 
