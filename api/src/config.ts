@@ -164,8 +164,18 @@ const schema = z.object({
   ORDER_QUEUE_MAX: z.coerce.number().int().positive().default(4096),
   /** Journal entries carry the book's state hash every this many seqs (replicas check their replay against it); 0 = never. */
   JOURNAL_HASH_EVERY: z.coerce.number().int().min(0).default(100),
-  /** Book journal entries older than this many hours are pruned (hourly, by every replica); 0 = keep them all (exact audit replay from seq 0). */
+  /**
+   * Book journal entries older than this many hours are pruned (hourly, by every replica), but
+   * only those that end at or before the oldest kept snapshot of their symbol (a symbol without a
+   * snapshot keeps its journal); 0 = keep them all (exact audit replay from seq 0).
+   */
   JOURNAL_RETENTION_HOURS: z.coerce.number().int().min(0).default(0),
+  /** Seconds between two snapshot passes of a replica (each book that moved SNAPSHOT_MIN_SEQS since its newest snapshot gets one); 0 = no snapshots. */
+  SNAPSHOT_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** Seqs a book must have moved since its newest snapshot to get a new one. */
+  SNAPSHOT_MIN_SEQS: z.coerce.number().int().positive().default(1_000),
+  /** Complete snapshots kept per symbol (older ones are deleted; the journal behind the oldest kept one may be pruned). */
+  SNAPSHOT_KEEP: z.coerce.number().int().positive().default(2),
   /** Bus messages held for Redis while it is away (sent once it is back); beyond that they are dropped and counted. */
   BUS_MAX_OUTBOUND: z.coerce.number().int().positive().default(10_000),
 });

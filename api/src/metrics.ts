@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { OrdType, Side, TimeInForce } from './engine/types.js';
 import type { Channel } from './modules/orders/order-record.js';
 import type { ReloadReason } from './modules/orders/book-recovery.js';
+import type { SnapshotRejection } from './modules/orders/snapshots.js';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5];
 
@@ -125,6 +126,21 @@ export function createMetrics() {
       help: "Journal replays that did not reach the writer's seq or state hash (the book was reloaded).",
       registers: [registry],
     }),
+    booksLoadSeconds: new Gauge({ name: 'trading_books_load_seconds', help: 'Time the start-up of this process took to load its books (snapshots + journal tails, order rows).', registers: [registry] }),
+    bookSnapshots: new Counter({ name: 'trading_book_snapshots_total', help: 'Book snapshots written by this process.', registers: [registry] }),
+    bookSnapshotPause: new Histogram({
+      name: 'trading_book_snapshot_pause_seconds',
+      help: 'Time matching waited while a book was copied for a snapshot (hashing and writing happen after).',
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    bookSnapshotFailures: new Counter({ name: 'trading_book_snapshot_failures_total', help: 'Book snapshots that could not be written.', registers: [registry] }),
+    bookSnapshotsRejected: new Counter({
+      name: 'trading_book_snapshots_rejected_total',
+      help: 'Snapshots not used to load a book (state hash mismatch, corrupt, journal not chaining): the book was loaded from the order rows instead.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
   };
   // Every known series exists from the start at 0, so rate() and absent-data alerts see a
   // series before its first event (a counter born at 1 hides that first increase from rate()).
@@ -136,6 +152,7 @@ export function createMetrics() {
   for (const topic of SUBSCRIPTION_TOPICS) m.wsSubscriptions.set({ topic }, 0);
   for (const reason of RELOAD_REASONS) m.bookReloads.inc({ reason }, 0);
   for (const reason of WS_REFUSAL_REASONS) m.wsRefusals.inc({ reason }, 0);
+  for (const reason of SNAPSHOT_REJECTIONS) m.bookSnapshotsRejected.inc({ reason }, 0);
   return m;
 }
 
@@ -159,3 +176,6 @@ export const SUBSCRIPTION_TOPICS = ['executionReports', 'orderBook', 'trades', '
 export const RELOAD_REASONS: readonly ReloadReason[] = ['missing', 'ahead', 'pruned', 'divergence', 'failure'];
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Every {@link SnapshotRejection}, pre-created at 0. */
+export const SNAPSHOT_REJECTIONS: readonly SnapshotRejection[] = ['hash', 'corrupt', 'journal'];

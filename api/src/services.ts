@@ -18,7 +18,7 @@ import { seedCatalog } from './modules/products/catalog.js';
 import { OrderPath } from './modules/orders/order-path.js';
 import { Admission } from './modules/orders/admission.js';
 import { replicate } from './modules/orders/replication.js';
-import { pruneEntries } from './modules/orders/journal.js';
+import { loadBooks, pruneJournal, startSnapshots, type Snapshotter } from './modules/orders/snapshots.js';
 import { OrderService } from './modules/orders/order.service.js';
 import { MarketDataService } from './modules/market-data/market-data.service.js';
 import { createBus, type Bus } from './modules/realtime/bus.js';
@@ -49,6 +49,8 @@ export interface Services {
   readonly bus: Bus;
   /** Publishes each committed batch on the bus; shutdown waits for it. */
   readonly publisher: Publisher;
+  /** Periodic book snapshots (undefined when SNAPSHOT_INTERVAL_SECONDS is 0). */
+  readonly snapshots: Snapshotter | undefined;
   /** True once books are loaded: /readyz. */
   ready: boolean;
   /** Generated admin password, present only on the first start that created the admin. */
@@ -69,8 +71,9 @@ async function forEach<T>(source: AsyncIterable<T>, f: (v: T) => void): Promise<
 }
 
 /**
- * Prunes book journal entries older than `hours`, once an hour (every replica does it; deleting
- * what another already deleted is a no-op), in slices so no transaction grows large.
+ * Prunes book journal entries older than `hours` that the kept snapshots no longer need, once an
+ * hour (every replica does it; deleting what another already deleted is a no-op), in slices so
+ * no transaction grows large.
  */
 function prunePeriodically(knex: Knex, hours: number, logger: Logger): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
@@ -79,7 +82,7 @@ function prunePeriodically(knex: Knex, hours: number, logger: Logger): { stop():
       const before = new Date(Date.now() - hours * 3_600_000);
       let total = 0;
       for (;;) {
-        const n = await pruneEntries(knex, before);
+        const n = await pruneJournal(knex, before);
         total += n;
         if (n === 0) break;
       }
@@ -262,8 +265,37 @@ export async function createServices(config: Config, logger: Logger, progress: (
   // Other replicas' account changes: forget cached sessions of that user.
   const accountFeeds = [bus.pubsub.subscribe('revoked'), bus.pubsub.subscribe('userChanged')];
   for (const feed of accountFeeds) void forEach(feed, (m) => accounts.forget(m.userId));
-  const books = await path.loadAllBooks();
-  metrics.booksLoaded.set(books);
+  const loadStarted = performance.now();
+  const loaded = await loadBooks(engine, knex, {
+    onRejected: (symbol, seq, reason, detail) => {
+      metrics.bookSnapshotsRejected.inc({ reason });
+      logger.error({ component: 'order-path', symbol, seq, reason, detail }, 'book snapshot rejected; book loaded from the order rows instead');
+    },
+  });
+  metrics.booksLoaded.set(loaded.books);
+  metrics.booksLoadSeconds.set((performance.now() - loadStarted) / 1000);
+  metrics.restingOrders.set(engine.symbols().reduce((n, s) => n + engine.book(s).restingCount, 0));
+  logger.info({ component: 'order-path', ...loaded, ms: Math.round(performance.now() - loadStarted) }, 'books loaded');
+  const snapshots =
+    config.SNAPSHOT_INTERVAL_SECONDS > 0
+      ? startSnapshots({
+          knex,
+          engine,
+          atRest: (f) => path.atRest(f),
+          intervalSeconds: config.SNAPSHOT_INTERVAL_SECONDS,
+          minSeqs: config.SNAPSHOT_MIN_SEQS,
+          keep: config.SNAPSHOT_KEEP,
+          onWritten: (symbol, seq, orders, pauseMs, totalMs) => {
+            metrics.bookSnapshots.inc();
+            metrics.bookSnapshotPause.observe(pauseMs / 1000);
+            logger.info({ component: 'order-path', symbol, seq, orders, pauseMs: Math.round(pauseMs * 10) / 10, ms: Math.round(totalMs) }, 'book snapshot written');
+          },
+          onError: (err, symbol) => {
+            metrics.bookSnapshotFailures.inc();
+            logger.warn({ component: 'order-path', err, symbol }, 'book snapshot failed; the next pass tries again');
+          },
+        })
+      : undefined;
   reports?.start(new Map(engine.symbols().map((s) => [s, engine.book(s).seq])));
   const services: Services = {
     config,
@@ -285,6 +317,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     marketData,
     bus,
     publisher,
+    snapshots,
     ready: true,
     generatedAdminPassword,
     async drain() {
@@ -296,6 +329,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
       await replication?.close();
       await reports?.close();
       await pruning?.stop();
+      await snapshots?.stop();
       await Promise.all(accountFeeds.map((f) => f.return(undefined)));
       await bus.close();
       await limitsRedis?.quit().catch(() => {});

@@ -54,7 +54,7 @@ try {
     );
     const j = s.journal;
     console.log(
-      `Journal: ${j.symbolsReplayed} symbols replayed exactly from seq 0 (${j.entries} entries, ${j.commands} commands, ${j.trades} trades, ${j.hashesChecked} state hashes)${j.symbolsNotReplayable.length > 0 ? `; not replayable (journal does not reach back to seq 0): ${j.symbolsNotReplayable.join(', ')}` : ''}.`,
+      `Journal: ${j.symbolsReplayed} symbols replayed exactly, ${j.symbolsReplayed - j.symbolsFromSnapshot} from seq 0 and ${j.symbolsFromSnapshot} from a snapshot (${j.entries} entries, ${j.commands} commands, ${j.trades} trades, ${j.hashesChecked} state hashes, ${j.snapshotsChecked} snapshots)${j.symbolsNotReplayable.length > 0 ? `; not replayable (journal reaches back neither to seq 0 nor to a snapshot): ${j.symbolsNotReplayable.join(', ')}` : ''}.`,
     );
     if (r.symbolsStopped.length > 0) console.log(`Replay stopped at a violation in: ${r.symbolsStopped.join(', ')}`);
     console.log(report.violations.length === 0 ? 'Audit clean: no violation.' : `Audit FAILED: ${report.violations.length} violation(s).`);

@@ -2,6 +2,7 @@
  * A registry of order books, one per symbol.
  */
 import { OrderBook } from './order-book.js';
+import type { BookImage } from './book-image.js';
 import type { BookOptions, Command, CommandResult, LastTrade, RestingOrder } from './types.js';
 
 /**
@@ -48,6 +49,13 @@ export class MatchingEngine {
    */
   restore(symbol: string, orders: readonly RestingOrder[], seq: number, lastTrade?: LastTrade): OrderBook {
     const b = OrderBook.restore(symbol, orders, seq, this.options, lastTrade);
+    this.books.set(symbol, b);
+    return b;
+  }
+
+  /** Replaces the book for `symbol` with one rebuilt from an image (see {@link OrderBook.restoreImage}; throws RangeError on corrupt input, the old book is then kept). */
+  restoreImage(symbol: string, image: BookImage): OrderBook {
+    const b = OrderBook.restoreImage(symbol, image, this.options);
     this.books.set(symbol, b);
     return b;
   }

@@ -5,6 +5,7 @@ import { FLAG_DAY, FLAG_SELL, NIL, OrderStore } from './order-store.js';
 import { PriceLevels } from './price-levels.js';
 import { isPositiveSafeInteger, isTimeInForce, liveStatus, orderState } from './order-state.js';
 import { Fnv1a64 } from './state-hash.js';
+import { IMAGE_DAY, IMAGE_FIELDS, IMAGE_SELL, type BookImage } from './book-image.js';
 import { DEFAULT_MAX_ORDER_QTY, DEFAULT_MAX_RESTING_ORDERS } from './types.js';
 import type {
   AmendCommand,
@@ -300,40 +301,89 @@ export class OrderBook {
   ): OrderBook {
     const book = new OrderBook(symbol, options);
     if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`restore ${symbol}: bad seq ${seq}`);
-    const s = book.store;
-    for (const o of orders) {
-      const bad = (what: string): never => {
-        throw new RangeError(`restore ${symbol}: order ${String(o.orderId)}: ${what}`);
-      };
-      if (!isPositiveSafeInteger(o.orderId)) bad('bad orderId');
-      if (!Number.isSafeInteger(o.account)) bad('bad account');
-      if (o.side !== 'BUY' && o.side !== 'SELL') bad('bad side');
-      if (o.tif !== 'GTC' && o.tif !== 'DAY') bad('only GTC and DAY orders rest');
-      if (!isPositiveSafeInteger(o.price)) bad('bad price');
-      if (!isPositiveSafeInteger(o.qty)) bad('bad qty');
-      if (!Number.isSafeInteger(o.cumQty) || o.cumQty < 0 || o.cumQty >= o.qty) bad('cumQty must be in [0, qty)');
-      if (!Number.isSafeInteger(o.cumNotional) || o.cumNotional < 0) bad('bad cumNotional');
-      if (s.find(o.orderId) !== NIL) bad('duplicate orderId');
-      book.rest(o.orderId, o.account, o.side, o.tif, o.price, o.qty, o.cumQty, o.cumNotional);
+    for (const o of orders) book.restoreOne(o.orderId, o.account, o.side, o.tif, o.price, o.qty, o.cumQty, o.cumNotional);
+    book.finishRestore(seq, lastTrade);
+    return book;
+  }
+
+  /**
+   * Every resting order in priority order as a flat image (see {@link BookImage}): one pass,
+   * no object per order. {@link OrderBook.restoreImage} rebuilds an identical book from it.
+   */
+  image(): BookImage {
+    const out = new Float64Array(this.store.size * IMAGE_FIELDS);
+    const s = this.store;
+    let i = 0;
+    this.forEachResting((slot, price) => {
+      const f = s.flags(slot);
+      out[i] = s.orderId(slot);
+      out[i + 1] = s.account(slot);
+      out[i + 2] = (f & FLAG_SELL ? IMAGE_SELL : 0) | (f & FLAG_DAY ? IMAGE_DAY : 0);
+      out[i + 3] = price;
+      out[i + 4] = s.qty(slot);
+      out[i + 5] = s.cumQty(slot);
+      out[i + 6] = s.cumNotional(slot);
+      i += IMAGE_FIELDS;
+    });
+    const lastTrade = this.lastTrade();
+    return lastTrade === undefined ? { seq: this.seqNo, orders: out } : { seq: this.seqNo, orders: out, lastTrade };
+  }
+
+  /**
+   * Recovery from an image (a snapshot): as {@link OrderBook.restore}, with the same checks,
+   * without an object per order.
+   *
+   * @throws RangeError on corrupt input, as {@link OrderBook.restore}.
+   */
+  static restoreImage(symbol: string, image: BookImage, options?: BookOptions): OrderBook {
+    const book = new OrderBook(symbol, options);
+    const { seq, orders: o } = image;
+    if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`restore ${symbol}: bad seq ${seq}`);
+    if (o.length % IMAGE_FIELDS !== 0) throw new RangeError(`restore ${symbol}: image length ${o.length} is not a multiple of ${IMAGE_FIELDS}`);
+    for (let b = 0; b < o.length; b += IMAGE_FIELDS) {
+      const f = o[b + 2]!;
+      if (f !== (f & (IMAGE_SELL | IMAGE_DAY))) throw new RangeError(`restore ${symbol}: order ${String(o[b])}: bad flags`);
+      book.restoreOne(o[b]!, o[b + 1]!, f & IMAGE_SELL ? 'SELL' : 'BUY', f & IMAGE_DAY ? 'DAY' : 'GTC', o[b + 3]!, o[b + 4]!, o[b + 5]!, o[b + 6]!);
     }
-    const bid = book.bestBid();
-    const ask = book.bestAsk();
+    book.finishRestore(seq, image.lastTrade);
+    return book;
+  }
+
+  /** Checks and rests one recovered order (see {@link OrderBook.restore}). */
+  private restoreOne(orderId: number, account: number, side: Side, tif: TimeInForce, price: number, qty: number, cumQty: number, cumNotional: number): void {
+    let bad: string | undefined;
+    if (!isPositiveSafeInteger(orderId)) bad = 'bad orderId';
+    else if (!Number.isSafeInteger(account)) bad = 'bad account';
+    else if (side !== 'BUY' && side !== 'SELL') bad = 'bad side';
+    else if (tif !== 'GTC' && tif !== 'DAY') bad = 'only GTC and DAY orders rest';
+    else if (!isPositiveSafeInteger(price)) bad = 'bad price';
+    else if (!isPositiveSafeInteger(qty)) bad = 'bad qty';
+    else if (!Number.isSafeInteger(cumQty) || cumQty < 0 || cumQty >= qty) bad = 'cumQty must be in [0, qty)';
+    else if (!Number.isSafeInteger(cumNotional) || cumNotional < 0) bad = 'bad cumNotional';
+    else if (this.store.find(orderId) !== NIL) bad = 'duplicate orderId';
+    if (bad !== undefined) throw new RangeError(`restore ${this.symbol}: order ${String(orderId)}: ${bad}`);
+    this.rest(orderId, account, side, tif, price, qty, cumQty, cumNotional);
+  }
+
+  /** The end of a recovery: the book must not be crossed; seq and last trade are set. */
+  private finishRestore(seq: number, lastTrade: LastTrade | undefined): void {
+    const bid = this.bestBid();
+    const ask = this.bestAsk();
     if (bid !== undefined && ask !== undefined && bid >= ask) {
-      throw new RangeError(`restore ${symbol}: crossed book (bid ${bid} >= ask ${ask})`);
+      throw new RangeError(`restore ${this.symbol}: crossed book (bid ${bid} >= ask ${ask})`);
     }
-    book.seqNo = seq;
+    this.seqNo = seq;
     if (lastTrade !== undefined) {
       const { price, qty, tradeId, timestamp } = lastTrade;
       if (!isPositiveSafeInteger(price) || !isPositiveSafeInteger(qty) || !isPositiveSafeInteger(tradeId) || tradeId > seq) {
-        throw new RangeError(`restore ${symbol}: bad lastTrade`);
+        throw new RangeError(`restore ${this.symbol}: bad lastTrade`);
       }
-      book.hasLastTrade = true;
-      book.lastPx = price;
-      book.lastQty = qty;
-      book.lastTradeId = tradeId;
-      book.lastTs = timestamp;
+      this.hasLastTrade = true;
+      this.lastPx = price;
+      this.lastQty = qty;
+      this.lastTradeId = tradeId;
+      this.lastTs = timestamp;
     }
-    return book;
   }
 
   /** @internal For {@link assertBookInvariants} only. */

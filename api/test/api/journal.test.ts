@@ -11,7 +11,8 @@ import { MatchingEngine, OrderBook } from '../../src/engine/index.js';
 import { IdAllocator } from '../../src/db/id-allocator.js';
 import { OrderPath, toResting, type OrderRequest } from '../../src/modules/orders/order-path.js';
 import { orderFromRow } from '../../src/modules/orders/order-record.js';
-import { pruneEntries, type JournalEntry } from '../../src/modules/orders/journal.js';
+import type { JournalEntry } from '../../src/modules/orders/journal.js';
+import { pruneJournal, trimSnapshots, writeSnapshot } from '../../src/modules/orders/snapshots.js';
 import type { ReloadReason } from '../../src/modules/orders/book-recovery.js';
 
 for (const { dialect, skip } of await dialects())
@@ -164,18 +165,34 @@ describe.skipIf(skip)(`replicas from the book journal on ${dialect}`, () => {
     await expectSameBooks('0700.HK', b.engine, t.app.services.engine);
   });
 
-  it('prunes the entries committed before a cutoff, oldest first, a slice at a time', async () => {
-    await trade(writer(), 'VOO', 5);
-    const { knex } = t.app.services;
-    const seqs = (await knex('book_journal').where({ symbol: 'VOO' }).orderBy('from_seq').pluck('from_seq')).map(Number);
-    expect(seqs).toHaveLength(5);
-    const old = [new Date('2020-01-01T00:00:01Z'), new Date('2020-01-01T00:00:02Z'), new Date('2020-01-01T00:00:03Z')];
-    for (let i = 0; i < 3; i++) await knex('book_journal').where({ symbol: 'VOO', from_seq: seqs[i] }).update({ created_at: old[i] });
+  it('prunes the entries committed before a cutoff that the oldest kept snapshot no longer needs, a slice at a time', async () => {
+    const { knex, engine } = t.app.services;
+    await trade(writer(), 'VOO', 2);
+    const journal = async () => (await knex('book_journal').where({ symbol: 'VOO' }).orderBy('from_seq').select('from_seq', 'to_seq')).map((r) => [Number(r.from_seq), Number(r.to_seq)]);
+    await knex('book_journal').where({ symbol: 'VOO' }).update({ created_at: new Date('2020-01-01T00:00:00Z') });
     const cutoff = new Date('2021-01-01T00:00:00Z');
-    expect(await pruneEntries(knex, cutoff, 2)).toBe(2);
-    expect((await knex('book_journal').where({ symbol: 'VOO' }).orderBy('from_seq').pluck('from_seq')).map(Number)).toEqual(seqs.slice(2));
-    expect(await pruneEntries(knex, cutoff, 2)).toBe(1);
-    expect(await pruneEntries(knex, cutoff, 2)).toBe(0);
-    expect((await knex('book_journal').where({ symbol: 'VOO' }).orderBy('from_seq').pluck('from_seq')).map(Number)).toEqual(seqs.slice(3));
+    // No snapshot yet: the journal is all there is, nothing goes.
+    expect(await pruneJournal(knex, cutoff)).toBe(0);
+    const snapshot = await writeSnapshot(knex, 'VOO', await writer().atRest(() => engine.book('VOO').image()));
+    expect(snapshot.written).toBe(true);
+    const snapSeq = engine.book('VOO').seq;
+    await trade(writer(), 'VOO', 3);
+    await knex('book_journal').where({ symbol: 'VOO' }).update({ created_at: new Date('2020-01-01T00:00:00Z') });
+    const before = await journal();
+    expect(before).toHaveLength(5);
+    expect(await pruneJournal(knex, cutoff, 1)).toBe(1);
+    expect(await pruneJournal(knex, cutoff, 1)).toBe(1);
+    expect(await pruneJournal(knex, cutoff, 1)).toBe(0);
+    const after = await journal();
+    // Everything the snapshot needs (the entries after its seq) is still there.
+    expect(after).toEqual(before.filter(([, to]) => to! > snapSeq));
+    expect(after[0]![0]).toBe(snapSeq);
+    // A newer snapshot, the older one trimmed: entries behind it go once they are older than the cutoff.
+    await knex('book_journal').where({ symbol: 'VOO' }).update({ created_at: new Date() });
+    expect((await writeSnapshot(knex, 'VOO', await writer().atRest(() => engine.book('VOO').image()))).written).toBe(true);
+    expect(await trimSnapshots(knex, 'VOO', 1)).toBe(1);
+    expect(await pruneJournal(knex, cutoff)).toBe(0);
+    expect(await pruneJournal(knex, new Date(Date.now() + 60_000))).toBe(3);
+    expect(await journal()).toEqual([]);
   });
 });

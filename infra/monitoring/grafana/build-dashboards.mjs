@@ -44,6 +44,13 @@ const dashboards = {
         [`sum by (instance, reason) (increase(trading_book_reloads_total[${R}]))`, 'reload {{reason}} {{instance}}'],
         [`sum by (instance) (increase(trading_book_divergences_total[${R}]))`, 'divergence {{instance}}'],
       ], { description: 'Full reloads from the order rows (cost: the depth of the book). pruned = the journal no longer reached back; divergence fires TradingBookDivergence.' }),
+      ts('Book snapshots by replica', [
+        [`sum by (instance) (increase(trading_book_snapshots_total[${R}]))`, 'written {{instance}}'],
+        [`sum by (instance) (increase(trading_book_snapshot_failures_total[${R}]))`, 'failed {{instance}}'],
+        [`sum by (instance, reason) (increase(trading_book_snapshots_rejected_total[${R}]))`, 'rejected {{reason}} {{instance}}'],
+        [`histogram_quantile(0.99, sum by (le, instance) (rate(trading_book_snapshot_pause_seconds_bucket[${R}])))`, 'pause p99 (s) {{instance}}'],
+        ['trading_books_load_seconds', 'start-up load (s) {{instance}}'],
+      ], { description: 'Snapshots of the books (SNAPSHOT_INTERVAL_SECONDS), the pause of matching while a book is copied, and the time the last start-up took to load the books. rejected fires TradingBookSnapshotRejected.' }),
       ts('Event bus (Redis) by replica', [
         ['trading_bus_connected', 'connected {{instance}}'],
         [`sum by (instance) (increase(trading_bus_dropped_messages_total[${R}]))`, 'dropped {{instance}}'],

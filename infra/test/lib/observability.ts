@@ -14,13 +14,14 @@ export const APP_METRICS = {
     'trading_order_rejects_total', 'trading_trades_total', 'trading_traded_quantity_total', 'trading_ws_disconnects_total',
     'trading_journal_entries_applied_total', 'trading_book_reloads_total', 'trading_book_divergences_total',
     'trading_bus_dropped_messages_total', 'trading_reports_replayed_total', 'trading_report_gap_seqs_total',
+    'trading_book_snapshots_total', 'trading_book_snapshot_failures_total', 'trading_book_snapshots_rejected_total',
     'trading_ws_refusals_total',
   ],
   histograms: [
     'trading_graphql_operation_duration_seconds', 'trading_order_path_duration_seconds',
-    'trading_db_commit_duration_seconds', 'trading_db_commit_group_size',
+    'trading_db_commit_duration_seconds', 'trading_db_commit_group_size', 'trading_book_snapshot_pause_seconds',
   ],
-  gauges: ['trading_ws_connections', 'trading_ws_subscriptions', 'trading_fix_sessions', 'trading_resting_orders', 'trading_books_loaded', 'trading_bus_connected'],
+  gauges: ['trading_ws_connections', 'trading_ws_subscriptions', 'trading_fix_sessions', 'trading_resting_orders', 'trading_books_loaded', 'trading_bus_connected', 'trading_books_load_seconds'],
 } as const;
 
 /** prom-client's default process/Node metrics that the dashboards use, and Prometheus' own `up`. */

@@ -25,6 +25,8 @@ import {
 import { checkSequence, emptyReplayStats, replayBooks, type ReplayStats } from './replay.js';
 import { emptyJournalReplayStats, replayJournal, type JournalReplayStats } from './journal-replay.js';
 import { entryFromRow } from '../orders/journal.js';
+import { completeSnapshots, readSnapshot, SnapshotError } from '../orders/snapshots.js';
+import type { AuditSnapshot } from './journal-replay.js';
 
 export type { ExecutionRow, OrderRow, ProductRow } from './audit-data.js';
 export type { ReplayStats } from './replay.js';
@@ -85,7 +87,7 @@ export async function auditDatabase(knex: Knex, options: AuditOptions = {}): Pro
   const journal = emptyJournalReplayStats();
   if (!options.skipReplay && (await knex.schema.hasTable('book_journal'))) {
     const entries = (await knex('book_journal').orderBy(['symbol', 'from_seq']).select('*')).map(entryFromRow);
-    out.push(...replayJournal(entries, orders, executions, products, journal));
+    out.push(...replayJournal(entries, orders, executions, products, journal, await loadSnapshots(knex, out)));
   }
   if (options.engine) out.push(...checkEngine(options.engine, orders, executions, products));
   const byStatus: Record<string, number> = {};
@@ -104,6 +106,23 @@ export async function auditDatabase(knex: Knex, options: AuditOptions = {}): Pro
       journal,
     },
   };
+}
+
+/** Every complete snapshot with its content; one whose parts cannot be read is reported in `out` and left out. */
+async function loadSnapshots(knex: Knex, out: string[]): Promise<AuditSnapshot[]> {
+  if (!(await knex.schema.hasTable('book_snapshots'))) return [];
+  const list: AuditSnapshot[] = [];
+  for (const headers of (await completeSnapshots(knex)).values()) {
+    for (const h of headers) {
+      try {
+        list.push({ symbol: h.symbol, seq: h.seq, stateHash: h.stateHash!, image: await readSnapshot(knex, h) });
+      } catch (e) {
+        if (!(e instanceof SnapshotError)) throw e;
+        out.push(`snapshots are complete: ${e.message}`);
+      }
+    }
+  }
+  return list;
 }
 
 /** Per order: fills add up, quantities and status agree, nothing rests that should not, ClOrdIDs are unique per account. */

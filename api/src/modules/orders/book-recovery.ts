@@ -154,6 +154,31 @@ async function loadAllFrom(engine: MatchingEngine, knex: Knex | Knex.Transaction
   return products.length;
 }
 
+/**
+ * Rebuilds the books of `symbols` from their open order rows, product seqs and last trades (the
+ * start-up of books without a usable snapshot). Returns the number of books.
+ */
+export async function loadBooksFromRows(engine: MatchingEngine, knex: Knex | Knex.Transaction, symbols: readonly string[]): Promise<number> {
+  const lastTrades = await lastTradesBySymbol(knex);
+  let books = 0;
+  for (let i = 0; i < symbols.length; i += 500) {
+    const chunk = symbols.slice(i, i + 500);
+    const rows = await knex('orders').whereIn('symbol', chunk).andWhere({ ord_type: 'LIMIT' }).whereIn('status', OPEN_STATUSES as string[]).select('*');
+    const bySymbol = new Map<string, OrderRecord[]>();
+    for (const r of rows.map(orderFromRow)) {
+      const list = bySymbol.get(r.symbol) ?? [];
+      list.push(r);
+      bySymbol.set(r.symbol, list);
+    }
+    for (const p of await knex('products').whereIn('symbol', chunk).select('symbol', 'book_seq')) {
+      const symbol = String(p.symbol);
+      engine.restore(symbol, toResting(bySymbol.get(symbol) ?? []), Number(p.book_seq), lastTrades.get(symbol));
+      books++;
+    }
+  }
+  return books;
+}
+
 /** Open limit orders → the engine's recovery list, in priority order (bids high→low, asks low→high, then time). */
 export function toResting(orders: readonly OrderRecord[]): RestingOrder[] {
   const open = orders.filter((o) => o.ordType === 'LIMIT' && o.leavesQty > 0 && (OPEN_STATUSES as string[]).includes(o.status));

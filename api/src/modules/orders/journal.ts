@@ -108,24 +108,3 @@ export function entryFromRow(row: Record<string, unknown>): JournalEntry {
     time: toDate(row.created_at).getTime(),
   };
 }
-
-/**
- * Deletes the journal entries committed before `before`, at most `limit` per call (oldest
- * first), and returns how many went. A replica whose book is older than what is left reloads it
- * from the order rows (`pruned`); the audit replays exactly only symbols whose journal still
- * reaches back to seq 0.
- */
-export async function pruneEntries(knex: Knex, before: Date, limit = 10_000): Promise<number> {
-  const oldest = knex('book_journal').where('created_at', '<', before).orderBy('created_at').limit(limit).select('symbol', 'from_seq');
-  const keys = (await oldest) as { symbol: string; from_seq: number }[];
-  let deleted = 0;
-  for (let i = 0; i < keys.length; i += 500) {
-    const chunk = keys.slice(i, i + 500);
-    deleted += await knex('book_journal')
-      .where((q) => {
-        for (const k of chunk) void q.orWhere({ symbol: k.symbol, from_seq: k.from_seq });
-      })
-      .delete();
-  }
-  return deleted;
-}

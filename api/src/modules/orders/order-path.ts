@@ -184,6 +184,15 @@ export class OrderPath {
     });
   }
 
+  /**
+   * Runs `f` between two transactions, when every book holds exactly a committed state (e.g. to
+   * copy a book for a snapshot); resolves with its result. Keep `f` short: matching waits.
+   */
+  atRest<T>(f: () => T): Promise<T> {
+    let out: T;
+    return this.task(async () => void (out = f())).then(() => out);
+  }
+
   /** Runs `f` between transactions (never interleaved with matching); resolves with its result. */
   private task(f: () => Promise<void>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
