@@ -134,6 +134,17 @@ export async function createProduct(url: string, adminToken: string, symbol: str
   return symbol;
 }
 
+export const SET_PRODUCT_RISK = `mutation($s: String!, $i: ProductRiskLimitsInput!) { setProductRiskLimits(symbol: $s, input: $i) { symbol priceBandPercent bandLow bandHigh } }`;
+
+/**
+ * Widens a product's price band (admin), for a suite whose prices roam further from the
+ * reference than the default ±10% lets them: the band still applies, wider.
+ */
+export async function widenBand(url: string, adminToken: string, symbol: string, percent = '1000'): Promise<string> {
+  await ok(url, SET_PRODUCT_RISK, { s: symbol, i: { priceBandPercent: percent } }, adminToken);
+  return symbol;
+}
+
 /** The level-2 book (20 levels) of a symbol. */
 export async function bookOf(url: string, symbol: string): Promise<BookView> {
   return (await ok<{ orderBook: BookView }>(url, BOOK, { s: symbol })).orderBook;
