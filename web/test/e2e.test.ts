@@ -362,6 +362,7 @@ describe.skipIf(!available && !CI)('web client in Chromium against the real serv
   });
 
   it('mirrors the price band and order limits from the API, shows a refusal at the field and asks before a large order', async () => {
+    await bob.getByLabel('Type', { exact: true }).selectOption('');
     await openTicket(bob, 'MSFT');
     const ticket = bob.getByTestId('order-ticket');
     // MSFT's catalog reference is 236.27: the default ±10% band, as the API states it.
