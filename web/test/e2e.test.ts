@@ -383,7 +383,7 @@ describe.skipIf(!available && !CI)('web client in Chromium against the real serv
     await ticket.getByLabel('Quantity').fill('500');
     await ticket.getByLabel('Limit price').fill('236.27');
     await ticket.getByRole('button', { name: /^Buy MSFT/ }).click();
-    await expect.poll(() => ticket.getByTestId('ticket-confirm').textContent(), POLL).toContain('worth 118135.00');
+    await expect.poll(() => ticket.getByTestId('ticket-confirm').textContent(), POLL).toContain('worth 118,135.00');
     await shot(bob, 'ticket-confirm');
     await ticket.getByRole('button', { name: 'Back' }).click();
     expect(await ticket.getByTestId('ticket-confirm').count()).toBe(0);

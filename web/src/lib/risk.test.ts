@@ -66,8 +66,8 @@ describe('confirmationNeeded', () => {
   });
 
   it('asks for a notional at the threshold, a market order at its band edge', () => {
-    expect(confirmationNeeded(buy('100.00', 1_000), '100.00', limits)).toContain('worth 100000.00');
+    expect(confirmationNeeded(buy('100.00', 1_000), '100.00', limits)).toContain('worth 100,000.00');
     expect(confirmationNeeded(buy('100.00', 999), '100.00', limits)).toBeNull();
-    expect(confirmationNeeded({ side: 'BUY', type: 'MARKET', quantity: 700 }, '150.00', limits)).toContain('up to 115500.00');
+    expect(confirmationNeeded({ side: 'BUY', type: 'MARKET', quantity: 700 }, '150.00', limits)).toContain('up to 115,500.00');
   });
 });

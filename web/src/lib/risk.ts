@@ -31,6 +31,14 @@ export interface RiskDraft {
 
 const grouped = (n: number | bigint) => n.toLocaleString('en-US');
 
+/** A decimal string with its integer digits grouped: "118135.00" → "118,135.00". */
+export function groupDecimal(d: string): string {
+  const [int, frac] = d.split('.');
+  const sign = int!.startsWith('-') ? '-' : '';
+  const digits = sign ? int!.slice(1) : int!;
+  return `${sign}${digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${frac === undefined ? '' : `.${frac}`}`;
+}
+
 /** The worst price an order may trade at: its limit, or for a market order its band edge (null when unknown). */
 export function worstPrice(draft: RiskDraft, limits: TicketLimits): string | null {
   if (draft.type === 'LIMIT') return draft.price ?? null;
@@ -51,7 +59,7 @@ export function riskErrors(draft: RiskDraft, limits: TicketLimits): TicketErrors
   }
   const worst = worstPrice(draft, limits);
   if (worst && compareDecimal(mulDecimalInt(worst, q), limits.maxOrderNotional) > 0) {
-    errors.quantity = { reason: 'ORDER_NOTIONAL_TOO_LARGE', message: `Price × quantity must be at most ${limits.maxOrderNotional} for this product.` };
+    errors.quantity = { reason: 'ORDER_NOTIONAL_TOO_LARGE', message: `Price × quantity must be at most ${groupDecimal(limits.maxOrderNotional)} for this product.` };
     return errors;
   }
   if (limits.position != null) {
@@ -87,7 +95,7 @@ export function confirmationNeeded(draft: RiskDraft, last: string | null | undef
   const worst = worstPrice(draft, limits);
   if (worst) {
     const notional = mulDecimalInt(worst, draft.quantity);
-    if (compareDecimal(notional, limits.confirmNotional) >= 0) reasons.push(`the order is worth ${draft.type === 'MARKET' ? 'up to ' : ''}${notional}`);
+    if (compareDecimal(notional, limits.confirmNotional) >= 0) reasons.push(`the order is worth ${draft.type === 'MARKET' ? 'up to ' : ''}${groupDecimal(notional)}`);
   }
   return reasons.length === 0 ? null : `Please confirm: ${reasons.join(' and ')}.`;
 }
