@@ -88,6 +88,33 @@ const schema = z.object({
    */
   MAX_RESTING_ORDERS_PER_BOOK: z.coerce.number().int().positive().default(1_000_000),
   /**
+   * Price band (pre-trade check): a limit price must lie within ± this percent of the reference
+   * (last trade, else the catalog reference price), and no order trades outside it (the rest is
+   * canceled with PRICE_BAND). At most 10000 (the low end never goes below one tick). Per
+   * product, admins override it (setProductRiskLimits).
+   */
+  RISK_PRICE_BAND_PERCENT: z.coerce.number().min(0.01).max(10_000).default(10),
+  /** Largest notional (price × quantity, in the product currency) of one order; per product, admins override it. */
+  RISK_MAX_ORDER_NOTIONAL: z.string().regex(/^\d{1,15}(\.\d{1,8})?$/, 'a positive decimal such as 10000000').default('10000000'),
+  /** Largest long position (lots) of one account in one product, counting open buy orders; per product and per account, admins override it. */
+  RISK_MAX_LONG_POSITION: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1_000_000),
+  /** Largest short position (lots) of one account in one product, counting open sell orders (under SHORT_SALE_POLICY=ALLOWED). */
+  RISK_MAX_SHORT_POSITION: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1_000_000),
+  /**
+   * ALLOWED (default): an account may sell short up to its short limit (a private exchange has
+   * no custody: without it nobody could make the first sale). COVERED_ONLY: sells only against
+   * the filled position not already offered.
+   */
+  SHORT_SALE_POLICY: z.enum(['ALLOWED', 'COVERED_ONLY']).default('ALLOWED'),
+  /** Orders (new and amends, GraphQL and FIX together, all replicas with Redis) per account per second; beyond it THROTTLED. */
+  ORDER_RATE_PER_SECOND: z.coerce.number().int().positive().default(100),
+  /** Orders per account allowed above the rate within any 10 seconds (the burst). */
+  ORDER_RATE_BURST: z.coerce.number().int().min(0).default(500),
+  /** The web ticket asks for confirmation of a limit price this many percent or more from the last price. */
+  RISK_CONFIRM_PERCENT: z.coerce.number().min(0).max(100).default(5),
+  /** The web ticket asks for confirmation of an order of at least this notional (product currency). */
+  RISK_CONFIRM_NOTIONAL: z.string().regex(/^\d{1,15}(\.\d{1,8})?$/, 'a positive decimal such as 100000').default('100000'),
+  /**
    * Failed logins allowed per (account, address) within LOGIN_WINDOW_SECONDS, GraphQL and FIX
    * together (shared by replicas through Redis when REDIS_URL is set). A success clears it.
    */

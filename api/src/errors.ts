@@ -178,6 +178,11 @@ const FIX_REASONS: Record<string, [number, number]> = {
   NOT_OWNER: [OrdRejReason.UnknownOrder, CxlRejReason.UnknownOrder],
   ORDER_NOT_OPEN: [OrdRejReason.TooLateToEnter, CxlRejReason.TooLateToCancel],
   UNKNOWN_ORDER: [OrdRejReason.TooLateToEnter, CxlRejReason.TooLateToCancel],
+  PRICE_OUT_OF_BAND: [OrdRejReason.OrderExceedsLimit, CxlRejReason.Other],
+  ORDER_NOTIONAL_TOO_LARGE: [OrdRejReason.OrderExceedsLimit, CxlRejReason.Other],
+  POSITION_LIMIT: [OrdRejReason.OrderExceedsLimit, CxlRejReason.Other],
+  SHORT_SALE_NOT_ALLOWED: [OrdRejReason.OrderExceedsLimit, CxlRejReason.Other],
+  THROTTLED: [OrdRejReason.Other, CxlRejReason.Other],
 };
 
 /**

@@ -20,6 +20,8 @@ import { Admission } from './modules/orders/admission.js';
 import { replicate } from './modules/orders/replication.js';
 import { loadBooks, pruneJournal, startSnapshots, type Snapshotter } from './modules/orders/snapshots.js';
 import { OrderService } from './modules/orders/order.service.js';
+import { RiskService } from './modules/risk/risk.service.js';
+import { OrderRate } from './modules/risk/order-rate.js';
 import { MarketDataService } from './modules/market-data/market-data.service.js';
 import { createBus, type Bus } from './modules/realtime/bus.js';
 import { createPublisher, executionReports, type Publisher } from './modules/realtime/publisher.js';
@@ -44,6 +46,8 @@ export interface Services {
   readonly accounts: AccountService;
   readonly products: ProductService;
   readonly orders: OrderService;
+  /** Pre-trade checks and risk limits. */
+  readonly risk: RiskService;
   readonly marketData: MarketDataService;
   /** Events after commit: execution reports, books, trades, quotes, order changes, revocations. */
   readonly bus: Bus;
@@ -194,8 +198,19 @@ export async function createServices(config: Config, logger: Logger, progress: (
   });
   const generatedAdminPassword = await accounts.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD, generatePassword);
   const products = new ProductService(knex, dialect);
+  const risk = new RiskService(knex, engine, new OrderRate({ perSecond: config.ORDER_RATE_PER_SECOND, burst: config.ORDER_RATE_BURST, redis: limitsRedis, keyPrefix: config.REDIS_CHANNEL_PREFIX }), {
+    bandBps: Math.round(config.RISK_PRICE_BAND_PERCENT * 100),
+    maxOrderQty: config.MAX_ORDER_QTY,
+    maxOrderNotional: config.RISK_MAX_ORDER_NOTIONAL,
+    maxLong: config.RISK_MAX_LONG_POSITION,
+    maxShort: config.RISK_MAX_SHORT_POSITION,
+    shortSale: config.SHORT_SALE_POLICY,
+    confirmBps: Math.round(config.RISK_CONFIRM_PERCENT * 100),
+    confirmNotional: config.RISK_CONFIRM_NOTIONAL,
+  });
   const orders = new OrderService(knex, path, products, {
     maxOrderQty: config.MAX_ORDER_QTY,
+    risk,
     observer: {
       received: (o) => metrics.ordersReceived.inc({ side: o.side, ord_type: o.ordType, tif: o.tif, channel: o.channel }),
       rejected: (reason) => metrics.orderRejects.inc({ reason }),
@@ -314,6 +329,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     accounts,
     products,
     orders,
+    risk,
     marketData,
     bus,
     publisher,

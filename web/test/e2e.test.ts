@@ -361,6 +361,40 @@ describe.skipIf(!available && !CI)('web client in Chromium against the real serv
     await expect.poll(() => rows.locator('td.sym').allTextContents(), POLL).toEqual(['QQQ', 'SPY', 'VOO']);
   });
 
+  it('mirrors the price band and order limits from the API, shows a refusal at the field and asks before a large order', async () => {
+    await bob.getByLabel('Type', { exact: true }).selectOption('');
+    await openTicket(bob, 'MSFT');
+    const ticket = bob.getByTestId('order-ticket');
+    // MSFT's catalog reference is 236.27: the default ±10% band, as the API states it.
+    await expect.poll(() => ticket.getByTestId('ticket-band').textContent(), POLL).toMatch(/212\.65\s*–\s*259\.89/);
+    await placeLimit(bob, 'Buy', '10', '300.00');
+    await expect.poll(() => ticket.locator('#ticket-price-error').textContent(), POLL).toContain('price band 212.65 to 259.89');
+
+    // A limit only the server knows at that moment: an admin narrowed the band after the page loaded.
+    const adminLogin = await gql<{ login: { token: string } }>(server.url, 'mutation($u:String!,$p:String!){login(username:$u,password:$p){token}}', { u: ADMIN.username, p: ADMIN.password });
+    const adminToken = adminLogin.data?.login.token ?? '';
+    await gql(server.url, 'mutation{setProductRiskLimits(symbol:"MSFT",input:{priceBandPercent:"1"}){bandHigh}}', {}, adminToken);
+    await placeLimit(bob, 'Buy', '10', '250.00');
+    await expect.poll(() => ticket.locator('#ticket-price-error').textContent(), POLL).toContain('price band 233.91 to 238.63');
+    await shot(bob, 'ticket-band-refusal');
+    await gql(server.url, 'mutation{setProductRiskLimits(symbol:"MSFT",input:{}){bandHigh}}', {}, adminToken);
+
+    // 500 × 236.27 = 118,135.00, above the 100,000 confirmation threshold: a second click sends it.
+    await ticket.getByLabel('Quantity').fill('500');
+    await ticket.getByLabel('Limit price').fill('236.27');
+    await ticket.getByRole('button', { name: /^Buy MSFT/ }).click();
+    await expect.poll(() => ticket.getByTestId('ticket-confirm').textContent(), POLL).toContain('worth 118,135.00');
+    await shot(bob, 'ticket-confirm');
+    await ticket.getByRole('button', { name: 'Back' }).click();
+    expect(await ticket.getByTestId('ticket-confirm').count()).toBe(0);
+    const orders = async () => (await gql<{ myOrders: { nodes: { symbol: string }[] } }>(server.url, '{myOrders{nodes{symbol}}}', {}, await token(bob))).data?.myOrders.nodes.filter((o) => o.symbol === 'MSFT').length;
+    expect(await orders()).toBe(0);
+    await ticket.getByRole('button', { name: /^Buy MSFT/ }).click();
+    await ticket.getByRole('button', { name: /^Confirm: Buy MSFT/ }).click();
+    await expect.poll(() => bob.getByTestId('ticket-result').textContent(), POLL).toMatch(/Buy 500 MSFT @ 236\.27: new/);
+    expect(await orders()).toBe(1);
+  });
+
   it.skipIf(!FULL_CATALOG)('searches and pages the full 45,055-product catalog', async () => {
     const full = await fullCatalog!;
     const page = await newPage(full.url);

@@ -22,6 +22,7 @@ const newLimit = fc
     qty,
     postOnly: fc.option(fc.boolean(), { nil: undefined }),
     stp: fc.option(stp, { nil: undefined }),
+    bandPrice: fc.option(price, { nil: undefined, freq: 2 }),
     timestamp,
   })
   .map((r): Command => ({ type: 'new', ordType: 'LIMIT', ...r }));
@@ -36,6 +37,7 @@ const newMarket = fc
     qty,
     postOnly: fc.option(fc.constant(true), { nil: undefined, freq: 20 }),
     stp: fc.option(stp, { nil: undefined }),
+    bandPrice: fc.option(price, { nil: undefined, freq: 2 }),
     timestamp,
   })
   .map((r): Command => ({ type: 'new', ordType: 'MARKET', ...r }));

@@ -37,7 +37,7 @@ const NO_EVENTS: readonly EngineEvent[] = Object.freeze([]);
 const MAX_NOTIONAL = Number.MAX_SAFE_INTEGER;
 
 /** Why matching stopped before the taker was filled or ran out of crossing liquidity. */
-type MatchStop = 'SELF_TRADE' | 'NOTIONAL_LIMIT' | undefined;
+type MatchStop = 'SELF_TRADE' | 'NOTIONAL_LIMIT' | 'PRICE_BAND' | undefined;
 
 /** The order being matched (incoming, or an amended order that lost priority). Reused, never escapes. */
 class Taker {
@@ -48,6 +48,8 @@ class Taker {
   tif: TimeInForce = 'GTC';
   /** Limit price in ticks; 0 for MARKET. */
   price = 0;
+  /** Worst price it may trade at (NewOrderCommand.bandPrice); 0 = no band. */
+  band = 0;
   qty = 0;
   cumQty = 0;
   cumNotional = 0;
@@ -425,6 +427,7 @@ export class OrderBook {
     if (market ? price !== undefined && price !== 0 : !isPositiveSafeInteger(price)) {
       return this.reject('new', orderId, 'INVALID_PRICE', ts);
     }
+    if (cmd.bandPrice !== undefined && !isPositiveSafeInteger(cmd.bandPrice)) return this.reject('new', orderId, 'INVALID_PRICE', ts);
     if (this.store.find(orderId) !== NIL) return this.reject('new', orderId, 'DUPLICATE_ORDER_ID', ts);
     const isBuy = side === 'BUY';
     const opp = isBuy ? this.asks : this.bids;
@@ -441,6 +444,7 @@ export class OrderBook {
     t.ordType = ordType;
     t.tif = tif;
     t.price = limit;
+    t.band = cmd.bandPrice ?? 0;
     t.qty = qty;
     t.cumQty = 0;
     t.cumNotional = 0;
@@ -512,6 +516,7 @@ export class OrderBook {
     t.ordType = 'LIMIT';
     t.tif = flags & FLAG_DAY ? 'DAY' : 'GTC';
     t.price = newPrice;
+    t.band = 0;
     t.qty = qty;
     t.cumQty = cumQty;
     t.cumNotional = s.cumNotional(slot);
@@ -552,7 +557,8 @@ export class OrderBook {
    * Matches taker `t` against the opposite side until it is filled, its limit is reached or the
    * side is empty, pushing trade (and STP cancel) events. Updates `t.cumQty`/`t.cumNotional`.
    * Returns SELF_TRADE if self-trade prevention (CANCEL_INCOMING) stopped it, NOTIONAL_LIMIT if
-   * its notional could take no more (its last fill is cut to what fits), else undefined.
+   * its notional could take no more (its last fill is cut to what fits), PRICE_BAND if the next
+   * level is within its limit but beyond its band price, else undefined.
    * A maker whose cumNotional + price × leaves passes 2^53 − 1 (only a book restored from rows
    * written before that rule) is canceled with NOTIONAL_LIMIT instead of trading.
    */
@@ -566,6 +572,7 @@ export class OrderBook {
       const lvl = opp.heap[0]!;
       const px = opp.price[lvl]!;
       if (!market && (isBuy ? px > limit : px < limit)) return undefined;
+      if (t.band !== 0 && (isBuy ? px > t.band : px < t.band)) return 'PRICE_BAND';
       for (;;) {
         const o = opp.head[lvl]!;
         const makerQty = s.qty(o);
@@ -653,6 +660,7 @@ export class OrderBook {
     const market = t.ordType === 'MARKET';
     const within = (lvl: number): boolean => {
       const px = opp.price[lvl]!;
+      if (t.band !== 0 && (isBuy ? px > t.band : px < t.band)) return false;
       return market || (isBuy ? px <= t.price : px >= t.price);
     };
     let bound = 0;

@@ -142,10 +142,13 @@ export class ReferenceBook {
     if (market ? !(cmd.price === undefined || cmd.price === 0) : !okInt(cmd.price)) {
       return this.reject('new', cmd.orderId, 'INVALID_PRICE', ts);
     }
+    if (cmd.bandPrice !== undefined && !okInt(cmd.bandPrice)) return this.reject('new', cmd.orderId, 'INVALID_PRICE', ts);
     if (this.orders.some((o) => o.orderId === cmd.orderId)) return this.reject('new', cmd.orderId, 'DUPLICATE_ORDER_ID', ts);
     const price = market ? 0 : (cmd.price as number);
     const opposite = this.sorted(cmd.side === 'BUY' ? 'SELL' : 'BUY');
     const crosses = (p: number): boolean => market || (cmd.side === 'BUY' ? p <= price : p >= price);
+    const band = cmd.bandPrice;
+    const inBand = (p: number): boolean => band === undefined || (cmd.side === 'BUY' ? p <= band : p >= band);
     if (cmd.postOnly === true && opposite.length > 0 && crosses(opposite[0]!.price)) {
       return this.reject('new', cmd.orderId, 'POST_ONLY_WOULD_TAKE', ts);
     }
@@ -176,7 +179,7 @@ export class ReferenceBook {
       let need = cmd.qty;
       let notional = 0;
       for (const o of opposite) {
-        if (need === 0 || !crosses(o.price)) break;
+        if (need === 0 || !crosses(o.price) || !inBand(o.price)) break;
         if (o.account === cmd.account) {
           if (cancelIncoming) break;
           continue;
@@ -192,7 +195,7 @@ export class ReferenceBook {
         return { code: 'OK', events };
       }
     }
-    const stopped = this.sweep(events, taker, takerState, opposite, crosses, cancelIncoming, ts);
+    const stopped = this.sweep(events, taker, takerState, opposite, crosses, cancelIncoming, ts, inBand);
     if (taker.cumQty < taker.qty) {
       if (stopped) cancelTaker(stopped);
       else if (market) cancelTaker('MARKET_REMAINDER');
@@ -206,7 +209,8 @@ export class ReferenceBook {
 
   /**
    * Trades `taker` against `opposite` (already in priority order). Returns why it stopped early:
-   * SELF_TRADE (CANCEL_INCOMING) or NOTIONAL_LIMIT (its notional could take no more).
+   * SELF_TRADE (CANCEL_INCOMING), NOTIONAL_LIMIT (its notional could take no more) or
+   * PRICE_BAND (the next maker is within the limit but beyond the band price).
    */
   private sweep(
     events: EngineEvent[],
@@ -216,9 +220,11 @@ export class ReferenceBook {
     crosses: (price: number) => boolean,
     cancelIncoming: boolean,
     ts: number,
-  ): 'SELF_TRADE' | 'NOTIONAL_LIMIT' | undefined {
+    inBand: (price: number) => boolean = () => true,
+  ): 'SELF_TRADE' | 'NOTIONAL_LIMIT' | 'PRICE_BAND' | undefined {
     for (const maker of opposite) {
       if (taker.cumQty === taker.qty || !crosses(maker.price)) break;
+      if (!inBand(maker.price)) return 'PRICE_BAND';
       const own = maker.account === taker.account;
       if (own && cancelIncoming) return 'SELF_TRADE';
       if (own || !fits(maker.cumNotional, maker.price, maker.qty - maker.cumQty)) {

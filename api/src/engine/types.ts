@@ -42,7 +42,8 @@ export type CancelReason =
   | 'SELF_TRADE' // self-trade prevention
   | 'FOK_UNFILLABLE' // a FOK order that could not fill entirely (no trade happened)
   | 'BOOK_FULL' // the rest of a limit order that would rest in a book already holding maxRestingOrders
-  | 'NOTIONAL_LIMIT'; // the order's notional (Σ price × qty of its fills and leaves) would pass 2^53 − 1
+  | 'NOTIONAL_LIMIT' // the order's notional (Σ price × qty of its fills and leaves) would pass 2^53 − 1
+  | 'PRICE_BAND'; // the rest of an order whose next fill would be beyond its price band (NewOrderCommand.bandPrice)
 
 /**
  * Result codes. `OK` means the command was applied (which can still mean the order was
@@ -83,6 +84,13 @@ export interface NewOrderCommand {
   readonly postOnly?: boolean;
   /** Defaults to the book's configured mode (itself `CANCEL_RESTING` by default). */
   readonly stp?: SelfTradePrevention;
+  /**
+   * The worst price (ticks, a positive safe integer) the order may trade at: at most this for a
+   * buy, at least this for a sell. Matching stops before a price beyond it and the unfilled rest
+   * is canceled with PRICE_BAND (a FOK counts no liquidity beyond it). Omitted = no band. The
+   * caller computes it (the price band around the reference price), so the book stays pure.
+   */
+  readonly bandPrice?: number;
   /** Caller-supplied time (ms since epoch or any monotonic integer); copied into events. */
   readonly timestamp: number;
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from
 import { startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/databases.js';
 import { AMEND, CANCEL, LOGIN, PLACE, SIGN_UP } from '../support/gql.js';
-import { HALT, ORDER, adminClient, bookOf, countRows, errorOf, gql, newTrader, postRaw, type TradingClient } from '../support/trading.js';
+import { HALT, ORDER, SET_PRODUCT_RISK, adminClient, bookOf, countRows, createProduct, errorOf, gql, newTrader, ok, postRaw, type TradingClient } from '../support/trading.js';
 
 const BOOKS = ['AAPL', 'TSLA'];
 
@@ -254,17 +254,28 @@ describe.skipIf(skip)(`bad input on ${dialect}`, () => {
   });
 
   describe('limits are not off by one', () => {
+    /**
+     * The engine's number limits are reached only with limits that allow them: a product without a
+     * reference price (no band until its first trade), the order notional and the position limits
+     * raised to what these orders need (the pre-trade defaults are tested in risk.test.ts).
+     */
+    const BIG = 'BIGNUM';
+    beforeAll(async () => {
+      await createProduct(t.url, admin.token, BIG, null);
+      await ok(t.url, SET_PRODUCT_RISK, { s: BIG, i: { maxOrderNotional: '100000000000000', maxLongPosition: 2_000_000_000, maxShortPosition: 2_000_000_000 } }, admin.token);
+    });
+
     it('accepts the largest quantity (MAX_ORDER_QTY)', async () => {
-      const r = await errorOf(t.url, PLACE, { i: { symbol: 'AAPL', side: 'BUY', type: 'LIMIT', price: '0.01', quantity: 1_000_000_000 } }, bob.token);
+      const r = await errorOf(t.url, PLACE, { i: { symbol: BIG, side: 'BUY', type: 'LIMIT', price: '0.01', quantity: 1_000_000_000 } }, bob.token);
       expect(r.code).toBeUndefined();
       expect(r.data).toMatchObject({ placeOrder: { status: 'NEW', quantity: 1_000_000_000 } });
     });
 
     it('accepts the largest notional that is still an exact integer of ticks × lots', async () => {
       // 9,007,199 ticks × 1,000,000,000 lots ≤ 2^53 − 1 < 9,007,200 ticks × 1,000,000,000 lots.
-      const ok1 = await errorOf(t.url, PLACE, { i: { symbol: 'AAPL', side: 'SELL', type: 'LIMIT', price: '90071.99', quantity: 1_000_000_000 } }, bob.token);
+      const ok1 = await errorOf(t.url, PLACE, { i: { symbol: BIG, side: 'SELL', type: 'LIMIT', price: '90071.99', quantity: 1_000_000_000 } }, bob.token);
       expect(ok1.code).toBeUndefined();
-      const tooBig = await errorOf(t.url, PLACE, { i: { symbol: 'AAPL', side: 'SELL', type: 'LIMIT', price: '90072.00', quantity: 1_000_000_000 } }, bob.token);
+      const tooBig = await errorOf(t.url, PLACE, { i: { symbol: BIG, side: 'SELL', type: 'LIMIT', price: '90072.00', quantity: 1_000_000_000 } }, bob.token);
       expect({ code: tooBig.code, reason: tooBig.reason }).toEqual({ code: 'BAD_USER_INPUT', reason: 'NOTIONAL_TOO_LARGE' });
     });
   });

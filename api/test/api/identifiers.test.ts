@@ -64,12 +64,12 @@ for (const { dialect, skip } of await dialects())
 
     it('ClOrdIDs that differ only in case are different orders, and a retry of each finds its own', async () => {
       const place = (clOrdId: string, price: string) => trader.place({ clOrdId, symbol: SYMBOL, side: 'SELL', price, quantity: 1, timeInForce: 'GTC' });
-      const upper = await place('CaseOnly', '500.00');
-      const lower = await place('caseonly', '501.00');
+      const upper = await place('CaseOnly', '100.00');
+      const lower = await place('caseonly', '101.00');
       expect(lower.id).not.toBe(upper.id);
-      expect([upper.clOrdId, upper.price, lower.clOrdId, lower.price]).toEqual(['CaseOnly', '500.00', 'caseonly', '501.00']);
-      expect((await place('CaseOnly', '500.00')).id).toBe(upper.id);
-      expect((await place('caseonly', '501.00')).id).toBe(lower.id);
+      expect([upper.clOrdId, upper.price, lower.clOrdId, lower.price]).toEqual(['CaseOnly', '100.00', 'caseonly', '101.00']);
+      expect((await place('CaseOnly', '100.00')).id).toBe(upper.id);
+      expect((await place('caseonly', '101.00')).id).toBe(lower.id);
     });
 
     it('FIX ClOrdIDs that differ only in case are distinct keys', async () => {

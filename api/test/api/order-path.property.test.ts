@@ -10,7 +10,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/databases.js';
 import { auditOrderPath } from '../support/audit.js';
 import { commandArbitrary, flowViolations, refusalsContradictedBy, runFlow, seededCommands, type FlowContext, type FlowResult } from '../support/commands.js';
-import { adminClient, createProduct, newTrader, type TradingClient } from '../support/trading.js';
+import { adminClient, createProduct, newTrader, widenCatalogBands, type TradingClient } from '../support/trading.js';
 import type { Knex } from '../../src/db/knex.js';
 
 /**
@@ -33,6 +33,8 @@ describe.skipIf(skip)(`order path properties on ${dialect}`, () => {
 
   beforeAll(async () => {
     t = await startTestApp(dialect);
+    // The flows trade AAPL around 100.00, far from its catalog reference: its band is widened.
+    await widenCatalogBands(t.app);
     const admin = await adminClient(t.url);
     clients = await Promise.all(['pa', 'pb', 'pc', 'pd'].map((name) => newTrader(t.url, `${name}-trader`)));
     symbols = [await createProduct(t.url, admin.token, 'PROPA'), await createProduct(t.url, admin.token, 'PROPB'), 'AAPL'];

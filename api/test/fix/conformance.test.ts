@@ -6,6 +6,7 @@
 import { MemorySessionStore, SessionId } from 'jspurefix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { widenCatalogBands } from '../support/trading.js';
 import { trader, passwordOf } from '../support/gql.js';
 import { FixClient, type ClientOptions } from './support/fix-client.js';
 import { EXEC, MsgType, Tag } from './support/orders.js';
@@ -38,6 +39,7 @@ describe('FIX session conformance (sqlite)', () => {
 
   beforeAll(async () => {
     t = await startTestApp('sqlite', { FIX_LOGON_TIMEOUT_SECONDS: '2', FIX_MAX_MESSAGE_BYTES: '2048' });
+    await widenCatalogBands(t.app);
     await Promise.all(
       ['owner', 'intruder', 'lockedout', 'garble', 'order', 'lowseq', 'dup', 'resets', 'tags', 'version', 'big', 'textlogon', 'canceltext'].map((n) => trader(t.url, n)),
     );

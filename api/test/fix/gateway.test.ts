@@ -1,6 +1,7 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { widenCatalogBands } from '../support/trading.js';
 import { CANCEL, ok, PLACE, trader, passwordOf } from '../support/gql.js';
 import { serverSubscribed, subscribe, wsClient } from '../support/ws.js';
 import { FixClient } from './support/fix-client.js';
@@ -35,6 +36,7 @@ describe('FIX gateway order entry (sqlite)', () => {
 
   beforeAll(async () => {
     t = await startTestApp('sqlite');
+    await widenCatalogBands(t.app);
     [fixToken, gqlSeller, gqlBuyer] = await Promise.all([trader(t.url, 'fixtrader').then((u) => u.token), trader(t.url, 'gqlseller'), trader(t.url, 'gqlbuyer')]);
     c = await FixClient.connect({ port: t.app.fixPort!, username: 'fixtrader', password: passwordOf('fixtrader'), senderCompId: 'FIXTRADER' });
   });

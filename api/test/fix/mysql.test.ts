@@ -1,6 +1,7 @@
 import { MemorySessionStore, SessionId } from 'jspurefix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { widenCatalogBands } from '../support/trading.js';
 import { mysqlReachable } from '../support/databases.js';
 import { ok, PLACE, trader, passwordOf } from '../support/gql.js';
 import { FixClient } from './support/fix-client.js';
@@ -16,6 +17,7 @@ describe.skipIf(!ready)('FIX gateway on MySQL', () => {
 
   beforeAll(async () => {
     t = await startTestApp('mysql');
+    await widenCatalogBands(t.app);
     [buyer] = await Promise.all([trader(t.url, 'mysqlbuyer'), trader(t.url, 'mysqlfix')]);
   });
   afterAll(async () => t?.dispose());

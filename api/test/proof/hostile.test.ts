@@ -13,7 +13,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { mysqlReachable } from '../support/databases.js';
 import { auditOrderPath } from '../support/audit.js';
 import { LOGIN, ok, passwordOf } from '../support/gql.js';
-import { adminClient, createProduct, newTrader } from '../support/trading.js';
+import { adminClient, createProduct, newTrader, widenBand } from '../support/trading.js';
 import { createSchema } from '../../src/graphql/schema.js';
 import { loadConfig } from '../../src/config.js';
 import {
@@ -123,7 +123,8 @@ function noteReasons(c: HostileCase, a: Answer): void {
 async function setUp(dialect: 'sqlite' | 'mysql'): Promise<Ctx> {
   const t = await startTestApp(dialect, { LOGIN_MAX_ATTEMPTS: '1000', LOGIN_ACCOUNT_MAX_ATTEMPTS: '1000', LOGIN_ADDRESS_MAX_ATTEMPTS: '1000' });
   const admin = await adminClient(t.url);
-  await createProduct(t.url, admin.token, SYMBOL, '100.00');
+  // Prices here roam from 1.00 to 500.00: the product's band is widened (risk.test.ts tests the default).
+  await widenBand(t.url, admin.token, await createProduct(t.url, admin.token, SYMBOL, '100.00'));
   const [trader, exp, rev, dis] = await Promise.all(['hostile-trader', 'hostile-expired', 'hostile-revoked', 'hostile-disabled'].map((n) => newTrader(t.url, n)));
   const order = await trader!.place({ symbol: SYMBOL, side: 'BUY', price: '90.00', quantity: 5, timeInForce: 'GTC' });
   const hash = (token: string) => createHash('sha256').update(token).digest('hex');

@@ -48,10 +48,18 @@ describe('sums over the book and the account (sqlite)', () => {
   let admin: TradingClient;
   const clients: Client[] = [];
   let n = 0;
-  const product = async () => createProduct(t.url, admin.token, `NUM${++n}`);
+  /** No reference price (no band until the first trade): these tests trade at 1.00 and at the largest exact prices. */
+  const product = async () => createProduct(t.url, admin.token, `NUM${++n}`, null);
 
   beforeAll(async () => {
-    t = await startTestApp('sqlite', { MAX_ORDER_QTY: String(MAX_INT), MAX_RESTING_ORDERS_PER_BOOK: String(MAX_RESTING) });
+    // The pre-trade order notional and position limits are raised to what the largest orders need.
+    t = await startTestApp('sqlite', {
+      MAX_ORDER_QTY: String(MAX_INT),
+      MAX_RESTING_ORDERS_PER_BOOK: String(MAX_RESTING),
+      RISK_MAX_ORDER_NOTIONAL: '100000000000000',
+      RISK_MAX_LONG_POSITION: String(Number.MAX_SAFE_INTEGER),
+      RISK_MAX_SHORT_POSITION: String(Number.MAX_SAFE_INTEGER),
+    });
     admin = await adminClient(t.url);
   });
   afterAll(async () => {

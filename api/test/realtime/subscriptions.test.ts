@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { widenCatalogBands } from '../support/trading.js';
 import { ok, gql, PLACE, CANCEL, BOOK, trader } from '../support/gql.js';
 import { serverSubscribed, subscribe, wsClient } from '../support/ws.js';
 import type { Client } from 'graphql-ws';
@@ -41,6 +42,8 @@ describe('subscriptions', () => {
     (await t.app.services.metrics.wsSubscriptions.get()).values.find((v) => v.labels.topic === topic)?.value ?? 0;
   beforeAll(async () => {
     t = await startTestApp('sqlite', { WS_MAX_SUBSCRIPTIONS: '3', WS_MAX_CONNECTIONS_PER_USER: '2', WS_MAX_PAYLOAD: '4096' });
+    // Prices here straddle TSLA's band edge: the catalog's bands are widened (risk.test.ts tests the default).
+    await widenCatalogBands(t.app);
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.dispose()));

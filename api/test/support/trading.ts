@@ -134,6 +134,27 @@ export async function createProduct(url: string, adminToken: string, symbol: str
   return symbol;
 }
 
+export const SET_PRODUCT_RISK = `mutation($s: String!, $i: ProductRiskLimitsInput!) { setProductRiskLimits(symbol: $s, input: $i) { symbol priceBandPercent bandLow bandHigh } }`;
+
+/**
+ * Widens a product's price band (admin), for a suite whose prices roam further from the
+ * reference than the default ±10% lets them: the band still applies, wider.
+ */
+export async function widenBand(url: string, adminToken: string, symbol: string, percent = '1000'): Promise<string> {
+  await ok(url, SET_PRODUCT_RISK, { s: symbol, i: { priceBandPercent: percent } }, adminToken);
+  return symbol;
+}
+
+/**
+ * Widens the price band of every product in the test catalog (as an admin would), for a suite
+ * written before the band whose prices roam far from the catalog references. The band still
+ * applies (1000% up, down to one tick); risk.test.ts tests the default.
+ */
+export async function widenCatalogBands(app: { services: { knex: Knex; risk: { setProductLimits(symbol: string, row: { bandBps: number | null; maxOrderQty: null; maxOrderNotional: null; maxLong: null; maxShort: null }): Promise<void> } } }): Promise<void> {
+  const rows: { symbol: string }[] = await app.services.knex('products').select('symbol');
+  for (const { symbol } of rows) await app.services.risk.setProductLimits(symbol, { bandBps: 100_000, maxOrderQty: null, maxOrderNotional: null, maxLong: null, maxShort: null });
+}
+
 /** The level-2 book (20 levels) of a symbol. */
 export async function bookOf(url: string, symbol: string): Promise<BookView> {
   return (await ok<{ orderBook: BookView }>(url, BOOK, { s: symbol })).orderBook;

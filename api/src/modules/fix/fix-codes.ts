@@ -122,6 +122,7 @@ export const LEFT_BOOK_TEXT: Readonly<Record<CancelReason | 'DAY_EXPIRED', strin
   DAY_EXPIRED: 'Day order expired at the end of the trading day.',
   BOOK_FULL: 'The book holds as many resting orders as it may: the unfilled quantity was canceled.',
   NOTIONAL_LIMIT: "The order's total value reached the largest the exchange accepts: the rest was canceled.",
+  PRICE_BAND: 'Price band: the next fill would have been outside the price band; the unfilled quantity was canceled.',
 };
 
 /** Text (58) for a cancel or expiry `reason`: human-readable, whatever the reason. */

@@ -117,6 +117,7 @@ export function foldBatch(engine: MatchingEngine, requests: readonly OrderReques
         qty: req.qty,
         postOnly: req.postOnly,
         stp,
+        ...(req.bandPrice !== undefined ? { bandPrice: req.bandPrice } : {}),
         timestamp: nowMs,
       };
       const seqBefore = engine.book(req.symbol).seq;

@@ -19,6 +19,8 @@ export interface NewOrderRequest {
   readonly priceTicks: number;
   readonly qty: number;
   readonly postOnly: boolean;
+  /** The worst price (ticks) it may trade at: its price band's edge (NewOrderCommand.bandPrice); undefined = none. */
+  readonly bandPrice?: number;
   readonly channel: Channel;
 }
 

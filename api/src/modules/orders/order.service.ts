@@ -4,6 +4,7 @@ import type { Knex } from '../../db/knex.js';
 import { isOnTick, toTicks } from '../../decimal.js';
 import { DomainError, badInput, conflict, notFound } from '../../errors.js';
 import type { ProductService } from '../products/product.service.js';
+import type { Admission, RiskService } from '../risk/risk.service.js';
 import { TradingStatus } from '../products/product.entity.js';
 import type { OrderOutcome, OrderPath } from './order-path.js';
 import { OPEN_STATUSES, executionFromRow, orderFromRow, type Channel, type ExecutionRecord, type OrderRecord } from './order-record.js';
@@ -91,7 +92,12 @@ export interface OrderObserver {
 export interface OrderServiceOptions {
   readonly maxOrderQty: number;
   readonly observer?: OrderObserver;
+  /** Pre-trade checks (order rate, price band, order size, position limits); none when absent. */
+  readonly risk?: RiskService;
 }
+
+/** Refusals that depend on the market or the account's state, not on the request itself: a ClOrdID retry of an order already taken is answered, not refused. */
+const STATE_REFUSALS = new Set(['PRICE_OUT_OF_BAND', 'POSITION_LIMIT', 'SHORT_SALE_NOT_ALLOWED']);
 
 /**
  * Orders at the edge: validates input (nothing reaches the order path unless it is well-formed,
@@ -120,6 +126,8 @@ export class OrderService {
     if (!CL_ORD_ID.test(clOrdId)) {
       throw badInput('INVALID_CL_ORD_ID', 'ClOrdID: 1 to 64 printable characters without spaces.', 'clOrdId');
     }
+    const risk = this.options.risk;
+    await risk?.throttle(actor.id);
     const product = await this.products.cached(input.symbol);
     if (!product) throw badInput('UNKNOWN_SYMBOL', `No product ${input.symbol}.`, 'symbol');
     // A ClOrdID the client chose may be a retry of an order committed before the halt, whose
@@ -150,6 +158,13 @@ export class OrderService {
     if (postOnly && (input.type !== 'LIMIT' || tif === 'IOC' || tif === 'FOK')) {
       throw badInput('POST_ONLY_NOT_ALLOWED', 'Post-only applies to resting (DAY or GTC) limit orders.', 'postOnly');
     }
+    let admission: Admission | undefined;
+    try {
+      admission = await risk?.admitNew(actor.id, product, { side: input.side, ordType: input.type, priceTicks, qty: input.quantity });
+    } catch (e) {
+      // A retry of an order already taken gets that order (checked below), whatever the market did since.
+      if (!(e instanceof DomainError && STATE_REFUSALS.has(e.reason) && input.clOrdId != null && (await this.byClOrdId(actor.id, clOrdId)))) throw e;
+    }
     const outcome = await this.path.submit({
       kind: 'new',
       accountId: actor.id,
@@ -162,8 +177,9 @@ export class OrderService {
       priceTicks,
       qty: input.quantity,
       postOnly,
+      bandPrice: admission?.bandPrice,
       channel,
-    });
+    }).finally(() => admission?.release());
     if (outcome.duplicate) {
       // A retry must be the same order; anything else reusing the ClOrdID is refused, never
       // silently answered with an order the client did not ask for. (An order amended since
@@ -201,6 +217,7 @@ export class OrderService {
   }
 
   private async amendValidated(actor: Actor, orderId: number, quantity: number, price: string | null | undefined, channel: Channel): Promise<OrderOutcome> {
+    await this.options.risk?.throttle(actor.id);
     const order = await this.openOrder(actor, orderId);
     if (order.ordType !== 'LIMIT') throw conflict('ORDER_NOT_OPEN', 'Only resting limit orders can be amended.');
     this.checkQty(quantity);
@@ -213,7 +230,10 @@ export class OrderService {
     if (quantity <= order.cumQty) {
       throw badInput('AMEND_BELOW_FILLED', `The new quantity must be above the ${order.cumQty} already filled.`, 'quantity');
     }
-    return this.path.submit({ kind: 'amend', orderId, symbol: order.symbol, accountId: actor.admin ? undefined : actor.id, qty: quantity, priceTicks, channel });
+    const release = (await this.options.risk?.admitAmend(order.accountId, fresh ?? product, order, quantity, priceTicks)) ?? (() => {});
+    return this.path
+      .submit({ kind: 'amend', orderId, symbol: order.symbol, accountId: actor.admin ? undefined : actor.id, qty: quantity, priceTicks, channel })
+      .finally(release);
   }
 
   /** Times a request and counts its refusal reason, if refused. */

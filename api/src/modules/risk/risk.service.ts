@@ -1,0 +1,324 @@
+import type { Knex } from '../../db/knex.js';
+import type { MatchingEngine, OrdType, Side } from '../../engine/index.js';
+import { fromTicks, isDecimal } from '../../decimal.js';
+import { badInput, notFound } from '../../errors.js';
+import type { ProductRecord } from '../products/product.service.js';
+import type { OrderRate } from './order-rate.js';
+import {
+  BPS,
+  bandLimit,
+  checkBand,
+  checkOrderNotional,
+  checkOrderQty,
+  checkPosition,
+  maxNotionalTicks,
+  priceBand,
+  type Exposure,
+  type PositionLimits,
+  type PriceBand,
+  type ShortSalePolicy,
+} from './risk-rules.js';
+
+/** The configured defaults (config.ts RISK_*, MAX_ORDER_QTY, SHORT_SALE_POLICY). */
+export interface RiskDefaults {
+  readonly bandBps: number;
+  readonly maxOrderQty: number;
+  /** Decimal in the product currency. */
+  readonly maxOrderNotional: string;
+  readonly maxLong: number;
+  readonly maxShort: number;
+  readonly shortSale: ShortSalePolicy;
+  /** For the web ticket's confirmation step. */
+  readonly confirmBps: number;
+  readonly confirmNotional: string;
+}
+
+/** A product's limits as admins set them; null = the default. */
+export interface ProductLimitsRow {
+  readonly bandBps: number | null;
+  readonly maxOrderQty: number | null;
+  readonly maxOrderNotional: string | null;
+  readonly maxLong: number | null;
+  readonly maxShort: number | null;
+}
+
+/** The limits in force on one product (defaults applied). */
+export interface EffectiveLimits {
+  readonly bandBps: number;
+  readonly maxOrderQty: number;
+  readonly maxOrderNotional: string;
+  readonly maxLong: number;
+  readonly maxShort: number;
+}
+
+/** What a new order's checks hand to the order path. */
+export interface Admission {
+  /** The engine's band price for the order (NewOrderCommand.bandPrice); undefined = none. */
+  readonly bandPrice?: number;
+  /** Ends the order's in-flight reservation against the position limits: call once it has committed or failed. */
+  release(): void;
+}
+
+/** A new order or an amend as the checks see it. */
+export interface RiskOrder {
+  readonly side: Side;
+  readonly ordType: OrdType;
+  /** Ticks; 0 for market orders. */
+  readonly priceTicks: number;
+  readonly qty: number;
+}
+
+/** How long a replica trusts its copy of a product's or an account's limits (another replica's admin change shows within it). */
+const CACHE_MS = 2_000;
+
+interface Cached<T> {
+  readonly value: T;
+  readonly at: number;
+}
+
+const NONE: ProductLimitsRow = { bandBps: null, maxOrderQty: null, maxOrderNotional: null, maxLong: null, maxShort: null };
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/**
+ * The pre-trade checks of the order path's edge, shared by GraphQL and FIX (docs/API.md,
+ * "Pre-trade checks"): order rate, price band, order size, position limits. Reads what the rules
+ * need (reference price from the book, limits, the account's exposure) and applies the pure rules
+ * of risk-rules.ts.
+ *
+ * Reference price: the book's last trade, else the product's last trade as stored, else the
+ * catalog reference. First-trade rule, for a product with none of them: limit orders are not
+ * banded (the first trade sets the reference); a market order is banded around the best opposite
+ * price at arrival, so it cannot sweep a thin book further than the band from the touch.
+ *
+ * Position limits count the filled position and the open orders in the database plus this
+ * process's orders still in flight. An account's checks on one product run one at a time and
+ * snapshot the in-flight orders before reading the database, so two concurrent orders of one
+ * account on one replica never both pass on the same room (an order counted twice in the short
+ * window around its commit errs on the safe side). Across replicas, orders of one account that
+ * are in flight at the same moment on different replicas may together pass the limit by at
+ * most what the rate limit lets through meanwhile.
+ */
+export class RiskService {
+  private readonly products = new Map<string, Cached<ProductLimitsRow>>();
+  private readonly accounts = new Map<string, Cached<{ maxLong: number | null; maxShort: number | null }>>();
+  /** (account, symbol) → leaves of this process's orders between check and commit. */
+  private readonly inFlight = new Map<string, { buy: bigint; sell: bigint }>();
+  /** (account, symbol) → the tail of its check queue. */
+  private readonly locks = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly engine: MatchingEngine,
+    private readonly rate: OrderRate,
+    readonly defaults: RiskDefaults,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Takes one order from the account's rate budget (THROTTLED beyond it). */
+  throttle(accountId: number): Promise<void> {
+    return this.rate.take(accountId);
+  }
+
+  /** The reference price of a product in ticks (see the class comment), or null. */
+  reference(product: ProductRecord): number | null {
+    const last = this.engine.has(product.symbol) ? this.engine.book(product.symbol).lastTrade() : undefined;
+    return last?.price ?? product.lastPriceTicks ?? product.refPriceTicks;
+  }
+
+  /** The band limit prices must lie in now, or null (no reference: the first-trade rule). */
+  async band(product: ProductRecord): Promise<PriceBand | null> {
+    const limits = await this.limits(product.symbol);
+    return priceBand(this.reference(product), limits.bandBps);
+  }
+
+  /** The limits in force on a product. */
+  async limits(symbol: string): Promise<EffectiveLimits> {
+    const row = await this.productRow(symbol);
+    const d = this.defaults;
+    return {
+      bandBps: row.bandBps ?? d.bandBps,
+      maxOrderQty: Math.min(row.maxOrderQty ?? d.maxOrderQty, d.maxOrderQty),
+      maxOrderNotional: row.maxOrderNotional ?? d.maxOrderNotional,
+      maxLong: row.maxLong ?? d.maxLong,
+      maxShort: row.maxShort ?? d.maxShort,
+    };
+  }
+
+  /** An account's position limits on a product: its own row for the product, else its '*' row, else the product's. */
+  async positionLimits(accountId: number, symbol: string, limits?: EffectiveLimits): Promise<PositionLimits> {
+    const l = limits ?? (await this.limits(symbol));
+    const own = await this.accountRow(accountId, symbol);
+    const all = await this.accountRow(accountId, '*');
+    return { maxLong: own.maxLong ?? all.maxLong ?? l.maxLong, maxShort: own.maxShort ?? all.maxShort ?? l.maxShort };
+  }
+
+  /**
+   * Checks a new order (after the rate budget and the well-formedness checks): band, size,
+   * position. Resolves with what the order path needs, or throws the refusal.
+   */
+  async admitNew(accountId: number, product: ProductRecord, order: RiskOrder): Promise<Admission> {
+    const limits = await this.limits(product.symbol);
+    const show = (t: number) => fromTicks(t, product.tickSize);
+    let band = priceBand(this.reference(product), limits.bandBps);
+    if (order.ordType === 'LIMIT') {
+      checkBand(order.priceTicks, band, show);
+    } else if (band === null) {
+      band = priceBand(this.bestOpposite(product.symbol, order.side), limits.bandBps);
+    }
+    const sizes = { maxOrderQty: limits.maxOrderQty, maxNotionalTicks: maxNotionalTicks(limits.maxOrderNotional, product.tickSize) };
+    checkOrderQty(order.qty, sizes);
+    const worst = order.ordType === 'LIMIT' ? order.priceTicks : band ? bandLimit(band, order.side) : 0;
+    checkOrderNotional(worst, order.qty, sizes, limits.maxOrderNotional);
+    const release = await this.reserve(accountId, product.symbol, order.side, order.qty, limits);
+    return { bandPrice: band ? bandLimit(band, order.side) : undefined, release };
+  }
+
+  /**
+   * Checks an amend of an open limit order to `qty` (new total) and `priceTicks` (the new or the
+   * kept price): band (when the price changes), size, and the position limit for a quantity
+   * increase. Resolves with the release of its reservation.
+   */
+  async admitAmend(
+    accountId: number,
+    product: ProductRecord,
+    order: { side: Side; qty: number; priceTicks: number },
+    qty: number,
+    priceTicks: number | undefined,
+  ): Promise<() => void> {
+    const limits = await this.limits(product.symbol);
+    if (priceTicks !== undefined && priceTicks !== order.priceTicks) {
+      checkBand(priceTicks, priceBand(this.reference(product), limits.bandBps), (t) => fromTicks(t, product.tickSize));
+    }
+    const sizes = { maxOrderQty: limits.maxOrderQty, maxNotionalTicks: maxNotionalTicks(limits.maxOrderNotional, product.tickSize) };
+    checkOrderQty(qty, sizes);
+    checkOrderNotional(priceTicks ?? order.priceTicks, qty, sizes, limits.maxOrderNotional);
+    const more = qty - order.qty;
+    if (more <= 0) return () => {};
+    return this.reserve(accountId, product.symbol, order.side, more, limits);
+  }
+
+  /** The filled position and open leaves of an account in a product, from the database. */
+  async exposure(accountId: number, symbol: string): Promise<Exposure> {
+    const [filled, open] = await Promise.all([
+      this.knex('executions')
+        .where({ account_id: accountId, symbol })
+        .first(this.knex.raw(`CAST(COALESCE(SUM(CASE WHEN side = 'BUY' THEN qty ELSE -qty END), 0) AS CHAR) AS net`)),
+      this.knex('orders')
+        .where({ account_id: accountId, symbol })
+        .whereIn('status', ['NEW', 'PARTIALLY_FILLED'])
+        .groupBy('side')
+        .select('side', this.knex.raw('CAST(SUM(leaves_qty) AS CHAR) AS leaves')),
+    ]);
+    let openBuy = 0n;
+    let openSell = 0n;
+    for (const r of open as { side: string; leaves: unknown }[]) {
+      if (r.side === 'BUY') openBuy = BigInt(String(r.leaves));
+      else openSell = BigInt(String(r.leaves));
+    }
+    return { net: BigInt(String((filled as { net?: unknown } | undefined)?.net ?? 0)), openBuy, openSell };
+  }
+
+  /** Sets a product's limits (admin); a null field returns to the default. */
+  async setProductLimits(symbol: string, row: ProductLimitsRow): Promise<void> {
+    if (row.bandBps !== null && (!Number.isSafeInteger(row.bandBps) || row.bandBps < 1 || row.bandBps > 100 * BPS)) {
+      throw badInput('INVALID_LIMIT', 'The price band must be between 0.01 and 10000 percent.', 'priceBandPercent');
+    }
+    if (row.maxOrderQty !== null && (!Number.isSafeInteger(row.maxOrderQty) || row.maxOrderQty < 1)) {
+      throw badInput('INVALID_LIMIT', 'The largest order quantity must be a positive whole number.', 'maxOrderQuantity');
+    }
+    if (row.maxOrderNotional !== null && (!isDecimal(row.maxOrderNotional) || !/^\d{1,15}(\.\d{1,8})?$/.test(row.maxOrderNotional) || /^[0.]+$/.test(row.maxOrderNotional))) {
+      throw badInput('INVALID_LIMIT', 'The largest order notional must be a positive decimal such as 1000000.', 'maxOrderNotional');
+    }
+    checkPositionLimit(row.maxLong, 'maxLongPosition');
+    checkPositionLimit(row.maxShort, 'maxShortPosition');
+    if (!(await this.knex('products').where({ symbol }).first('symbol'))) throw notFound('UNKNOWN_SYMBOL', `No product ${symbol}.`);
+    const values = {
+      price_band_bps: row.bandBps,
+      max_order_qty: row.maxOrderQty,
+      max_order_notional: row.maxOrderNotional,
+      max_long: row.maxLong,
+      max_short: row.maxShort,
+      updated_at: new Date(this.now()),
+    };
+    await this.knex('product_risk_limits').insert({ symbol, ...values }).onConflict('symbol').merge(values);
+    this.products.set(symbol, { value: row, at: this.now() });
+  }
+
+  /** Sets an account's position limits on one product, or on every product with symbol '*' (admin). */
+  async setAccountLimits(accountId: number, symbol: string, maxLong: number | null, maxShort: number | null): Promise<void> {
+    checkPositionLimit(maxLong, 'maxLongPosition');
+    checkPositionLimit(maxShort, 'maxShortPosition');
+    if (!(await this.knex('users').where({ id: accountId }).first('id'))) throw notFound('UNKNOWN_ACCOUNT', 'No such account.');
+    if (symbol !== '*' && !(await this.knex('products').where({ symbol }).first('symbol'))) throw notFound('UNKNOWN_SYMBOL', `No product ${symbol}.`);
+    const values = { max_long: maxLong, max_short: maxShort, updated_at: new Date(this.now()) };
+    await this.knex('account_risk_limits').insert({ account_id: accountId, symbol, ...values }).onConflict(['account_id', 'symbol']).merge(values);
+    this.accounts.set(`${accountId}\u0000${symbol}`, { value: { maxLong, maxShort }, at: this.now() });
+  }
+
+  private bestOpposite(symbol: string, side: Side): number | null {
+    if (!this.engine.has(symbol)) return null;
+    const book = this.engine.book(symbol);
+    return (side === 'BUY' ? book.bestAsk() : book.bestBid()) ?? null;
+  }
+
+  /**
+   * Checks the position limit of `qty` more on `side` and reserves it until the returned
+   * release is called. One check at a time per (account, symbol); see the class comment.
+   */
+  private async reserve(accountId: number, symbol: string, side: Side, qty: number, limits: EffectiveLimits): Promise<() => void> {
+    const key = `${accountId}\u0000${symbol}`;
+    const before = this.locks.get(key) ?? Promise.resolve();
+    let unlock!: () => void;
+    const mine = new Promise<void>((r) => (unlock = r));
+    const tail = before.then(() => mine);
+    this.locks.set(key, tail);
+    await before;
+    try {
+      const pending = { ...(this.inFlight.get(key) ?? { buy: 0n, sell: 0n }) };
+      const [db, position] = await Promise.all([this.exposure(accountId, symbol), this.positionLimits(accountId, symbol, limits)]);
+      const exposure: Exposure = { net: db.net, openBuy: db.openBuy + pending.buy, openSell: db.openSell + pending.sell };
+      checkPosition(side, qty, exposure, position, this.defaults.shortSale);
+      const q = BigInt(qty);
+      const cur = this.inFlight.get(key) ?? { buy: 0n, sell: 0n };
+      this.inFlight.set(key, side === 'BUY' ? { buy: cur.buy + q, sell: cur.sell } : { buy: cur.buy, sell: cur.sell + q });
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        const c = this.inFlight.get(key);
+        if (!c) return;
+        const next = side === 'BUY' ? { buy: c.buy - q, sell: c.sell } : { buy: c.buy, sell: c.sell - q };
+        if (next.buy === 0n && next.sell === 0n) this.inFlight.delete(key);
+        else this.inFlight.set(key, next);
+      };
+    } finally {
+      unlock();
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    }
+  }
+
+  private async productRow(symbol: string): Promise<ProductLimitsRow> {
+    const hit = this.products.get(symbol);
+    if (hit && this.now() - hit.at < CACHE_MS) return hit.value;
+    const r = await this.knex('product_risk_limits').where({ symbol }).first('*');
+    const value: ProductLimitsRow = r
+      ? { bandBps: num(r.price_band_bps), maxOrderQty: num(r.max_order_qty), maxOrderNotional: r.max_order_notional == null ? null : String(r.max_order_notional), maxLong: num(r.max_long), maxShort: num(r.max_short) }
+      : NONE;
+    this.products.set(symbol, { value, at: this.now() });
+    return value;
+  }
+
+  private async accountRow(accountId: number, symbol: string): Promise<{ maxLong: number | null; maxShort: number | null }> {
+    const key = `${accountId}\u0000${symbol}`;
+    const hit = this.accounts.get(key);
+    if (hit && this.now() - hit.at < CACHE_MS) return hit.value;
+    const r = await this.knex('account_risk_limits').where({ account_id: accountId, symbol }).first('max_long', 'max_short');
+    const value = { maxLong: num(r?.max_long), maxShort: num(r?.max_short) };
+    this.accounts.set(key, { value, at: this.now() });
+    return value;
+  }
+}
+
+function checkPositionLimit(v: number | null, field: string): void {
+  if (v !== null && (!Number.isSafeInteger(v) || v < 0)) throw badInput('INVALID_LIMIT', 'A position limit must be a whole number of lots, 0 or more.', field);
+}
