@@ -115,6 +115,9 @@ export const EXEC_INST_POST_ONLY: string = ExecInst.ParticipateDontInitiate;
 /** Text (58) of an ExecutionReport for an order that left the book unfilled, by the platform's reason. */
 export const LEFT_BOOK_TEXT: Readonly<Record<CancelReason | 'DAY_EXPIRED', string>> = {
   USER: 'Canceled on request.',
+  MASS_CANCEL: 'Canceled by a cancel-all (mass cancel) request.',
+  ACCOUNT_DISABLED: 'Canceled: the account was disabled.',
+  DISCONNECT: 'Canceled on disconnect: the FIX session ended.',
   IOC_REMAINDER: 'Immediate-or-cancel: the unfilled quantity was canceled.',
   MARKET_REMAINDER: 'Market order: no more liquidity; the unfilled quantity was canceled.',
   SELF_TRADE: 'Canceled by self-trade prevention.',
