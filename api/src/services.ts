@@ -19,6 +19,7 @@ import { OrderPath } from './modules/orders/order-path.js';
 import { replicate } from './modules/orders/replication.js';
 import { pruneEntries } from './modules/orders/journal.js';
 import { OrderService } from './modules/orders/order.service.js';
+import { KillSwitch } from './modules/orders/kill-switch.js';
 import { MarketDataService } from './modules/market-data/market-data.service.js';
 import { createBus, type Bus } from './modules/realtime/bus.js';
 import { createPublisher, executionReports, type Publisher } from './modules/realtime/publisher.js';
@@ -40,6 +41,8 @@ export interface Services {
   readonly accounts: AccountService;
   readonly products: ProductService;
   readonly orders: OrderService;
+  /** Cancel-all: GraphQL cancelAllOrders, FIX mass cancel and cancel-on-disconnect, disabled accounts. */
+  readonly killSwitch: KillSwitch;
   readonly marketData: MarketDataService;
   /** Events after commit: execution reports, books, trades, quotes, order changes, revocations. */
   readonly bus: Bus;
@@ -246,6 +249,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     accounts,
     products,
     orders,
+    killSwitch: new KillSwitch(knex, path, products),
     marketData,
     bus,
     publisher,
