@@ -155,7 +155,7 @@ export class AccountService {
       }
       throw e;
     }
-    return this.issue(user, address);
+    return this.issue(user, null);
   }
 
   /** Checks a password and opens a session (the GraphQL login). */
@@ -195,7 +195,7 @@ export class AccountService {
         throw e;
       }
       if (!user) {
-        await this.recordLogin(username, null, address, channel, 'BAD_CREDENTIALS');
+        await this.recordLogin(username, (await this.idByUsername(username)) ?? null, address, channel, 'BAD_CREDENTIALS');
         throw new DomainError('UNAUTHENTICATED', 'BAD_CREDENTIALS', 'Wrong username or password.');
       }
       await reservation.succeeded();
@@ -390,13 +390,14 @@ export class AccountService {
     return Object.assign(user, patch);
   }
 
-  private async issue(user: User, address: string): Promise<IssuedSession> {
+  /** Opens a session; `address`: a login's, recorded in the audit trail with it (a sign-up's is not a login). */
+  private async issue(user: User, address: string | null): Promise<IssuedSession> {
     const token = randomBytes(32).toString('base64url');
     const now = this.now();
     const expiresAt = new Date(now.getTime() + this.options.tokenTtlSeconds * 1000);
     await knexOf(this.orm).transaction(async (trx) => {
       await trx('sessions').insert({ token_hash: tokenHash(token), user_id: user.id, created_at: now, expires_at: expiresAt, revoked_at: null });
-      await this.recordLogin(user.username, user.id, address, 'graphql', 'OK', trx);
+      if (address !== null) await this.recordLogin(user.username, user.id, address, 'graphql', 'OK', trx);
     });
     return { token, expiresAt, user };
   }

@@ -173,7 +173,7 @@ export type AllOrdersQueryVariables = Exact<{
 }>;
 
 
-export type AllOrdersQuery = { orders: { nodes: Array<{ id: string, clOrdId: string, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type AllOrdersQuery = { orders: { nodes: Array<{ id: string, clOrdId: string | null, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type OrderUpdatesSubscriptionVariables = Exact<{
   symbol?: string | null | undefined;
@@ -181,7 +181,7 @@ export type OrderUpdatesSubscriptionVariables = Exact<{
 }>;
 
 
-export type OrderUpdatesSubscription = { orderUpdates: { id: string, clOrdId: string, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string } };
+export type OrderUpdatesSubscription = { orderUpdates: { id: string, clOrdId: string | null, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string } };
 
 export type OrderBookQueryVariables = Exact<{
   symbol: string;
@@ -215,11 +215,11 @@ export type TradeTapeSubscriptionVariables = Exact<{
 
 export type TradeTapeSubscription = { trades: { tradeId: string, symbol: string, price: string, quantity: number, aggressorSide: Side, time: string } };
 
-export type OrderFieldsFragment = { id: string, clOrdId: string, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string };
+export type OrderFieldsFragment = { id: string, clOrdId: string | null, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string };
 
 export type HoldingFieldsFragment = { symbol: string, quantity: number, avgPrice: string | null, lastPrice: string | null, marketValue: string | null, unrealizedPnl: string | null };
 
-export type OrderPageFragment = { nodes: Array<{ id: string, clOrdId: string, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } };
+export type OrderPageFragment = { nodes: Array<{ id: string, clOrdId: string | null, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } };
 
 export type MyOrdersQueryVariables = Exact<{
   symbol?: string | null | undefined;
@@ -230,7 +230,7 @@ export type MyOrdersQueryVariables = Exact<{
 }>;
 
 
-export type MyOrdersQuery = { myOrders: { nodes: Array<{ id: string, clOrdId: string, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type MyOrdersQuery = { myOrders: { nodes: Array<{ id: string, clOrdId: string | null, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type HoldingsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -242,14 +242,14 @@ export type PlaceOrderMutationVariables = Exact<{
 }>;
 
 
-export type PlaceOrderMutation = { placeOrder: { id: string, clOrdId: string, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string } };
+export type PlaceOrderMutation = { placeOrder: { id: string, clOrdId: string | null, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string } };
 
 export type CancelOrderMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type CancelOrderMutation = { cancelOrder: { id: string, clOrdId: string, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string } };
+export type CancelOrderMutation = { cancelOrder: { id: string, clOrdId: string | null, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string } };
 
 export type AmendOrderMutationVariables = Exact<{
   id: string | number;
@@ -258,12 +258,12 @@ export type AmendOrderMutationVariables = Exact<{
 }>;
 
 
-export type AmendOrderMutation = { amendOrder: { id: string, clOrdId: string, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string } };
+export type AmendOrderMutation = { amendOrder: { id: string, clOrdId: string | null, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string } };
 
 export type ExecutionReportsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ExecutionReportsSubscription = { executionReports: { execId: string, execType: ExecType, lastQty: number | null, lastPx: string | null, tradeId: string | null, reason: string | null, time: string, order: { id: string, clOrdId: string, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string } } };
+export type ExecutionReportsSubscription = { executionReports: { execId: string, execType: ExecType, lastQty: number | null, lastPx: string | null, tradeId: string | null, reason: string | null, time: string, order: { id: string, clOrdId: string | null, symbol: string, side: Side, type: OrdType, price: string | null, quantity: number, cumQty: number, leavesQty: number, avgPx: string | null, status: OrdStatus, timeInForce: TimeInForce, postOnly: boolean, reason: string | null, mine: boolean, createdAt: string, updatedAt: string } } };
 
 export type QuoteFieldsFragment = { symbol: string, last: string | null, bid: string | null, ask: string | null, reference: string | null, change: string | null, changePercent: string | null };
 
