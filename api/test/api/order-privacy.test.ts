@@ -81,6 +81,29 @@ describe.skipIf(skip)(`order privacy on ${dialect}`, () => {
     await ok(t.url, `mutation($id: ID!) { cancelOrder(id: $id) { id } }`, { id: o.id }, owner.token);
   });
 
+  it('takes the whole view away from a running orderUpdates subscription when support is demoted', async () => {
+    const staff = await newTrader(t.url, 'pv-demoted');
+    await ok(t.url, `mutation($id: ID!) { setUserRole(userId: $id, role: SUPPORT) { id } }`, { id: staff.id }, admin.token);
+    const ws = wsClient(t.url, staff.token);
+    sockets.push(ws);
+    const count = async () => (await t.app.services.metrics.wsSubscriptions.get()).values.find((v) => v.labels.topic === 'orderUpdates')?.value ?? 0;
+    const before = await count();
+    const sub = subscribe<Seen>(ws, UPDATES, { s: 'PRIV' });
+    await serverSubscribed(count, before + 1);
+    const first = await owner.place({ symbol: 'PRIV', side: 'BUY', price: '95.00', quantity: 3, clOrdId: 'before-demotion' });
+    expect(await sub.waitUntil((v) => v.id === first.id)).toMatchObject({ clOrdId: 'before-demotion', accountId: owner.id });
+    await ok(t.url, `mutation($id: ID!) { setUserRole(userId: $id, role: TRADER) { id } }`, { id: staff.id }, admin.token);
+    // The role change reaches the socket asynchronously (over the bus): orders placed after it settles are anonymous.
+    let seen: Seen | undefined;
+    for (let i = 0; i < 50 && (seen === undefined || seen.clOrdId !== null); i++) {
+      const o = await owner.place({ symbol: 'PRIV', side: 'BUY', price: '95.00', quantity: 3, clOrdId: `after-demotion-${i}` });
+      seen = await sub.waitUntil((v) => v.id === o.id);
+    }
+    expect(seen).toMatchObject({ clOrdId: null, accountId: null });
+    sub.stop();
+    await ok(t.url, 'mutation { cancelAllOrders(symbol: "PRIV") }', {}, owner.token);
+  });
+
   it('hides the reason a kill switch gives from other traders', async () => {
     const o = await owner.place({ symbol: 'PRIV', side: 'BUY', price: '95.00', quantity: 3 });
     await ok(t.url, `mutation($id: ID!) { setUserDisabled(userId: $id, disabled: true) { id } }`, { id: owner.id }, admin.token);

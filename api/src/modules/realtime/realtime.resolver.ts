@@ -184,7 +184,9 @@ export class RealtimeResolver {
     description:
       "Changes to the all-orders list (the Orderbook screen), optionally for one product and some statuses. Other accounts' orders are anonymous market data (no account, ClOrdID or reason) except to support and admins.",
     subscribe: ({ args, context }: Data) => {
-      const viewer = requireUser(context);
+      const user = requireUser(context);
+      // The viewer as of each event: a demotion takes others' ClOrdIDs away from a running subscription.
+      const viewer = () => context.currentUser?.() ?? user;
       const symbol = args.symbol as string | undefined;
       const statuses = args.statuses as OrdStatusEnum[] | undefined;
       return tracked(
@@ -194,7 +196,7 @@ export class RealtimeResolver {
           if (!sessionHolds(context)) return undefined;
           if (symbol && m.order.symbol !== symbol) return undefined;
           if (statuses?.length && !statuses.includes(m.order.status as OrdStatusEnum)) return undefined;
-          return OrderGql.from(orderFromWire(m.order), m.tickSize, viewer);
+          return OrderGql.from(orderFromWire(m.order), m.tickSize, viewer());
         }),
       );
     },
