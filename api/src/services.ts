@@ -22,6 +22,7 @@ import { loadBooks, pruneJournal, startSnapshots, type Snapshotter } from './mod
 import { OrderService } from './modules/orders/order.service.js';
 import { RiskService } from './modules/risk/risk.service.js';
 import { OrderRate } from './modules/risk/order-rate.js';
+import { KillSwitch } from './modules/orders/kill-switch.js';
 import { MarketDataService } from './modules/market-data/market-data.service.js';
 import { createBus, type Bus } from './modules/realtime/bus.js';
 import { createPublisher, executionReports, type Publisher } from './modules/realtime/publisher.js';
@@ -48,6 +49,8 @@ export interface Services {
   readonly orders: OrderService;
   /** Pre-trade checks and risk limits. */
   readonly risk: RiskService;
+  /** Cancel-all: GraphQL cancelAllOrders, FIX mass cancel and cancel-on-disconnect, disabled accounts. */
+  readonly killSwitch: KillSwitch;
   readonly marketData: MarketDataService;
   /** Events after commit: execution reports, books, trades, quotes, order changes, revocations. */
   readonly bus: Bus;
@@ -330,6 +333,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     products,
     orders,
     risk,
+    killSwitch: new KillSwitch(knex, path, products),
     marketData,
     bus,
     publisher,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assertBookInvariants, OrderBook, type Command, type SelfTradePrevention } from './index.js';
+import { assertBookInvariants, OrderBook, REQUESTED_CANCEL_REASONS, type Command, type SelfTradePrevention } from './index.js';
 import { ReferenceBook } from './reference-book.js';
 
 /** Values that are not valid ids, quantities or prices. */
@@ -43,7 +43,7 @@ const newMarket = fc
   .map((r): Command => ({ type: 'new', ordType: 'MARKET', ...r }));
 
 const cancelCmd = fc
-  .record({ orderId, account: fc.option(account, { nil: undefined }), timestamp })
+  .record({ orderId, account: fc.option(account, { nil: undefined }), reason: fc.option(fc.constantFrom(...REQUESTED_CANCEL_REASONS), { nil: undefined }), timestamp })
   .map((r): Command => ({ type: 'cancel', ...r }));
 
 const amendCmd = fc
@@ -109,6 +109,9 @@ describe('order book against the reference matcher', () => {
       'amended',
       'expired',
       'canceled:USER',
+      'canceled:MASS_CANCEL',
+      'canceled:ACCOUNT_DISABLED',
+      'canceled:DISCONNECT',
       'canceled:IOC_REMAINDER',
       'canceled:MARKET_REMAINDER',
       'canceled:SELF_TRADE',

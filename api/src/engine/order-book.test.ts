@@ -246,6 +246,21 @@ describe('cancel', () => {
     expect(book.depth(1).bids).toEqual([{ price: 100, qty: 20, count: 2 }]);
   });
 
+  it.each(['MASS_CANCEL', 'ACCOUNT_DISABLED', 'DISCONNECT'] as const)('carries the reason %s it was sent with into its event', (reason) => {
+    const book = makeBook();
+    run(book, bid(1, 100, 10));
+    const r = run(book, cancel(1, { reason }));
+    expect(r.events[0]).toMatchObject({ type: 'canceled', reason, canceledQty: 10 });
+  });
+
+  it('refuses a reason it does not know as a malformed command, changing nothing', () => {
+    const book = makeBook();
+    run(book, bid(1, 100, 10));
+    const r = book.execute(cancel(1, { reason: 'SELF_TRADE' as never }));
+    expect(r.code).toBe('INVALID_COMMAND');
+    expect(book.depth(1).bids).toEqual([{ price: 100, qty: 10, count: 1 }]);
+  });
+
   it('keeps cumQty and reports CANCELED after a partial fill', () => {
     const book = makeBook();
     run(book, bid(1, 100, 10), ask(2, 100, 4));

@@ -6,7 +6,7 @@ import { PriceLevels } from './price-levels.js';
 import { isPositiveSafeInteger, isTimeInForce, liveStatus, orderState } from './order-state.js';
 import { Fnv1a64 } from './state-hash.js';
 import { IMAGE_DAY, IMAGE_FIELDS, IMAGE_SELL, type BookImage } from './book-image.js';
-import { DEFAULT_MAX_ORDER_QTY, DEFAULT_MAX_RESTING_ORDERS } from './types.js';
+import { DEFAULT_MAX_ORDER_QTY, DEFAULT_MAX_RESTING_ORDERS, REQUESTED_CANCEL_REASONS } from './types.js';
 import type {
   AmendCommand,
   BookOptions,
@@ -475,7 +475,8 @@ export class OrderBook {
     if (cmd.account !== undefined && cmd.account !== this.store.account(slot)) {
       return this.reject('cancel', orderId, 'NOT_OWNER', ts);
     }
-    return { code: 'OK', events: [this.removeResting(slot, 'USER', ts)] };
+    if (cmd.reason !== undefined && !REQUESTED_CANCEL_REASONS.includes(cmd.reason)) return this.reject('cancel', orderId, 'INVALID_COMMAND', ts);
+    return { code: 'OK', events: [this.removeResting(slot, cmd.reason ?? 'USER', ts)] };
   }
 
   private amend(cmd: AmendCommand): CommandResult {

@@ -4,7 +4,7 @@
  * {@link OrderBook} (types.ts) in the most obvious way, so any disagreement points at a bug in
  * one of them. Not for production use.
  */
-import { DEFAULT_MAX_ORDER_QTY, DEFAULT_MAX_RESTING_ORDERS } from './types.js';
+import { DEFAULT_MAX_ORDER_QTY, DEFAULT_MAX_RESTING_ORDERS, REQUESTED_CANCEL_REASONS } from './types.js';
 import type {
   AmendCommand,
   BookOptions,
@@ -272,10 +272,11 @@ export class ReferenceBook {
     const o = this.find(cmd.orderId);
     if (!o) return this.reject('cancel', cmd.orderId, 'UNKNOWN_ORDER', ts);
     if (cmd.account !== undefined && cmd.account !== o.account) return this.reject('cancel', cmd.orderId, 'NOT_OWNER', ts);
+    if (cmd.reason !== undefined && !REQUESTED_CANCEL_REASONS.includes(cmd.reason)) return this.reject('cancel', cmd.orderId, 'INVALID_COMMAND', ts);
     this.remove(o);
     return {
       code: 'OK',
-      events: [{ type: 'canceled', seq: ++this.seq, timestamp: ts, order: this.state(o, 'CANCELED'), reason: 'USER', canceledQty: o.qty - o.cumQty }],
+      events: [{ type: 'canceled', seq: ++this.seq, timestamp: ts, order: this.state(o, 'CANCELED'), reason: cmd.reason ?? 'USER', canceledQty: o.qty - o.cumQty }],
     };
   }
 

@@ -36,14 +36,28 @@ export type SelfTradePrevention = 'CANCEL_RESTING' | 'CANCEL_INCOMING';
 
 /** Why an order left the book without being filled. */
 export type CancelReason =
-  | 'USER' // the owner (or an admin) asked
   | 'IOC_REMAINDER' // the unfilled rest of an IOC limit order
   | 'MARKET_REMAINDER' // the unfilled rest of a market order (no liquidity left)
   | 'SELF_TRADE' // self-trade prevention
   | 'FOK_UNFILLABLE' // a FOK order that could not fill entirely (no trade happened)
   | 'BOOK_FULL' // the rest of a limit order that would rest in a book already holding maxRestingOrders
   | 'NOTIONAL_LIMIT' // the order's notional (Σ price × qty of its fills and leaves) would pass 2^53 − 1
-  | 'PRICE_BAND'; // the rest of an order whose next fill would be beyond its price band (NewOrderCommand.bandPrice)
+  | 'PRICE_BAND' // the rest of an order whose next fill would be beyond its price band (NewOrderCommand.bandPrice)
+  | RequestedCancelReason;
+
+/**
+ * Why a cancel command was sent, carried into its `canceled` event (and so into the journal,
+ * the order row and the execution reports): `USER` for an ordinary cancel (the default), or a
+ * kill switch.
+ */
+export type RequestedCancelReason =
+  | 'USER' // the owner (or an admin) asked for this order
+  | 'MASS_CANCEL' // a cancel-all (GraphQL cancelAllOrders, FIX OrderMassCancelRequest)
+  | 'ACCOUNT_DISABLED' // an admin disabled the account
+  | 'DISCONNECT'; // the account's FIX session ended with cancel-on-disconnect on
+
+/** Every {@link RequestedCancelReason}: a cancel naming another reason is INVALID_COMMAND. */
+export const REQUESTED_CANCEL_REASONS: readonly RequestedCancelReason[] = ['USER', 'MASS_CANCEL', 'ACCOUNT_DISABLED', 'DISCONNECT'];
 
 /**
  * Result codes. `OK` means the command was applied (which can still mean the order was
@@ -101,6 +115,8 @@ export interface CancelCommand {
   readonly orderId: number;
   /** When given, the order must belong to this account (else NOT_OWNER). Admin cancels omit it. */
   readonly account?: number;
+  /** Why; `USER` when omitted. Copied into the `canceled` event. */
+  readonly reason?: RequestedCancelReason;
   readonly timestamp: number;
 }
 

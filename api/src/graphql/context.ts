@@ -19,6 +19,11 @@ export interface GqlContext {
    * where a request ends before its session can.
    */
   readonly sessionLive?: () => boolean;
+  /**
+   * On a WebSocket, the caller as of now: a role change (heard on the bus, on any replica)
+   * applies to subscriptions already running. Absent over HTTP.
+   */
+  readonly currentUser?: () => AuthUser | undefined;
 }
 
 /** False when the request runs on a socket whose session has ended since it started. */

@@ -10,9 +10,11 @@ import { OrderResolver } from '../modules/orders/order.resolver.js';
 import { RealtimeResolver } from '../modules/realtime/realtime.resolver.js';
 import { FixResolver } from '../modules/fix/fix.resolver.js';
 import { RiskResolver } from '../modules/risk/risk.resolver.js';
+import { KillSwitchResolver } from '../modules/orders/kill-switch.resolver.js';
+import { AuditLogResolver } from '../modules/admin-audit/audit-log.resolver.js';
 
 /** Every resolver class of the API. */
-export const resolvers = [AccountResolver, ProductResolver, OrderResolver, RealtimeResolver, FixResolver, RiskResolver] as const;
+export const resolvers = [AccountResolver, ProductResolver, OrderResolver, RealtimeResolver, FixResolver, RiskResolver, KillSwitchResolver, AuditLogResolver] as const;
 
 /**
  * Every subscription supplies its own `subscribe` (streams over the services' bus), so the

@@ -80,7 +80,7 @@ describe.skipIf(!quickfixInstalled && !IN_CI)('QuickFIX/C++ initiator against th
 
   beforeAll(async () => {
     [binary, t] = await Promise.all([build(), startTestApp('sqlite')]);
-    [buyer] = await Promise.all([trader(t.url, 'qfbuyer'), trader(t.url, 'qftrader'), trader(t.url, 'qfkeeper')]);
+    [buyer] = await Promise.all([trader(t.url, 'qfbuyer'), trader(t.url, 'qftrader'), trader(t.url, 'qfkeeper'), trader(t.url, 'qfmass')]);
   }, 120_000);
   afterAll(async () => t?.dispose());
 
@@ -88,8 +88,8 @@ describe.skipIf(!quickfixInstalled && !IN_CI)('QuickFIX/C++ initiator against th
    * Runs the initiator's scenario (log on, sell 10 at 140.25 as `clOrdId`, be filled 4 by a
    * GraphQL buyer, cancel the rest, log out); resolves with its exit code and output lines.
    */
-  async function scenario(cfg: string, username: string, clOrdId: string): Promise<{ code: number | null; lines: string[] }> {
-    const child = spawn(binary, [cfg, username, passwordOf(username), clOrdId], { stdio: ['ignore', 'pipe', 'pipe'] });
+  async function scenario(cfg: string, username: string, clOrdId: string, mass = false): Promise<{ code: number | null; lines: string[] }> {
+    const child = spawn(binary, [cfg, username, passwordOf(username), clOrdId, ...(mass ? ['mass'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -121,6 +121,22 @@ describe.skipIf(!quickfixInstalled && !IN_CI)('QuickFIX/C++ initiator against th
         'EXEC qf-1 0 0 0 10 - - 0 -',
         'EXEC qf-1 F 1 4 6 4 140.25 140.250000 -',
         'EXEC qf-1-cancel 4 4 4 0 - - 140.250000 qf-1',
+        'DONE',
+      ]),
+    );
+    expect(lines.filter((l) => /REJECT/.test(l))).toEqual([]);
+  });
+
+  it('cancels the rest with an OrderMassCancelRequest, whose report and ExecutionReport QuickFIX validates', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quickfix-mass-'));
+    const { code, lines } = await scenario(settings(dir, t.app.fixPort!, { senderCompId: 'QFMASS', resetOnLogon: true }), 'qfmass', 'qf-mass-1', true);
+    expect({ code, lines }).toMatchObject({ code: 0 });
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        // MASS_CANCEL_REPORT ClOrdID MassCancelRequestType MassCancelResponse TotalAffectedOrders
+        'MASS_CANCEL_REPORT qf-mass-1-cancel 7 7 1',
+        // The order's own report keeps its ClOrdID: the mass cancel names no order.
+        'EXEC qf-mass-1 4 4 4 0 - - 140.250000 -',
         'DONE',
       ]),
     );

@@ -3,8 +3,9 @@ import { GraphQLLocalDate } from 'graphql-scalars';
 import { AuthPayload, UserConnection, UserGql } from './account.types.js';
 import { Role } from './user.entity.js';
 import { requireUser, type GqlContext } from '../../graphql/context.js';
-import { badInput, notFound } from '../../errors.js';
+import { badInput, forbidden, notFound } from '../../errors.js';
 import { checkPageSize, parseId } from '../../graphql/args.js';
+import { auditActorOf } from '../admin-audit/audit-log.resolver.js';
 
 @Resolver()
 export class AccountResolver {
@@ -65,7 +66,7 @@ export class AccountResolver {
     @Arg('userId', () => ID, { description: 'Account id.' }) userId: string,
     @Arg('role', () => Role, { description: 'The new role.' }) role: Role,
   ): Promise<UserGql> {
-    return UserGql.from(await ctx.services.accounts.setRole(requireUser(ctx).id, parseId(userId, 'userId'), role));
+    return UserGql.from(await ctx.services.accounts.setRole(auditActorOf(ctx), parseId(userId, 'userId'), role));
   }
 
   @Authorized(Role.ADMIN)
@@ -75,7 +76,27 @@ export class AccountResolver {
     @Arg('userId', () => ID, { description: 'Account id.' }) userId: string,
     @Arg('disabled', { description: 'True to disable, false to enable.' }) disabled: boolean,
   ): Promise<UserGql> {
-    return UserGql.from(await ctx.services.accounts.setDisabled(requireUser(ctx).id, parseId(userId, 'userId'), disabled));
+    const id = parseId(userId, 'userId');
+    const user = await ctx.services.accounts.setDisabled(auditActorOf(ctx), id, disabled);
+    // A disabled account's open orders are canceled through the order path (reason ACCOUNT_DISABLED).
+    if (disabled) await ctx.services.killSwitch.accountDisabled(id);
+    return UserGql.from(user);
+  }
+
+  @Authorized()
+  @Mutation(() => UserGql, {
+    description:
+      "Sets whether the account's FIX sessions cancel its open orders when they end (cancel-on-disconnect; a Logon's tag 8013 overrides it per session). Your own account, or any for an admin.",
+  })
+  async setCancelOnDisconnect(
+    @Ctx() ctx: GqlContext,
+    @Arg('enabled', { description: 'True to cancel open orders when a FIX session ends.' }) enabled: boolean,
+    @Arg('userId', () => ID, { nullable: true, description: 'Account id (admin only); your own when omitted.' }) userId?: string,
+  ): Promise<UserGql> {
+    const u = requireUser(ctx);
+    const id = userId ? parseId(userId, 'userId') : u.id;
+    if (id !== u.id && u.role !== Role.ADMIN) throw forbidden('Only an admin may change another account.');
+    return UserGql.from(await ctx.services.accounts.setCancelOnDisconnect(auditActorOf(ctx), id, enabled));
   }
 
   @Authorized(Role.ADMIN)
@@ -85,7 +106,7 @@ export class AccountResolver {
     @Arg('userId', () => ID, { description: 'Account id.' }) userId: string,
     @Arg('memberSince', () => GraphQLLocalDate, { description: 'The day the membership started (YYYY-MM-DD).' }) memberSince: string,
   ): Promise<UserGql> {
-    const u = await ctx.services.accounts.setMemberSince(parseId(userId, 'userId'), memberSince);
+    const u = await ctx.services.accounts.setMemberSince(auditActorOf(ctx), parseId(userId, 'userId'), memberSince);
     if (!u) throw notFound('USER_NOT_FOUND', 'No such user.');
     return UserGql.from(u);
   }

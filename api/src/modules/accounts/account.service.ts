@@ -9,6 +9,8 @@ import { HashQueue } from './hash-queue.js';
 import type { LoginLimits } from './login-limits.js';
 import { knexOf } from '../../db/knex.js';
 import { DomainError, badInput, conflict, notFound } from '../../errors.js';
+import type { Knex } from '../../db/knex.js';
+import { recordAudit, type AuditActor, type AuditEntry } from '../admin-audit/audit-log.js';
 
 /**
  * The authenticated caller, as loaded for a request or a WebSocket operation (from a short-lived
@@ -142,6 +144,7 @@ export class AccountService {
       role: Role.TRADER,
       memberSince: this.now().toISOString().slice(0, 10),
       disabled: false,
+      cancelOnDisconnect: false,
       createdAt: this.now(),
     });
     try {
@@ -152,14 +155,27 @@ export class AccountService {
       }
       throw e;
     }
-    return this.issue(user);
+    return this.issue(user, null);
   }
 
   /** Checks a password and opens a session (the GraphQL login). */
   async login(username: string, password: string, address: string): Promise<IssuedSession> {
     const user = await this.checkPassword(username, password, address, 'graphql');
-    if (user.disabled) throw new DomainError('FORBIDDEN', 'ACCOUNT_DISABLED', 'This account is disabled.');
-    return this.issue(user);
+    if (user.disabled) {
+      await this.recordLogin(username, user.id, address, 'graphql', 'ACCOUNT_DISABLED');
+      throw new DomainError('FORBIDDEN', 'ACCOUNT_DISABLED', 'This account is disabled.');
+    }
+    return this.issue(user, address);
+  }
+
+  /**
+   * Appends a login attempt to the audit trail (username, address, channel, outcome), in `trx`
+   * when given (a successful GraphQL login: the session's transaction). Refusals by the login
+   * budgets (LOGIN_RATE_LIMITED, AUTH_BUSY) are not written: they cost nothing by design, and a
+   * row each would let a flood write without limit; the security log and metrics count them.
+   */
+  async recordLogin(username: string, userId: number | null, address: string, channel: LoginChannel, outcome: string, trx?: Knex.Transaction): Promise<void> {
+    await recordAudit(trx ?? knexOf(this.orm), { id: userId, username, address }, { action: 'LOGIN', details: { channel }, outcome }, this.now());
   }
 
   /**
@@ -178,7 +194,10 @@ export class AccountService {
         await reservation.cancelled();
         throw e;
       }
-      if (!user) throw new DomainError('UNAUTHENTICATED', 'BAD_CREDENTIALS', 'Wrong username or password.');
+      if (!user) {
+        await this.recordLogin(username, (await this.idByUsername(username)) ?? null, address, channel, 'BAD_CREDENTIALS');
+        throw new DomainError('UNAUTHENTICATED', 'BAD_CREDENTIALS', 'Wrong username or password.');
+      }
       await reservation.succeeded();
       return user;
     } catch (e) {
@@ -254,35 +273,46 @@ export class AccountService {
     return { users: users.slice(0, first), hasNextPage: users.length > first };
   }
 
-  /** Changes a user's role; it applies to the user's very next request. */
-  async setRole(actorId: number, userId: number, role: Role): Promise<User> {
-    if (actorId === userId && role !== Role.ADMIN) {
+  /** Changes a user's role; it applies to the user's very next request. Audited. */
+  async setRole(actor: AuditActor, userId: number, role: Role): Promise<User> {
+    if (actor.id === userId && role !== Role.ADMIN) {
       throw conflict('CANNOT_DEMOTE_SELF', 'An admin cannot remove their own admin role.');
     }
-    const user = await this.updateUser(userId, { role });
+    const user = await this.updateUser(userId, { role }, actor, { action: 'SET_ROLE', target: String(userId), details: { role } });
     this.forget(userId);
     for (const l of this.changeListeners) l(userId);
     return user;
   }
 
-  /** Disables or enables a user. Disabling revokes every session at once. */
-  async setDisabled(actorId: number, userId: number, disabled: boolean): Promise<User> {
-    if (actorId === userId && disabled) throw conflict('CANNOT_DISABLE_SELF', 'An admin cannot disable themselves.');
-    const user = await this.updateUser(userId, { disabled });
+  /** Disables or enables a user. Disabling revokes every session at once (in the same transaction). Audited. */
+  async setDisabled(actor: AuditActor, userId: number, disabled: boolean): Promise<User> {
+    if (actor.id === userId && disabled) throw conflict('CANNOT_DISABLE_SELF', 'An admin cannot disable themselves.');
+    const audit: AuditEntry = { action: disabled ? 'DISABLE_ACCOUNT' : 'ENABLE_ACCOUNT', target: String(userId) };
+    const user = await this.updateUser(userId, { disabled }, actor, audit, async (trx) => {
+      if (disabled) await trx('sessions').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: this.now() });
+    });
     if (disabled) {
-      await this.orm.em.fork().nativeUpdate(Session, { user: userId, revokedAt: null }, { revokedAt: this.now() });
       this.forget(userId);
       for (const l of this.listeners) l(userId);
     }
     return user;
   }
 
-  /** Sets the membership start date (YYYY-MM-DD). */
-  async setMemberSince(userId: number, date: string): Promise<User> {
+  /** Sets the membership start date (YYYY-MM-DD). Audited. */
+  async setMemberSince(actor: AuditActor, userId: number, date: string): Promise<User> {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) {
       throw badInput('INVALID_DATE', 'Membership start must be a date as YYYY-MM-DD.', 'memberSince');
     }
-    return this.updateUser(userId, { memberSince: date });
+    return this.updateUser(userId, { memberSince: date }, actor, { action: 'SET_MEMBER_SINCE', target: String(userId), details: { memberSince: date } });
+  }
+
+  /**
+   * Whether the account's FIX sessions cancel its open orders when they end (the default; a
+   * Logon may override it with tag 8013). `actor` is audited when it changes another account.
+   */
+  async setCancelOnDisconnect(actor: AuditActor, userId: number, enabled: boolean): Promise<User> {
+    const audit: AuditEntry | undefined = actor.id === userId ? undefined : { action: 'SET_CANCEL_ON_DISCONNECT', target: String(userId), details: { enabled } };
+    return this.updateUser(userId, { cancelOnDisconnect: enabled }, actor, audit);
   }
 
   /**
@@ -304,6 +334,7 @@ export class AccountService {
       role: Role.ADMIN,
       memberSince: this.now().toISOString().slice(0, 10),
       disabled: false,
+      cancelOnDisconnect: false,
       createdAt: this.now(),
     });
     try {
@@ -332,19 +363,42 @@ export class AccountService {
     return row && row.username.toLowerCase() === key ? Number(row.id) : undefined;
   }
 
-  private async updateUser(userId: number, patch: Partial<Pick<User, 'role' | 'disabled' | 'memberSince'>>): Promise<User> {
+  /**
+   * Updates one user's row and, in the same transaction, whatever `also` writes and the audit
+   * row (when `audit` is given): the change and its record commit or roll back together.
+   */
+  private async updateUser(
+    userId: number,
+    patch: Partial<Pick<User, 'role' | 'disabled' | 'memberSince' | 'cancelOnDisconnect'>>,
+    actor?: AuditActor,
+    audit?: AuditEntry,
+    also?: (trx: Knex.Transaction) => Promise<void>,
+  ): Promise<User> {
     const em = this.orm.em.fork();
     const user = await em.findOne(User, { id: userId });
     if (!user) throw notFound('USER_NOT_FOUND', 'No such user.');
-    await em.nativeUpdate(User, { id: userId }, patch);
+    const columns: Record<string, unknown> = {};
+    if (patch.role !== undefined) columns.role = patch.role;
+    if (patch.disabled !== undefined) columns.disabled = patch.disabled;
+    if (patch.memberSince !== undefined) columns.member_since = patch.memberSince;
+    if (patch.cancelOnDisconnect !== undefined) columns.cancel_on_disconnect = patch.cancelOnDisconnect;
+    await knexOf(this.orm).transaction(async (trx) => {
+      await trx('users').where({ id: userId }).update(columns);
+      await also?.(trx);
+      if (actor && audit) await recordAudit(trx, actor, audit, this.now());
+    });
     return Object.assign(user, patch);
   }
 
-  private async issue(user: User): Promise<IssuedSession> {
+  /** Opens a session; `address`: a login's, recorded in the audit trail with it (a sign-up's is not a login). */
+  private async issue(user: User, address: string | null): Promise<IssuedSession> {
     const token = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(this.now().getTime() + this.options.tokenTtlSeconds * 1000);
-    const em = this.orm.em.fork();
-    await em.insert(em.create(Session, { tokenHash: tokenHash(token), user: user.id, createdAt: this.now(), expiresAt, revokedAt: null }));
+    const now = this.now();
+    const expiresAt = new Date(now.getTime() + this.options.tokenTtlSeconds * 1000);
+    await knexOf(this.orm).transaction(async (trx) => {
+      await trx('sessions').insert({ token_hash: tokenHash(token), user_id: user.id, created_at: now, expires_at: expiresAt, revoked_at: null });
+      if (address !== null) await this.recordLogin(user.username, user.id, address, 'graphql', 'OK', trx);
+    });
     return { token, expiresAt, user };
   }
 }

@@ -20,6 +20,9 @@ export class UserGql {
   @Field({ description: 'A disabled account cannot log in; its sessions were revoked.' })
   disabled!: boolean;
 
+  @Field({ description: "When a FIX session of the account ends, its open orders are canceled (the Logon's tag 8013 overrides it per session)." })
+  cancelOnDisconnect!: boolean;
+
   static from(u: User): UserGql {
     return Object.assign(new UserGql(), {
       id: String(u.id),
@@ -27,6 +30,7 @@ export class UserGql {
       role: u.role,
       memberSince: typeof u.memberSince === 'string' ? u.memberSince : new Date(u.memberSince).toISOString().slice(0, 10),
       disabled: u.disabled,
+      cancelOnDisconnect: Boolean(u.cancelOnDisconnect),
     });
   }
 }

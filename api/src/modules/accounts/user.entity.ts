@@ -29,6 +29,10 @@ export class User {
   @Property({ type: 'boolean' })
   disabled = false;
 
+  /** The account's FIX sessions cancel its open orders when they end (a Logon may override it, tag 8013). */
+  @Property({ type: 'boolean' })
+  cancelOnDisconnect = false;
+
   @Index()
   @Property({ type: 'datetime', length: 3 })
   createdAt: Date = new Date();

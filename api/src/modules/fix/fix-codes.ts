@@ -26,6 +26,13 @@ export const COMP_ID_PATTERN = /^[\x21-\x7e]{1,64}$/;
 /** jspurefix alias of the QuickFIX-format FIX 4.4 dictionary (node_modules/jspurefix/data/FIX44.xml). */
 export const DICTIONARY = 'qf44';
 
+/**
+ * CancelOrdersOnDisconnect (8013, user-defined; the tag several venues use): on a Logon, `Y`
+ * cancels the account's open orders when the session ends, `N` keeps them; absent, the
+ * account's `cancelOnDisconnect` setting decides.
+ */
+export const TAG_CANCEL_ON_DISCONNECT = 8013;
+
 /** OrderID (37) when no order exists (a refused NewOrderSingle, an unknown order). */
 export const NO_ORDER_ID = 'NONE';
 
@@ -64,6 +71,7 @@ export const SUPPORTED_MSG_TYPES: ReadonlySet<string> = new Set([
   MsgType.OrderCancelRequest,
   MsgType.OrderCancelReplaceRequest,
   MsgType.OrderStatusRequest,
+  MsgType.OrderMassCancelRequest,
 ]);
 
 /** Side (54). */
@@ -115,6 +123,9 @@ export const EXEC_INST_POST_ONLY: string = ExecInst.ParticipateDontInitiate;
 /** Text (58) of an ExecutionReport for an order that left the book unfilled, by the platform's reason. */
 export const LEFT_BOOK_TEXT: Readonly<Record<CancelReason | 'DAY_EXPIRED', string>> = {
   USER: 'Canceled on request.',
+  MASS_CANCEL: 'Canceled by a cancel-all (mass cancel) request.',
+  ACCOUNT_DISABLED: 'Canceled: the account was disabled.',
+  DISCONNECT: 'Canceled on disconnect: the FIX session ended.',
   IOC_REMAINDER: 'Immediate-or-cancel: the unfilled quantity was canceled.',
   MARKET_REMAINDER: 'Market order: no more liquidity; the unfilled quantity was canceled.',
   SELF_TRADE: 'Canceled by self-trade prevention.',

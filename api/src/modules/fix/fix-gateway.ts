@@ -147,6 +147,7 @@ export async function startFixGateway(services: Services, options: FixGatewayOpt
     journal: (key) => stores.journal(key),
     logonTimeoutMs: services.config.FIX_LOGON_TIMEOUT_SECONDS * 1000,
     maxMessageBytes: services.config.FIX_MAX_MESSAGE_BYTES,
+    cancels: new Set(),
     logger,
   };
 
@@ -236,6 +237,8 @@ export async function startFixGateway(services: Services, options: FixGatewayOpt
         await Promise.race([Promise.all(ending), new Promise((r) => setTimeout(r, LOGOUT_WAIT_MS).unref())]);
         for (const s of live) s.kill('server stopped');
         await Promise.all([...live].map((s) => s.whenEnded()));
+        // Cancel-on-disconnect of the sessions just ended, before the order path stops.
+        while (ctx.cancels.size > 0) await Promise.all(ctx.cancels);
         for (const socket of sockets) socket.destroy();
         await closed;
         await stores.idle();

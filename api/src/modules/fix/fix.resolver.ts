@@ -3,6 +3,7 @@ import { Role } from '../accounts/user.entity.js';
 import type { GqlContext } from '../../graphql/context.js';
 import { parseId } from '../../graphql/args.js';
 import { FixCompIds, type CompIdBinding } from './fix-comp-ids.js';
+import { auditActorOf } from '../admin-audit/audit-log.resolver.js';
 
 @ObjectType('FixCompId', { description: "A FIX SenderCompID (49) and the account it belongs to." })
 export class FixCompIdGql {
@@ -33,7 +34,7 @@ export class FixResolver {
     @Arg('compId', { description: 'SenderCompID (49): 1 to 64 printable ASCII characters.' }) compId: string,
     @Arg('userId', () => ID, { description: 'Account id.' }) userId: string,
   ): Promise<FixCompIdGql> {
-    return FixCompIdGql.from(await compIds(ctx).bind(compId, parseId(userId, 'userId')));
+    return FixCompIdGql.from(await compIds(ctx).bind(compId, parseId(userId, 'userId'), auditActorOf(ctx)));
   }
 
   @Authorized(Role.ADMIN)
@@ -45,6 +46,6 @@ export class FixResolver {
     @Ctx() ctx: GqlContext,
     @Arg('compId', { description: 'SenderCompID (49).' }) compId: string,
   ): Promise<FixCompIdGql> {
-    return FixCompIdGql.from(await compIds(ctx).release(compId));
+    return FixCompIdGql.from(await compIds(ctx).release(compId, auditActorOf(ctx)));
   }
 }

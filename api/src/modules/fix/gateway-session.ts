@@ -5,7 +5,7 @@ import type { Services } from '../../services.js';
 import { DomainError } from '../../errors.js';
 import type { AccountClOrdIds, ClOrdIdMap } from './cl-ord-id-map.js';
 import type { FrameEvent } from './fix-framer.js';
-import { BEGIN_STRING, COMP_ID_PATTERN, MAX_HEARTBEAT_SECONDS, MAX_OUT_OF_SEQUENCE, MIN_HEARTBEAT_SECONDS, SUPPORTED_MSG_TYPES } from './fix-codes.js';
+import { BEGIN_STRING, COMP_ID_PATTERN, MAX_HEARTBEAT_SECONDS, MAX_OUT_OF_SEQUENCE, MIN_HEARTBEAT_SECONDS, SUPPORTED_MSG_TYPES, TAG_CANCEL_ON_DISCONNECT } from './fix-codes.js';
 import type { FieldDictionary, SessionProblem } from './order-mapping.js';
 import { OrderEntry, type SessionAccount } from './order-entry.js';
 import type { OutboundJournal } from './outbound-journal.js';
@@ -55,6 +55,8 @@ export interface GatewayContext {
   readonly logonTimeoutMs: number;
   /** The largest message accepted, in bytes (FIX_MAX_MESSAGE_BYTES). */
   readonly maxMessageBytes: number;
+  /** Cancel-on-disconnect runs still in flight: the gateway's stop waits for them. */
+  readonly cancels: Set<Promise<void>>;
   readonly logger: Logger;
 }
 
@@ -73,6 +75,8 @@ interface LogonFields {
   readonly reset: boolean;
   readonly username: string | null;
   readonly password: string | null;
+  /** CancelOrdersOnDisconnect (8013) as sent: Y, N, or null (the account's setting). */
+  readonly cancelOnDisconnect: string | null;
 }
 
 /** An authenticated Logon: the session store it claimed and the account. */
@@ -118,6 +122,8 @@ export class GatewaySession extends AsciiSession {
   private journalOf: OutboundJournal | undefined;
   private stopped = false;
   private closing = false;
+  /** Cancel the account's open orders when the session ends (Logon tag 8013, else the account's setting). */
+  private cancelOnDisconnect = false;
   /** MsgSeqNum (34) expected on the counterparty's next message. */
   private expected = 1;
   /** Messages received ahead of `expected`, by MsgSeqNum. */
@@ -232,6 +238,7 @@ export class GatewaySession extends AsciiSession {
       reset: view.getString(MsgTag.ResetSeqNumFlag) === 'Y',
       username: view.getString(MsgTag.Username),
       password: view.getString(MsgTag.Password),
+      cancelOnDisconnect: view.getString(TAG_CANCEL_ON_DISCONNECT),
     };
     if (view.getString(MsgTag.BeginString) !== BEGIN_STRING) return this.refuse(logon, `BeginString must be ${BEGIN_STRING}.`);
     const problem = messageProblem(msgType, view, this.ctx.defs);
@@ -270,10 +277,15 @@ export class GatewaySession extends AsciiSession {
     }
     const { username, password } = logon;
     if (!username || !password) return 'Username (553) and Password (554) are required.';
+    if (logon.cancelOnDisconnect !== null && logon.cancelOnDisconnect !== 'Y' && logon.cancelOnDisconnect !== 'N') {
+      return `CancelOrdersOnDisconnect (${TAG_CANCEL_ON_DISCONNECT}) must be Y or N.`;
+    }
     // The one password check, budgeted with GraphQL logins (per account and address, on every replica).
     const user = await ctx.services.accounts.checkPassword(username, password, this.remoteAddress, 'fix').catch((e: unknown) => (e instanceof DomainError ? e : Promise.reject(e)));
     if (user instanceof DomainError) return user.message;
+    await ctx.services.accounts.recordLogin(user.username, user.id, this.remoteAddress, 'fix', user.disabled ? 'ACCOUNT_DISABLED' : 'OK');
     if (user.disabled) return 'This account is disabled.';
+    this.cancelOnDisconnect = logon.cancelOnDisconnect === null ? Boolean(user.cancelOnDisconnect) : logon.cancelOnDisconnect === 'Y';
     if (!ctx.sessions.claim(user.id, this)) return 'The account already has a FIX session.';
     let store: DbSessionStore | undefined;
     try {
@@ -320,7 +332,11 @@ export class GatewaySession extends AsciiSession {
     this.sessionId = store.sessionId;
     this.account = account;
     this.journalOf = ctx.journal(this.sessionId.toString());
-    store.onLeaseLost = () => this.kill('session taken over by another process');
+    store.onLeaseLost = () => {
+      // The session goes on in another process: its orders are not ours to cancel.
+      this.cancelOnDisconnect = false;
+      this.kill('session taken over by another process');
+    };
     const transmitter = this.transport?.transmitter as unknown as { msgSeqNum: number } | undefined;
     if (transmitter) transmitter.msgSeqNum = store.senderSeqNum;
     // The heartbeat interval is the one the client asked for; a reset is echoed on our Logon.
@@ -563,6 +579,7 @@ export class GatewaySession extends AsciiSession {
     const account = this.account;
     if (this.entry && account) {
       this.entry.close();
+      if (this.cancelOnDisconnect) this.cancelOrdersOnDisconnect(account.id);
       this.ctx.services.metrics.fixSessions.dec();
       this.ctx.logger.info(
         { component: 'fix', session: this.sessionId.toString(), userId: account.id, reason: error?.message },
@@ -578,6 +595,19 @@ export class GatewaySession extends AsciiSession {
     } else {
       this.markEnded();
     }
+  }
+
+  /** Cancel-on-disconnect: the account's open orders, canceled with reason DISCONNECT (the gateway's stop waits for it). */
+  private cancelOrdersOnDisconnect(accountId: number): void {
+    const { ctx } = this;
+    const done: Promise<void> = ctx.services.killSwitch
+      .cancelAll({ accountId }, 'DISCONNECT', 'fix')
+      .then(
+        ({ canceled }) => ctx.logger.info({ component: 'fix', userId: accountId, canceled }, 'FIX cancel-on-disconnect: open orders canceled'),
+        (err: unknown) => ctx.logger.error({ component: 'fix', userId: accountId, err }, 'FIX cancel-on-disconnect failed'),
+      )
+      .finally(() => ctx.cancels.delete(done));
+    ctx.cancels.add(done);
   }
 
   protected onDecoded(msgType: string, txt: string): void {

@@ -35,9 +35,10 @@ import {
   type FixMessage,
 } from './report-builder.js';
 import { ReportStream, type Attribution, type Attributions } from './report-stream.js';
+import { parseMassCancel, runMassCancel } from './mass-cancel.js';
 
 /** What order entry needs from the platform. */
-export type OrderEntryServices = Pick<Services, 'orders' | 'products' | 'bus' | 'config'>;
+export type OrderEntryServices = Pick<Services, 'orders' | 'products' | 'bus' | 'config' | 'killSwitch'>;
 
 /** The account a session trades for. */
 export interface SessionAccount {
@@ -126,6 +127,8 @@ export class OrderEntry {
         return this.dispatch(parseCancel(m, dict), msgType, seqNum, (r) => this.cancel(r), refuseCancel('cancel'));
       case MsgType.OrderCancelReplaceRequest:
         return this.dispatch(parseReplace(m, dict), msgType, seqNum, (r) => this.replace(r), refuseCancel('replace'));
+      case MsgType.OrderMassCancelRequest:
+        return this.massCancel(seqNum, m);
       case MsgType.OrderStatusRequest:
         return this.dispatch(parseStatus(m, dict), msgType, seqNum, (r) => this.status(r), (echo, _, e) =>
           this.deps.send(unknownOrderReport(echo, null, randomUUID(), new Date(), this.rejection(e).text)),
@@ -160,6 +163,19 @@ export class OrderEntry {
     void done.finally(() => {
       if (this.pending.get(request.clOrdId) === entry) this.pending.delete(request.clOrdId);
     });
+  }
+
+  /**
+   * OrderMassCancelRequest (q): the account's open orders (of one Symbol, or all; of one Side
+   * when given) canceled through the kill switch; answered by an OrderMassCancelReport (r) once
+   * the cancels committed, each canceled order by its own ExecutionReport from the bus.
+   */
+  private massCancel(seqNum: number, m: FieldSource): void {
+    const parsed = parseMassCancel(m, this.deps.dict);
+    if ('kind' in parsed) return this.deps.send(sessionReject(seqNum, MsgType.OrderMassCancelRequest, parsed));
+    void runMassCancel(this.deps.services.killSwitch, this.deps.account.id, parsed, this.production).then(this.deps.send, (err: unknown) =>
+      this.deps.logger.error({ component: 'fix', accountId: this.deps.account.id, err }, 'FIX mass cancel failed'),
+    );
   }
 
   private async newOrder(r: NewOrderRequest): Promise<void> {

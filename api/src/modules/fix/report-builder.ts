@@ -169,7 +169,7 @@ export function unsupportedMessageReject(refSeqNum: number, refMsgType: string):
       RefSeqNum: refSeqNum,
       RefMsgType: refMsgType,
       BusinessRejectReason: BusinessRejectReason.UnsupportedMessageType,
-      Text: `MsgType ${refMsgType} is not supported; this gateway accepts D, F, G and H.`,
+      Text: `MsgType ${refMsgType} is not supported; this gateway accepts D, F, G, H and q.`,
     },
   };
 }

@@ -2,13 +2,14 @@ import { MsgTag, MsgType, type FixDefinitions, type MsgView } from 'jspurefix';
 import { SegmentType } from 'jspurefix/dist/buffer/segment/segment-type.js';
 import { SessionRejectReason } from 'jspurefix/dist/types/FIX4.4/quickfix/enum/all-enum.js';
 import type { SessionProblem } from './order-mapping.js';
+import { TAG_CANCEL_ON_DISCONNECT } from './fix-codes.js';
 
 /**
  * Tags accepted on a message although the FIX 4.4 dictionary does not list them there: Text (58)
- * on a Logon, which many engines send (it is ignored).
+ * on a Logon, which many engines send (it is ignored), and CancelOrdersOnDisconnect (8013).
  */
 const TOLERATED: Readonly<Record<string, ReadonlySet<number>>> = {
-  [MsgType.Logon]: new Set([MsgTag.Text]),
+  [MsgType.Logon]: new Set([MsgTag.Text, TAG_CANCEL_ON_DISCONNECT]),
 };
 
 const problem = (refTagId: number, reason: SessionRejectReason, text: string): SessionProblem => ({ kind: 'session', refTagId, reason, text });

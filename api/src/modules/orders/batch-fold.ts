@@ -154,7 +154,7 @@ export function foldBatch(engine: MatchingEngine, requests: readonly OrderReques
     touched.add(req.symbol);
     const cmd: Command =
       req.kind === 'cancel'
-        ? { type: 'cancel', orderId: req.orderId, account: req.accountId, timestamp: nowMs }
+        ? { type: 'cancel', orderId: req.orderId, account: req.accountId, ...(req.reason ? { reason: req.reason } : {}), timestamp: nowMs }
         : { type: 'amend', orderId: req.orderId, account: req.accountId, qty: req.qty, price: req.priceTicks, timestamp: nowMs };
     const result = execute(req.symbol, cmd);
     if (result.code !== 'OK') {

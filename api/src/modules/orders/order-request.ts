@@ -1,4 +1,4 @@
-import type { EngineEvent, OrdType, Side, TimeInForce } from '../../engine/index.js';
+import type { EngineEvent, OrdType, RequestedCancelReason, Side, TimeInForce } from '../../engine/index.js';
 import type { Channel, OrderRecord } from './order-record.js';
 
 /** A new order, validated at the edge (symbol exists, integers in range, price on tick). */
@@ -31,6 +31,8 @@ export interface CancelRequest {
   readonly orderId: number;
   readonly symbol: string;
   readonly channel: Channel;
+  /** Why (a kill switch); an ordinary cancel (`USER`) when absent. Journaled with the command. */
+  readonly reason?: RequestedCancelReason;
 }
 
 /** Cancel/replace: `qty` is the new total quantity; `priceTicks` undefined keeps the price. */

@@ -41,7 +41,10 @@ export class OrderResolver {
   }
 
   @Authorized()
-  @Query(() => OrderConnection, { description: 'All orders of the exchange (the Orderbook screen), filtered and sorted.', complexity: pageComplexity })
+  @Query(() => OrderConnection, {
+    description: "All orders of the exchange (the Orderbook screen), filtered and sorted. Other accounts' orders are anonymous market data (no account, ClOrdID or reason) except to support and admins.",
+    complexity: pageComplexity,
+  })
   async orders(
     @Ctx() ctx: GqlContext,
     @Arg('symbol', () => String, { nullable: true, description: 'Only this product.' }) symbol?: string,
@@ -67,12 +70,14 @@ export class OrderResolver {
   }
 
   @Authorized()
-  @Query(() => OrderGql, { nullable: true, description: 'One order: your own, or any for admin and support.' })
+  @Query(() => OrderGql, {
+    nullable: true,
+    description: "One order, or null when unknown. Another account's order is shown as anonymous market data (no account, ClOrdID or reason) except to support and admins.",
+  })
   async order(@Ctx() ctx: GqlContext, @Arg('id', () => ID, { description: 'OrderID.' }) id: string): Promise<OrderGql | null> {
+    requireUser(ctx);
     const o = await ctx.services.orders.get(parseId(id, 'id'));
-    const u = requireUser(ctx);
-    if (!o || (o.accountId !== u.id && u.role === 'TRADER')) return null;
-    return this.view(ctx, o);
+    return o ? this.view(ctx, o) : null;
   }
 
   @Authorized()
@@ -117,7 +122,7 @@ export class OrderResolver {
     const size = checkPageSize(first, ctx.services.config.MAX_PAGE_SIZE);
     const page = await ctx.services.orders.list(filter, sort ?? OrderSortEnum.TIME_DESC, size, after);
     const products = await ctx.services.products.many(page.items.map((o) => o.symbol));
-    const viewer = ctx.user?.id;
+    const viewer = ctx.user;
     return {
       nodes: page.items.map((o) => OrderGql.from(o, products.get(o.symbol)?.tickSize ?? DEFAULT_TICK_SIZE, viewer)),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
@@ -126,6 +131,6 @@ export class OrderResolver {
 
   private async view(ctx: GqlContext, o: OrderRecord): Promise<OrderGql> {
     const p = await ctx.services.products.cached(o.symbol);
-    return OrderGql.from(o, p?.tickSize ?? DEFAULT_TICK_SIZE, ctx.user?.id);
+    return OrderGql.from(o, p?.tickSize ?? DEFAULT_TICK_SIZE, ctx.user);
   }
 }

@@ -5,6 +5,7 @@ import { PageInfo } from '../../graphql/page-info.js';
 import { OrdStatusEnum, OrdTypeEnum, SideEnum, TimeInForceEnum } from '../../graphql/enums.js';
 import { averagePrice, fromTicks } from '../../decimal.js';
 import type { OrderRecord } from './order-record.js';
+import { identifiesOwner, type OrderViewer } from './order-visibility.js';
 import type { HoldingRecord, TradeRecord } from './order.service.js';
 
 @ObjectType('Order', { description: 'An order with its FIX state.' })
@@ -12,8 +13,14 @@ export class OrderGql {
   @Field(() => ID, { description: 'OrderID (37), assigned by the exchange.' })
   id!: string;
 
-  @Field({ description: "ClOrdID (11): the client's id, unique per account; a retry with the same one returns this order." })
-  clOrdId!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: "ClOrdID (11): the client's id, unique per account; a retry with the same one returns this order. Null on other accounts' orders (shown to support and admins only).",
+  })
+  clOrdId!: string | null;
+
+  @Field(() => ID, { nullable: true, description: "The owning account: on your own orders, and on every order for support and admins; null otherwise." })
+  accountId!: string | null;
 
   @Field({ description: 'Product symbol.' })
   symbol!: string;
@@ -48,7 +55,10 @@ export class OrderGql {
   @Field(() => OrdStatusEnum, { description: 'OrdStatus (39).' })
   status!: OrdStatusEnum;
 
-  @Field(() => String, { nullable: true, description: 'Why it was rejected, canceled or expired (e.g. SELF_TRADE, POST_ONLY_WOULD_TAKE), if it was.' })
+  @Field(() => String, {
+    nullable: true,
+    description: "Why it was rejected, canceled or expired (e.g. SELF_TRADE, POST_ONLY_WOULD_TAKE, MASS_CANCEL, ACCOUNT_DISABLED, DISCONNECT), if it was. Null on other accounts' orders (shown to support and admins only).",
+  })
   reason!: string | null;
 
   @Field({ description: "Whether the order is the caller's own." })
@@ -60,10 +70,13 @@ export class OrderGql {
   @Field({ description: 'When its state last changed.' })
   updatedAt!: Date;
 
-  static from(o: OrderRecord, tickSize: string, viewerId: number | undefined): OrderGql {
+  /** The order as `viewer` may see it ({@link identifiesOwner}: the one privacy rule). */
+  static from(o: OrderRecord, tickSize: string, viewer: OrderViewer | undefined): OrderGql {
+    const whole = identifiesOwner(viewer, o.accountId);
     return Object.assign(new OrderGql(), {
       id: String(o.id),
-      clOrdId: o.clOrdId,
+      clOrdId: whole ? o.clOrdId : null,
+      accountId: whole ? String(o.accountId) : null,
       symbol: o.symbol,
       side: o.side,
       type: o.ordType,
@@ -75,8 +88,8 @@ export class OrderGql {
       leavesQty: o.leavesQty,
       avgPx: averagePrice(o.cumNotional, o.cumQty, tickSize),
       status: o.status,
-      reason: o.reason,
-      mine: viewerId === o.accountId,
+      reason: whole ? o.reason : null,
+      mine: viewer?.id === o.accountId,
       createdAt: o.createdAt,
       updatedAt: o.updatedAt,
     });

@@ -6,6 +6,7 @@ import type { GqlContext } from '../../graphql/context.js';
 import { checkPageSize } from '../../graphql/args.js';
 import { searchComplexity } from './product-search.js';
 import { notFound } from '../../errors.js';
+import { auditActorOf } from '../admin-audit/audit-log.resolver.js';
 
 @Resolver()
 export class ProductResolver {
@@ -39,7 +40,7 @@ export class ProductResolver {
   @Authorized(Role.ADMIN)
   @Mutation(() => ProductGql, { description: 'Adds a product (admin only).' })
   async createProduct(@Ctx() ctx: GqlContext, @Arg('input', { description: 'The product.' }) input: CreateProductInput): Promise<ProductGql> {
-    const p = await ctx.services.products.create({ ...input, refPrice: input.referencePrice });
+    const p = await ctx.services.products.create({ ...input, refPrice: input.referencePrice }, auditActorOf(ctx));
     return ProductGql.from(p, ctx.services.marketData.quote(p));
   }
 
@@ -50,7 +51,7 @@ export class ProductResolver {
     @Arg('symbol', { description: 'Product symbol.' }) symbol: string,
     @Arg('input', { description: 'The changes.' }) input: UpdateProductInput,
   ): Promise<ProductGql> {
-    const p = await ctx.services.products.update(symbol, { name: input.name, type: input.type, refPrice: input.referencePrice });
+    const p = await ctx.services.products.update(symbol, { name: input.name, type: input.type, refPrice: input.referencePrice }, auditActorOf(ctx));
     return ProductGql.from(p, ctx.services.marketData.quote(p));
   }
 
@@ -67,7 +68,7 @@ export class ProductResolver {
   }
 
   private async setStatus(ctx: GqlContext, symbol: string, status: TradingStatus): Promise<ProductGql> {
-    const p = await ctx.services.products.setStatus(symbol, status);
+    const p = await ctx.services.products.setStatus(symbol, status, auditActorOf(ctx));
     if (!p) throw notFound('UNKNOWN_SYMBOL', `No product ${symbol}.`);
     return ProductGql.from(p, ctx.services.marketData.quote(p));
   }

@@ -1,4 +1,5 @@
 import type { Knex } from '../../db/knex.js';
+import { recordAudit, type AuditActor } from '../admin-audit/audit-log.js';
 import { isDecimal, toTicks } from '../../decimal.js';
 import { badInput, conflict, notFound } from '../../errors.js';
 import { toDate } from '../../db/dialect.js';
@@ -109,7 +110,8 @@ export class ProductService {
     return new Map(rows.map((r) => [String(r.symbol), productFromRow(r)]));
   }
 
-  async create(input: ProductInput): Promise<ProductRecord> {
+  /** Adds a product; `audit`: who, recorded in the same transaction. */
+  async create(input: ProductInput, audit?: AuditActor): Promise<ProductRecord> {
     if (!SYMBOL.test(input.symbol)) throw badInput('INVALID_SYMBOL', 'Symbol: 1 to 32 letters, digits or . - ^ = _', 'symbol');
     const tickSize = input.tickSize ?? DEFAULT_TICK_SIZE;
     if (!isDecimal(tickSize) || toTicks(tickSize, tickSize) !== 1) {
@@ -133,11 +135,13 @@ export class ProductService {
         updated_at: new Date(),
       });
       await indexName(trx, this.dialect, input.symbol, input.name, false);
+      if (audit) await recordAudit(trx, audit, { action: 'CREATE_PRODUCT', target: input.symbol, details: { name: input.name, type: input.type, tickSize, refPrice: input.refPrice ?? null } });
     });
     return (await this.get(input.symbol))!;
   }
 
-  async update(symbol: string, patch: { name?: string; type?: ProductType; refPrice?: string | null }): Promise<ProductRecord> {
+  /** Changes a product; `audit`: who, recorded in the same transaction. */
+  async update(symbol: string, patch: { name?: string; type?: ProductType; refPrice?: string | null }, audit?: AuditActor): Promise<ProductRecord> {
     const current = await this.get(symbol);
     if (!current) throw notFound('UNKNOWN_SYMBOL', `No product ${symbol}.`);
     const row: Record<string, unknown> = { updated_at: new Date() };
@@ -150,14 +154,18 @@ export class ProductService {
     await this.knex.transaction(async (trx) => {
       await trx('products').where({ symbol }).update(row);
       if (patch.name !== undefined) await indexName(trx, this.dialect, symbol, patch.name, true);
+      if (audit) await recordAudit(trx, audit, { action: 'UPDATE_PRODUCT', target: symbol, details: patch });
     });
     return (await this.get(symbol))!;
   }
 
-  /** Halts or resumes trading. A halted symbol refuses new orders and amends; cancels still work. */
-  async setStatus(symbol: string, status: TradingStatus): Promise<ProductRecord> {
-    const n = await this.knex('products').where({ symbol }).update({ status, updated_at: new Date() });
-    if (n === 0) throw notFound('UNKNOWN_SYMBOL', `No product ${symbol}.`);
+  /** Halts or resumes trading. A halted symbol refuses new orders and amends; cancels still work. `audit`: who, recorded in the same transaction. */
+  async setStatus(symbol: string, status: TradingStatus, audit?: AuditActor): Promise<ProductRecord> {
+    await this.knex.transaction(async (trx) => {
+      const n = await trx('products').where({ symbol }).update({ status, updated_at: new Date() });
+      if (n === 0) throw notFound('UNKNOWN_SYMBOL', `No product ${symbol}.`);
+      if (audit) await recordAudit(trx, audit, { action: status === TradingStatus.HALTED ? 'HALT' : 'RESUME', target: symbol });
+    });
     return (await this.get(symbol))!;
   }
 

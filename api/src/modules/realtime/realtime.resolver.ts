@@ -95,14 +95,14 @@ export class RealtimeResolver {
     description: 'Your own order updates and fills, as FIX execution reports, whatever channel or server caused them.',
     subscribe: ({ context }: Data) => {
       const user = requireUser(context);
-      const viewer = user.id;
+      const viewer = user;
       return tracked(
         context,
         'executionReports',
         // Built and executed once per report for all of this user's sockets (the viewer is the same).
         // An event arriving after the socket's session ended (expired, revoked, disabled) is not delivered.
         pipe(context.services.bus.pubsub.subscribe('exec', user.id), (m) =>
-          !sessionHolds(context) ? undefined : sharedValue(m, `viewer:${viewer}`, () => {
+          !sessionHolds(context) ? undefined : sharedValue(m, `viewer:${viewer.id}:${viewer.role}`, () => {
             const report: ExecutionReport = {
               execId: m.execId,
               execType: m.execType as ExecTypeEnum,
@@ -181,9 +181,12 @@ export class RealtimeResolver {
   }
 
   @Subscription(() => OrderGql, {
-    description: 'Changes to the all-orders list (the Orderbook screen), optionally for one product and some statuses.',
+    description:
+      "Changes to the all-orders list (the Orderbook screen), optionally for one product and some statuses. Other accounts' orders are anonymous market data (no account, ClOrdID or reason) except to support and admins.",
     subscribe: ({ args, context }: Data) => {
-      const viewer = requireUser(context).id;
+      const user = requireUser(context);
+      // The viewer as of each event: a demotion takes others' ClOrdIDs away from a running subscription.
+      const viewer = () => context.currentUser?.() ?? user;
       const symbol = args.symbol as string | undefined;
       const statuses = args.statuses as OrdStatusEnum[] | undefined;
       return tracked(
@@ -193,7 +196,7 @@ export class RealtimeResolver {
           if (!sessionHolds(context)) return undefined;
           if (symbol && m.order.symbol !== symbol) return undefined;
           if (statuses?.length && !statuses.includes(m.order.status as OrdStatusEnum)) return undefined;
-          return OrderGql.from(orderFromWire(m.order), m.tickSize, viewer);
+          return OrderGql.from(orderFromWire(m.order), m.tickSize, viewer());
         }),
       );
     },

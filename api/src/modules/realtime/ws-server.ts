@@ -318,7 +318,7 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
           user: st.user,
           reqId: randomUUID(),
           address: st.address,
-          ...(st.user ? { sessionLive: () => !st.ended && Date.now() < st.user!.expiresAt } : {}),
+          ...(st.user ? { sessionLive: () => !st.ended && Date.now() < st.user!.expiresAt, currentUser: () => st.user } : {}),
         };
         const args: ExecutionArgs = {
           schema,
@@ -369,9 +369,33 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
     }
   })();
 
+  // A user's role changed (on any replica): their open sockets take the role as the database has it now.
+  const changed = services.bus.pubsub.subscribe('userChanged');
+  void (async () => {
+    try {
+      for await (const { userId } of changed) {
+        for (const [socket, st] of sockets) {
+          if (st.user?.id !== userId || st.ended) continue;
+          const sessionId = st.user.sessionId;
+          void services.accounts.currentUser(sessionId).then(
+            (fresh) => {
+              if (st.ended || st.user?.sessionId !== sessionId) return;
+              if (fresh) st.user = fresh;
+              else endSession(socket, st, 'Session revoked');
+            },
+            (err: unknown) => logger.warn({ component: 'realtime', userId, err }, 'could not refresh a socket after a role change'),
+          );
+        }
+      }
+    } catch (err) {
+      logger.error({ component: 'realtime', err }, 'role-change listener stopped');
+    }
+  })();
+
   return {
     close: async () => {
       await revoked.return(undefined);
+      await changed.return(undefined);
       // What was committed reaches its subscribers before their sockets close: every batch
       // published, every subscription's queue taken, every socket's buffer written (bounded).
       await services.publisher.idle();

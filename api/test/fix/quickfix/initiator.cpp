@@ -3,8 +3,10 @@
 // named in its settings (UseDataDictionary=Y): a message of ours that does not validate makes
 // QuickFIX send a Reject, which this program reports and fails on.
 //
-// usage: initiator <settings file> <username> <password> [ClOrdID, default qf-1]
-// stdout: one line per event (LOGON, EXEC ..., CANCEL_REJECT ..., SENT_REJECT ..., LOGOUT ..., DONE)
+// usage: initiator <settings file> <username> <password> [ClOrdID, default qf-1] [mass]
+// With `mass`, the rest is canceled by an OrderMassCancelRequest (530=7) instead, and the
+// scenario completes once both the OrderMassCancelReport and the order's CANCELED report came.
+// stdout: one line per event (LOGON, EXEC ..., MASS_CANCEL_REPORT ..., CANCEL_REJECT ..., SENT_REJECT ..., LOGOUT ..., DONE)
 // exit: 0 when the scenario completed, 1 on any reject, 2 on timeout, 3 on a configuration error.
 //
 // Built against Debian's libquickfix-dev (QuickFIX 1.15, whose headers need C++11 with dynamic
@@ -21,6 +23,8 @@
 #include <quickfix/fix44/NewOrderSingle.h>
 #include <quickfix/fix44/OrderCancelReject.h>
 #include <quickfix/fix44/OrderCancelRequest.h>
+#include <quickfix/fix44/OrderMassCancelReport.h>
+#include <quickfix/fix44/OrderMassCancelRequest.h>
 
 #include <atomic>
 #include <chrono>
@@ -34,6 +38,9 @@ std::string ORDER_ID = "qf-1";
 std::string CANCEL_ID = "qf-1-cancel";
 
 std::atomic<int> outcome(-1);
+bool MASS = false;
+std::atomic<bool> massReported(false);
+std::atomic<bool> canceled(false);
 
 void say(const std::string& line) {
   std::cout << line << std::endl;
@@ -100,14 +107,25 @@ class Client : public FIX::Application, public FIX::MessageCracker {
         field(report, FIX::FIELD::LastPx) + " " + field(report, FIX::FIELD::AvgPx) + " " + field(report, FIX::FIELD::OrigClOrdID));
     if (execType == std::string(1, FIX::ExecType_NEW)) {
       say("READY");
+    } else if (execType == std::string(1, FIX::ExecType_TRADE) && MASS) {
+      FIX44::OrderMassCancelRequest request(FIX::ClOrdID(CANCEL_ID), FIX::MassCancelRequestType('7'), FIX::TransactTime());
+      FIX::Session::sendToTarget(request, session);
     } else if (execType == std::string(1, FIX::ExecType_TRADE)) {
       FIX44::OrderCancelRequest cancel(FIX::OrigClOrdID(ORDER_ID), FIX::ClOrdID(CANCEL_ID), FIX::Side(FIX::Side_SELL), FIX::TransactTime());
       cancel.set(FIX::Symbol("AAPL"));
       cancel.set(FIX::OrderQty(10));
       FIX::Session::sendToTarget(cancel, session);
     } else if (execType == std::string(1, FIX::ExecType_CANCELED)) {
-      outcome = 0;
+      canceled = true;
+      if (!MASS || massReported) outcome = 0;
     }
+  }
+
+  void onMessage(const FIX44::OrderMassCancelReport& report, const FIX::SessionID&) override {
+    say("MASS_CANCEL_REPORT " + field(report, FIX::FIELD::ClOrdID) + " " + field(report, FIX::FIELD::MassCancelRequestType) + " " +
+        field(report, FIX::FIELD::MassCancelResponse) + " " + field(report, FIX::FIELD::TotalAffectedOrders));
+    massReported = true;
+    if (canceled) outcome = 0;
   }
 
   void onMessage(const FIX44::OrderCancelReject& reject, const FIX::SessionID&) override {
@@ -128,14 +146,15 @@ class Client : public FIX::Application, public FIX::MessageCracker {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4 && argc != 5) {
-    std::cerr << "usage: initiator <settings file> <username> <password> [ClOrdID]" << std::endl;
+  if (argc < 4 || argc > 6) {
+    std::cerr << "usage: initiator <settings file> <username> <password> [ClOrdID] [mass]" << std::endl;
     return 3;
   }
-  if (argc == 5) {
+  if (argc >= 5) {
     ORDER_ID = argv[4];
     CANCEL_ID = ORDER_ID + "-cancel";
   }
+  MASS = argc == 6 && std::string(argv[5]) == "mass";
   try {
     FIX::SessionSettings settings(argv[1]);
     Client client(argv[2], argv[3]);
