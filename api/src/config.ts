@@ -156,6 +156,16 @@ const schema = z.object({
   JOURNAL_HASH_EVERY: z.coerce.number().int().min(0).default(100),
   /** Book journal entries older than this many hours are pruned (hourly, by every replica); 0 = keep them all (exact audit replay from seq 0). */
   JOURNAL_RETENTION_HOURS: z.coerce.number().int().min(0).default(0),
+  /**
+   * Trading sessions. `enforce`: each product trades only inside its hours (listing-suffix
+   * default or admin-set; orders and amends outside them get CONFLICT / MARKET_CLOSED) and its
+   * resting DAY orders expire at the close. `always-open` (default: `npm start`, tests, benches):
+   * no hours, nothing refused, DAY orders rest until canceled. Production sets `enforce`
+   * (infra/k8s/base/api-configmap.yaml, infra/compose.yaml). See docs/RUNBOOK.md, "Trading sessions".
+   */
+  TRADING_HOURS: z.enum(['enforce', 'always-open']).default('always-open'),
+  /** Seconds between the expiry scheduler's checks for closes that passed (DAY orders expire within this after the close). */
+  SESSION_CHECK_SECONDS: z.coerce.number().positive().max(3600).default(5),
   /** Bus messages held for Redis while it is away (sent once it is back); beyond that they are dropped and counted. */
   BUS_MAX_OUTBOUND: z.coerce.number().int().positive().default(10_000),
 });

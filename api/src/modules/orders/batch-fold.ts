@@ -1,7 +1,8 @@
 import type { Command, EngineEvent, MatchingEngine, OrderState } from '../../engine/index.js';
 import { DomainError, engineError } from '../../errors.js';
 import { withState, type ExecutionRecord, type OrderRecord } from './order-record.js';
-import type { OrderOutcome, OrderRequest } from './order-request.js';
+import type { ExpireOutcome, OrderOutcome, PathRequest } from './order-request.js';
+import type { TradingHours } from '../products/trading-schedule.js';
 import { hashDue, type JournalEntry } from './journal.js';
 
 /**
@@ -16,12 +17,16 @@ export interface ProductLock {
   readonly seq: number;
   readonly halted: boolean;
   readonly lastPrice: number | null;
+  /** The product's trading hours. */
+  readonly hours?: TradingHours;
+  /** The close (ms) up to which its DAY orders have expired (`products.day_expired_through`). */
+  readonly expiredThrough?: number;
 }
 
 /** What one batch changes, gathered by {@link foldBatch} for the SQL writer and the listeners. */
 export interface BatchWork {
   /** Per request, in batch order: its outcome or the DomainError it gets. */
-  readonly results: (OrderOutcome | DomainError)[];
+  readonly results: (OrderOutcome | ExpireOutcome | DomainError)[];
   /** Every order whose row changes, in its state at the end of the batch. */
   readonly orders: Map<number, OrderRecord>;
   /** Ids of `orders` that are new rows (the rest are updates). */
@@ -36,6 +41,8 @@ export interface BatchWork {
   readonly lastTrades: Map<string, { price: number; at: Date }>;
   /** One journal entry per symbol whose book moved, with the commands that moved it. */
   readonly journal: JournalEntry[];
+  /** New `day_expired_through` per symbol whose close this batch expired. */
+  readonly expiredThrough: Map<string, number>;
 }
 
 /** Inputs of {@link foldBatch} besides the requests and the engine. */
@@ -52,6 +59,11 @@ export interface FoldContext {
   readonly touched: Set<string>;
   /** Journal entries record the book's state hash when they reach a multiple of this seq (0 or absent = never). */
   readonly hashEvery?: number;
+  /**
+   * Whether a product takes new orders and amends at the batch's time (trading sessions);
+   * absent = always. Checked under the row lock, so nothing enters after its close's expiry.
+   */
+  readonly marketOpen?: (product: ProductLock, nowMs: number) => boolean;
 }
 
 /** The key of an (account, ClOrdID) pair in {@link FoldContext.existing}. */
@@ -63,7 +75,7 @@ export const clKey = (accountId: number, clOrdId: string): string => `${accountI
  * hydrated from their rows), executions, events, seqs and last trades. Requests the engine or
  * the product refuse get their DomainError in `results`; an exception means a bug.
  */
-export function foldBatch(engine: MatchingEngine, requests: readonly OrderRequest[], ctx: FoldContext): BatchWork {
+export function foldBatch(engine: MatchingEngine, requests: readonly PathRequest[], ctx: FoldContext): BatchWork {
   const w: BatchWork = {
     results: [],
     orders: new Map(),
@@ -74,6 +86,7 @@ export function foldBatch(engine: MatchingEngine, requests: readonly OrderReques
     lastTrades: new Map(),
     prior: new Set(),
     journal: [],
+    expiredThrough: new Map(),
   };
   const { nowMs, products, existing, touched } = ctx;
   const stp = engine.bookOptions.stp ?? 'CANCEL_RESTING';
@@ -92,6 +105,20 @@ export function foldBatch(engine: MatchingEngine, requests: readonly OrderReques
       w.results.push(new DomainError('NOT_FOUND', 'UNKNOWN_SYMBOL', `No product ${req.symbol}.`));
       continue;
     }
+    if (req.kind === 'expire') {
+      const through = w.expiredThrough.get(req.symbol) ?? product.expiredThrough ?? 0;
+      if (req.closeMs <= through) {
+        w.results.push({ kind: 'expire', performed: false, expired: 0 });
+        continue;
+      }
+      touched.add(req.symbol);
+      const result = execute(req.symbol, { type: 'expireDay', timestamp: nowMs });
+      absorb(w, req.symbol, result.events, now);
+      w.expiredThrough.set(req.symbol, req.closeMs);
+      w.results.push({ kind: 'expire', performed: true, expired: result.events.length });
+      continue;
+    }
+    const closed = ctx.marketOpen !== undefined && req.kind !== 'cancel' && !ctx.marketOpen(product, nowMs);
     if (req.kind === 'new') {
       const key = clKey(req.accountId, req.clOrdId);
       const dup = existing.get(key);
@@ -101,6 +128,10 @@ export function foldBatch(engine: MatchingEngine, requests: readonly OrderReques
       }
       if (product.halted) {
         w.results.push(new DomainError('CONFLICT', 'SYMBOL_HALTED', `Trading in ${req.symbol} is halted.`));
+        continue;
+      }
+      if (closed) {
+        w.results.push(marketClosed(req.symbol));
         continue;
       }
       const id = ctx.ids[nextId++];
@@ -150,6 +181,10 @@ export function foldBatch(engine: MatchingEngine, requests: readonly OrderReques
       existing.set(key, outcome.order);
       continue;
     }
+    if (closed) {
+      w.results.push(marketClosed(req.symbol));
+      continue;
+    }
     touched.add(req.symbol);
     const cmd: Command =
       req.kind === 'cancel'
@@ -179,6 +214,8 @@ export function foldBatch(engine: MatchingEngine, requests: readonly OrderReques
   }
   return w;
 }
+
+const marketClosed = (symbol: string) => new DomainError('CONFLICT', 'MARKET_CLOSED', `${symbol} is outside its trading hours.`);
 
 /** Folds engine events into the batch: order states, fills, seqs. */
 function absorb(w: BatchWork, symbol: string, events: readonly EngineEvent[], now: Date): void {

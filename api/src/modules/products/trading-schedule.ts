@@ -214,3 +214,16 @@ export function validHours(hours: TradingHours): boolean {
     new Set(hours.days).size === hours.days.length
   );
 }
+
+/** A product row's hours: its own when set, else its listing suffix's default. */
+export function hoursFromRow(r: Record<string, unknown>): { hours: TradingHours; customHours: boolean } {
+  if (r.session_time_zone == null) return { hours: defaultHours(String(r.symbol)), customHours: false };
+  const time = (v: unknown) => {
+    const [hh, mm] = String(v).split(':');
+    return Number(hh) * 60 + Number(mm);
+  };
+  return {
+    hours: { timeZone: String(r.session_time_zone), open: time(r.session_open), close: time(r.session_close), days: [...String(r.session_days ?? '12345')].map(Number) },
+    customHours: true,
+  };
+}
