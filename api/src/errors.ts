@@ -139,6 +139,7 @@ export interface FixRejection {
 const FIX_REASONS: Record<string, [number, number]> = {
   UNKNOWN_SYMBOL: [OrdRejReason.UnknownSymbol, CxlRejReason.Other],
   SYMBOL_HALTED: [OrdRejReason.ExchangeClosed, CxlRejReason.Broker],
+  MARKET_CLOSED: [OrdRejReason.ExchangeClosed, CxlRejReason.Other],
   SHUTTING_DOWN: [OrdRejReason.Broker, CxlRejReason.Broker],
   INVALID_QUANTITY: [OrdRejReason.IncorrectQuantity, CxlRejReason.Other],
   AMEND_BELOW_FILLED: [OrdRejReason.IncorrectQuantity, CxlRejReason.Other],

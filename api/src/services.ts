@@ -23,6 +23,8 @@ import { MarketDataService } from './modules/market-data/market-data.service.js'
 import { createBus, type Bus } from './modules/realtime/bus.js';
 import { createPublisher, executionReports, type Publisher } from './modules/realtime/publisher.js';
 import { DEFAULT_TICK_SIZE } from './modules/products/catalog.js';
+import { TradingSessions, systemClock, type Clock } from './modules/products/trading-sessions.js';
+import { ExpiryScheduler } from './modules/orders/expiry.js';
 
 /** The repository root (api/src or api/dist → ../..). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -41,6 +43,10 @@ export interface Services {
   readonly products: ProductService;
   readonly orders: OrderService;
   readonly marketData: MarketDataService;
+  /** Trading hours and session state (config TRADING_HOURS), on the services' clock. */
+  readonly sessions: TradingSessions;
+  /** Expires DAY orders at each close (when hours are enforced). */
+  readonly expiry: ExpiryScheduler;
   /** Events after commit: execution reports, books, trades, quotes, order changes, revocations. */
   readonly bus: Bus;
   /** Publishes each committed batch on the bus; shutdown waits for it. */
@@ -119,7 +125,13 @@ export async function migrate(orm: MikroORM): Promise<string[]> {
  * Opens the database (migrating and seeding when configured), builds the services and loads
  * every book. `progress` receives human-readable start-up steps (printed by main).
  */
-export async function createServices(config: Config, logger: Logger, progress: (line: string) => void = () => {}): Promise<Services> {
+/** What a caller may put in place of the real thing (tests). */
+export interface ServiceDeps {
+  /** The wall clock of trading sessions, the expiry scheduler and the order path's batch times (default: the system's). */
+  readonly clock?: Clock;
+}
+
+export async function createServices(config: Config, logger: Logger, progress: (line: string) => void = () => {}, deps: ServiceDeps = {}): Promise<Services> {
   const { orm, dialect } = await openOrm(config.DATABASE_URL);
   const knex = knexOf(orm);
   if (config.MIGRATE_ON_START) {
@@ -139,7 +151,10 @@ export async function createServices(config: Config, logger: Logger, progress: (
   const metrics = createMetrics();
   const engine = new MatchingEngine({ maxOrderQty: config.MAX_ORDER_QTY, maxRestingOrders: config.MAX_RESTING_ORDERS_PER_BOOK });
   const pathDb = orderPathKnex(orm, dialect);
+  const sessions = new TradingSessions(config.TRADING_HOURS, deps.clock ?? systemClock);
   const path = new OrderPath({
+    now: () => sessions.clock.now(),
+    session: sessions.enforced ? (p, nowMs) => (p.hours ? sessions.state(p.hours, nowMs) : undefined) : undefined,
     knex: pathDb.knex,
     multiStatements: pathDb.multiStatements,
     dialect,
@@ -184,6 +199,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
   const products = new ProductService(knex, dialect);
   const orders = new OrderService(knex, path, products, {
     maxOrderQty: config.MAX_ORDER_QTY,
+    sessions,
     observer: {
       received: (o) => metrics.ordersReceived.inc({ side: o.side, ord_type: o.ordType, tif: o.tif, channel: o.channel }),
       rejected: (reason) => metrics.orderRejects.inc({ reason }),
@@ -234,6 +250,18 @@ export async function createServices(config: Config, logger: Logger, progress: (
   for (const feed of accountFeeds) void forEach(feed, (m) => accounts.forget(m.userId));
   const books = await path.loadAllBooks();
   metrics.booksLoaded.set(books);
+  const expiry = new ExpiryScheduler({
+    knex,
+    path,
+    sessions,
+    intervalMs: config.SESSION_CHECK_SECONDS * 1000,
+    onRun: (runs) => {
+      for (const r of runs) if (r.performed) logger.info({ component: 'sessions', symbol: r.symbol, close: new Date(r.closeMs).toISOString(), expired: r.expired }, 'DAY orders expired at the close');
+    },
+    onError: (err) => logger.warn({ component: 'sessions', err }, 'DAY order expiry pass failed; the next pass retries'),
+  });
+  // Before taking orders: what should have expired while this replica was down expires now.
+  await expiry.start();
   const services: Services = {
     config,
     logger,
@@ -247,12 +275,15 @@ export async function createServices(config: Config, logger: Logger, progress: (
     products,
     orders,
     marketData,
+    sessions,
+    expiry,
     bus,
     publisher,
     ready: true,
     generatedAdminPassword,
     async drain() {
       services.ready = false;
+      await expiry.stop();
       await path.stop();
     },
     async close() {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MatchingEngine, OrderBook, assertBookInvariants } from '../../engine/index.js';
 import { DomainError } from '../../errors.js';
-import { clKey, foldBatch, hydrated, type BatchWork, type ProductLock } from './batch-fold.js';
+import { clKey, foldBatch, hydrated, type BatchWork, type FoldContext, type ProductLock } from './batch-fold.js';
 import { toResting } from './book-recovery.js';
 import type { ExecutionRecord, OrderRecord } from './order-record.js';
 import type { NewOrderRequest, OrderRequest, PathRequest } from './order-request.js';
@@ -77,11 +77,11 @@ class MemoryStore {
   }
 
   /** One batch through the fold, then hydrate + write, as the order path does inside its transaction. */
-  commit(engine: MatchingEngine, requests: readonly PathRequest[], nowMs: number, marketOpen?: (p: ProductLock, nowMs: number) => boolean): BatchWork {
+  commit(engine: MatchingEngine, requests: readonly PathRequest[], nowMs: number, session?: FoldContext['session']): BatchWork {
     const ids = requests.filter((r) => r.kind === 'new').map(() => this.nextId++);
     const existing = new Map<string, OrderRecord>();
     for (const o of this.orders.values()) existing.set(clKey(o.accountId, o.clOrdId), o);
-    const w = foldBatch(engine, requests, { ids, products: this.products(), existing, nowMs, touched: new Set(), hashEvery: 3, marketOpen });
+    const w = foldBatch(engine, requests, { ids, products: this.products(), existing, nowMs, touched: new Set(), hashEvery: 3, session });
     for (const id of [...w.prior]) {
       const full = this.orders.get(id);
       expect(full, `order ${id} touched by the batch has a row`).toBeDefined();
@@ -246,7 +246,7 @@ describe('foldBatch and trading sessions', () => {
     const engine = new MatchingEngine();
     const store = new MemoryStore();
     store.commit(engine, [newOrder(1, 'BUY', 100), newOrder(2, 'BUY', 99)], 1);
-    const closed = () => false;
+    const closed = () => ({ open: false, lastClose: 0 });
     const w = store.commit(
       engine,
       [newOrder(3, 'SELL', 100), { kind: 'amend', orderId: 1, symbol: 'AAA', qty: 3, channel: 'graphql' }, { kind: 'cancel', orderId: 2, symbol: 'AAA', channel: 'graphql' }],
@@ -274,6 +274,21 @@ describe('foldBatch and trading sessions', () => {
     const again = store.commit(engine, [{ kind: 'expire', symbol: 'AAA', closeMs: 500 }], 3);
     expect(again.results).toEqual([{ kind: 'expire', performed: false, expired: 0 }]);
     expect(again.journal).toEqual([]);
+  });
+
+  it('expires a close the scheduler has not reached before the first request after it, and only once', () => {
+    const engine = new MatchingEngine();
+    const store = new MemoryStore();
+    const open = (lastClose: number) => () => ({ open: true, lastClose });
+    store.commit(engine, [{ ...newOrder(1, 'BUY', 100), tif: 'DAY' }, newOrder(2, 'BUY', 99)], 1, open(0));
+    // Next session: the first order finds yesterday's close (700) not expired; order 1 expires before order 3 can meet it.
+    const w = store.commit(engine, [newOrder(3, 'SELL', 99), { ...newOrder(4, 'BUY', 98), tif: 'DAY' }], 800, open(700));
+    expect(w.orders.get(1)).toMatchObject({ status: 'EXPIRED' });
+    expect(w.executions.map((e) => e.orderId).sort()).toEqual([2, 3]);
+    expect(store.expiredThrough.get('AAA')).toBe(700);
+    const later = store.commit(engine, [{ kind: 'expire', symbol: 'AAA', closeMs: 700 }, newOrder(5, 'BUY', 97)], 900, open(700));
+    expect(later.results[0]).toEqual({ kind: 'expire', performed: false, expired: 0 });
+    expect(engine.book('AAA').restingOrders().map((o) => o.orderId)).toEqual([4, 5]);
   });
 });
 

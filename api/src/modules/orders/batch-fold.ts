@@ -60,10 +60,12 @@ export interface FoldContext {
   /** Journal entries record the book's state hash when they reach a multiple of this seq (0 or absent = never). */
   readonly hashEvery?: number;
   /**
-   * Whether a product takes new orders and amends at the batch's time (trading sessions);
-   * absent = always. Checked under the row lock, so nothing enters after its close's expiry.
+   * A product's trading session at the batch's time; absent (or undefined) = always open. Under
+   * the row lock, before a symbol's first request of the batch, a close passed and not yet
+   * expired is expired inline, so no DAY order outlives its session whenever the scheduler runs;
+   * new orders and amends outside the session are refused (MARKET_CLOSED).
    */
-  readonly marketOpen?: (product: ProductLock, nowMs: number) => boolean;
+  readonly session?: (product: ProductLock, nowMs: number) => { readonly open: boolean; readonly lastClose: number } | undefined;
 }
 
 /** The key of an (account, ClOrdID) pair in {@link FoldContext.existing}. */
@@ -105,20 +107,23 @@ export function foldBatch(engine: MatchingEngine, requests: readonly PathRequest
       w.results.push(new DomainError('NOT_FOUND', 'UNKNOWN_SYMBOL', `No product ${req.symbol}.`));
       continue;
     }
-    if (req.kind === 'expire') {
-      const through = w.expiredThrough.get(req.symbol) ?? product.expiredThrough ?? 0;
-      if (req.closeMs <= through) {
-        w.results.push({ kind: 'expire', performed: false, expired: 0 });
-        continue;
-      }
+    /** Expires the symbol's DAY orders for the close at `closeMs` unless done; undefined when it was. */
+    const expire = (closeMs: number): number | undefined => {
+      if (closeMs <= (w.expiredThrough.get(req.symbol) ?? product.expiredThrough ?? 0)) return undefined;
       touched.add(req.symbol);
       const result = execute(req.symbol, { type: 'expireDay', timestamp: nowMs });
       absorb(w, req.symbol, result.events, now);
-      w.expiredThrough.set(req.symbol, req.closeMs);
-      w.results.push({ kind: 'expire', performed: true, expired: result.events.length });
+      w.expiredThrough.set(req.symbol, closeMs);
+      return result.events.length;
+    };
+    if (req.kind === 'expire') {
+      const expired = expire(req.closeMs);
+      w.results.push({ kind: 'expire', performed: expired !== undefined, expired: expired ?? 0 });
       continue;
     }
-    const closed = ctx.marketOpen !== undefined && req.kind !== 'cancel' && !ctx.marketOpen(product, nowMs);
+    const session = ctx.session?.(product, nowMs);
+    if (session) expire(session.lastClose);
+    const closed = session !== undefined && !session.open && req.kind !== 'cancel';
     if (req.kind === 'new') {
       const key = clKey(req.accountId, req.clOrdId);
       const dup = existing.get(key);

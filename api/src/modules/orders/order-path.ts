@@ -5,7 +5,7 @@ import type { IdAllocator } from '../../db/id-allocator.js';
 import { DomainError } from '../../errors.js';
 import { orderFromRow, type ExecutionRecord, type OrderRecord } from './order-record.js';
 import type { ExpireOutcome, OrderOutcome, OrderRequest, PathRequest } from './order-request.js';
-import type { ProductLock } from './batch-fold.js';
+import type { FoldContext, ProductLock } from './batch-fold.js';
 import { clKey, foldBatch, type BatchWork } from './batch-fold.js';
 import { BatchSql, productsFrom } from './batch-sql.js';
 import { applyEntries, catchUp, loadAllBooks, reloadBook, type SyncHooks } from './book-recovery.js';
@@ -61,8 +61,8 @@ export interface OrderPathOptions {
   readonly hashEvery?: number;
   /** Catch-up, reloads and divergences, for metrics and logs. */
   readonly sync?: SyncHooks;
-  /** Whether a product takes new orders and amends at a batch's time (trading sessions); absent = always. */
-  readonly marketOpen?: (product: ProductLock, nowMs: number) => boolean;
+  /** A product's trading session at a batch's time (see {@link FoldContext.session}); absent = always open. */
+  readonly session?: (product: ProductLock, nowMs: number) => { readonly open: boolean; readonly lastClose: number } | undefined;
 }
 
 interface Pending {
@@ -287,7 +287,7 @@ export class OrderPath {
           existing.set(clKey(o.accountId, o.clOrdId), o);
         }
         const t0 = performance.now();
-        const w = foldBatch(engine, batch.map((p) => p.request), { ids, products, existing, nowMs: this.now(), touched: touchedBooks, hashEvery: this.hashEvery, marketOpen: this.options.marketOpen });
+        const w = foldBatch(engine, batch.map((p) => p.request), { ids, products, existing, nowMs: this.now(), touched: touchedBooks, hashEvery: this.hashEvery, session: this.options.session });
         engineMs = performance.now() - t0;
         await this.sql.hydrate(trx, w);
         const appended = insertEntries(trx, w.journal);
