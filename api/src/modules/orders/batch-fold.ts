@@ -112,6 +112,8 @@ export function foldBatch(engine: MatchingEngine, requests: readonly PathRequest
       if (closeMs <= (w.expiredThrough.get(req.symbol) ?? product.expiredThrough ?? 0)) return undefined;
       touched.add(req.symbol);
       const result = execute(req.symbol, { type: 'expireDay', timestamp: nowMs });
+      // No DAY order rested: the command changed nothing, and replicas need not replay it.
+      if (result.events.length === 0) commands.get(req.symbol)!.list.pop();
       absorb(w, req.symbol, result.events, now);
       w.expiredThrough.set(req.symbol, closeMs);
       return result.events.length;
