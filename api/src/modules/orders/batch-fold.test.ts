@@ -246,7 +246,7 @@ describe('foldBatch and trading sessions', () => {
     const engine = new MatchingEngine();
     const store = new MemoryStore();
     store.commit(engine, [newOrder(1, 'BUY', 100), newOrder(2, 'BUY', 99)], 1);
-    const closed = () => ({ open: false, lastClose: 0 });
+    const closed = () => ({ open: false, lastClose: 0, nextOpen: 10_000, nextClose: 20_000 });
     const w = store.commit(
       engine,
       [newOrder(3, 'SELL', 100), { kind: 'amend', orderId: 1, symbol: 'AAA', qty: 3, channel: 'graphql' }, { kind: 'cancel', orderId: 2, symbol: 'AAA', channel: 'graphql' }],
@@ -279,7 +279,7 @@ describe('foldBatch and trading sessions', () => {
   it('expires a close the scheduler has not reached before the first request after it, and only once', () => {
     const engine = new MatchingEngine();
     const store = new MemoryStore();
-    const open = (lastClose: number) => () => ({ open: true, lastClose });
+    const open = (lastClose: number) => () => ({ open: true, lastClose, nextOpen: 100_000, nextClose: 50_000 });
     store.commit(engine, [{ ...newOrder(1, 'BUY', 100), tif: 'DAY' }, newOrder(2, 'BUY', 99)], 1, open(0));
     // Next session: the first order finds yesterday's close (700) not expired; order 1 expires before order 3 can meet it.
     const w = store.commit(engine, [newOrder(3, 'SELL', 99), { ...newOrder(4, 'BUY', 98), tif: 'DAY' }], 800, open(700));

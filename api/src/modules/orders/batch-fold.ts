@@ -2,7 +2,8 @@ import type { Command, EngineEvent, MatchingEngine, OrderState } from '../../eng
 import { DomainError, engineError } from '../../errors.js';
 import { withState, type ExecutionRecord, type OrderRecord } from './order-record.js';
 import type { ExpireOutcome, OrderOutcome, PathRequest } from './order-request.js';
-import type { TradingHours } from '../products/trading-schedule.js';
+import { defaultHours, type SessionState, type TradingHours } from '../products/trading-schedule.js';
+import { marketClosed } from '../products/trading-sessions.js';
 import { hashDue, type JournalEntry } from './journal.js';
 
 /**
@@ -65,7 +66,7 @@ export interface FoldContext {
    * expired is expired inline, so no DAY order outlives its session whenever the scheduler runs;
    * new orders and amends outside the session are refused (MARKET_CLOSED).
    */
-  readonly session?: (product: ProductLock, nowMs: number) => { readonly open: boolean; readonly lastClose: number } | undefined;
+  readonly session?: (product: ProductLock, nowMs: number) => SessionState | undefined;
 }
 
 /** The key of an (account, ClOrdID) pair in {@link FoldContext.existing}. */
@@ -138,7 +139,7 @@ export function foldBatch(engine: MatchingEngine, requests: readonly PathRequest
         continue;
       }
       if (closed) {
-        w.results.push(marketClosed(req.symbol));
+        w.results.push(marketClosed(req.symbol, product.hours ?? defaultHours(req.symbol), session!));
         continue;
       }
       const id = ctx.ids[nextId++];
@@ -189,7 +190,7 @@ export function foldBatch(engine: MatchingEngine, requests: readonly PathRequest
       continue;
     }
     if (closed) {
-      w.results.push(marketClosed(req.symbol));
+      w.results.push(marketClosed(req.symbol, product.hours ?? defaultHours(req.symbol), session!));
       continue;
     }
     touched.add(req.symbol);
@@ -221,8 +222,6 @@ export function foldBatch(engine: MatchingEngine, requests: readonly PathRequest
   }
   return w;
 }
-
-const marketClosed = (symbol: string) => new DomainError('CONFLICT', 'MARKET_CLOSED', `${symbol} is outside its trading hours.`);
 
 /** Folds engine events into the batch: order states, fills, seqs. */
 function absorb(w: BatchWork, symbol: string, events: readonly EngineEvent[], now: Date): void {

@@ -62,7 +62,7 @@ export interface OrderPathOptions {
   /** Catch-up, reloads and divergences, for metrics and logs. */
   readonly sync?: SyncHooks;
   /** A product's trading session at a batch's time (see {@link FoldContext.session}); absent = always open. */
-  readonly session?: (product: ProductLock, nowMs: number) => { readonly open: boolean; readonly lastClose: number } | undefined;
+  readonly session?: FoldContext['session'];
 }
 
 interface Pending {

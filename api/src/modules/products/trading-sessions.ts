@@ -1,4 +1,4 @@
-import { conflict } from '../../errors.js';
+import { conflict, type DomainError } from '../../errors.js';
 import { formatTime, sessionAt, type SessionState, type TradingHours } from './trading-schedule.js';
 
 /** `enforce`: products trade in their hours only; `always-open`: no hours (config TRADING_HOURS). */
@@ -53,10 +53,14 @@ export class TradingSessions {
   /** Throws CONFLICT / MARKET_CLOSED when `symbol` is outside its hours. */
   assertOpen(symbol: string, hours: TradingHours): void {
     const s = this.state(hours);
-    if (!s || s.open) return;
-    throw conflict(
-      'MARKET_CLOSED',
-      `${symbol} trades ${formatTime(hours.open)}–${formatTime(hours.close)} ${hours.timeZone}; the market is closed until ${new Date(s.nextOpen).toISOString()}.`,
-    );
+    if (s && !s.open) throw marketClosed(symbol, hours, s);
   }
+}
+
+/** The refusal of a new order or amend outside `symbol`'s hours: CONFLICT / MARKET_CLOSED, saying when it opens. */
+export function marketClosed(symbol: string, hours: TradingHours, state: SessionState): DomainError {
+  return conflict(
+    'MARKET_CLOSED',
+    `${symbol} trades ${formatTime(hours.open)}–${formatTime(hours.close)} ${hours.timeZone}; the market is closed until ${new Date(state.nextOpen).toISOString()}.`,
+  );
 }
