@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import { createServices, type Services } from './services.js';
+import { createServices, type ServiceDeps, type Services } from './services.js';
 import { createAppServer, type AppServer } from './server.js';
 import { createSchema } from './graphql/schema.js';
 import { attachWebSocketServer } from './modules/realtime/ws-server.js';
@@ -19,8 +19,8 @@ export interface App {
 }
 
 /** Builds and starts the whole API on `config`. */
-export async function startApp(config: Config, logger: Logger, progress?: (line: string) => void): Promise<App> {
-  const services = await createServices(config, logger, progress);
+export async function startApp(config: Config, logger: Logger, progress?: (line: string) => void, deps?: ServiceDeps): Promise<App> {
+  const services = await createServices(config, logger, progress, deps);
   const schema = await createSchema();
   const server = await createAppServer(services, schema);
   const ws = attachWebSocketServer(server.http, schema, services);

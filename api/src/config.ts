@@ -203,6 +203,16 @@ const schema = z.object({
   SNAPSHOT_MIN_SEQS: z.coerce.number().int().positive().default(1_000),
   /** Complete snapshots kept per symbol (older ones are deleted; the journal behind the oldest kept one may be pruned). */
   SNAPSHOT_KEEP: z.coerce.number().int().positive().default(2),
+  /**
+   * Trading sessions. `enforce`: each product trades only inside its hours (listing-suffix
+   * default or admin-set; orders and amends outside them get CONFLICT / MARKET_CLOSED) and its
+   * resting DAY orders expire at the close. `always-open` (default: `npm start`, tests, benches):
+   * no hours, nothing refused, DAY orders rest until canceled. Production sets `enforce`
+   * (infra/k8s/base/api-configmap.yaml, infra/compose.yaml). See docs/RUNBOOK.md, "Trading sessions".
+   */
+  TRADING_HOURS: z.enum(['enforce', 'always-open']).default('always-open'),
+  /** Seconds between the expiry scheduler's checks for closes that passed (DAY orders expire within this after the close). */
+  SESSION_CHECK_SECONDS: z.coerce.number().positive().max(3600).default(5),
   /** Bus messages held for Redis while it is away (sent once it is back); beyond that they are dropped and counted. */
   BUS_MAX_OUTBOUND: z.coerce.number().int().positive().default(10_000),
 });

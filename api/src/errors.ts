@@ -161,6 +161,7 @@ export interface FixRejection {
 const FIX_REASONS: Record<string, [number, number]> = {
   UNKNOWN_SYMBOL: [OrdRejReason.UnknownSymbol, CxlRejReason.Other],
   SYMBOL_HALTED: [OrdRejReason.ExchangeClosed, CxlRejReason.Broker],
+  MARKET_CLOSED: [OrdRejReason.ExchangeClosed, CxlRejReason.Other],
   SHUTTING_DOWN: [OrdRejReason.Broker, CxlRejReason.Broker],
   OVERLOADED: [OrdRejReason.Broker, CxlRejReason.Broker],
   ORDER_QUEUE_FULL: [OrdRejReason.Broker, CxlRejReason.Broker],

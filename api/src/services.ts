@@ -28,6 +28,8 @@ import { createBus, type Bus } from './modules/realtime/bus.js';
 import { createPublisher, executionReports, type Publisher } from './modules/realtime/publisher.js';
 import { createReportFeed, type ReportFeed } from './modules/realtime/report-feed.js';
 import { DEFAULT_TICK_SIZE } from './modules/products/catalog.js';
+import { TradingSessions, systemClock, type Clock } from './modules/products/trading-sessions.js';
+import { ExpiryScheduler } from './modules/orders/expiry.js';
 
 /** The repository root (api/src or api/dist → ../..). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -52,6 +54,10 @@ export interface Services {
   /** Cancel-all: GraphQL cancelAllOrders, FIX mass cancel and cancel-on-disconnect, disabled accounts. */
   readonly killSwitch: KillSwitch;
   readonly marketData: MarketDataService;
+  /** Trading hours and session state (config TRADING_HOURS), on the services' clock. */
+  readonly sessions: TradingSessions;
+  /** Expires DAY orders at each close (when hours are enforced). */
+  readonly expiry: ExpiryScheduler;
   /** Events after commit: execution reports, books, trades, quotes, order changes, revocations. */
   readonly bus: Bus;
   /** Publishes each committed batch on the bus; shutdown waits for it. */
@@ -133,7 +139,13 @@ export async function migrate(orm: MikroORM): Promise<string[]> {
  * Opens the database (migrating and seeding when configured), builds the services and loads
  * every book. `progress` receives human-readable start-up steps (printed by main).
  */
-export async function createServices(config: Config, logger: Logger, progress: (line: string) => void = () => {}): Promise<Services> {
+/** What a caller may put in place of the real thing (tests). */
+export interface ServiceDeps {
+  /** The wall clock of trading sessions, the expiry scheduler and the order path's batch times (default: the system's). */
+  readonly clock?: Clock;
+}
+
+export async function createServices(config: Config, logger: Logger, progress: (line: string) => void = () => {}, deps: ServiceDeps = {}): Promise<Services> {
   const { orm, dialect } = await openOrm(config.DATABASE_URL);
   const knex = knexOf(orm);
   if (config.MIGRATE_ON_START) {
@@ -155,7 +167,10 @@ export async function createServices(config: Config, logger: Logger, progress: (
   const pathDb = orderPathKnex(orm, dialect);
   /** Execution reports across replicas (set once the bus is up; see report-feed.ts). */
   let reports: ReportFeed | undefined;
+  const sessions = new TradingSessions(config.TRADING_HOURS, deps.clock ?? systemClock);
   const path = new OrderPath({
+    now: () => sessions.clock.now(),
+    session: sessions.enforced ? (p, nowMs) => (p.hours ? sessions.state(p.hours, nowMs) : undefined) : undefined,
     knex: pathDb.knex,
     multiStatements: pathDb.multiStatements,
     dialect,
@@ -214,6 +229,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
   const orders = new OrderService(knex, path, products, {
     maxOrderQty: config.MAX_ORDER_QTY,
     risk,
+    sessions,
     observer: {
       received: (o) => metrics.ordersReceived.inc({ side: o.side, ord_type: o.ordType, tif: o.tif, channel: o.channel }),
       rejected: (reason) => metrics.orderRejects.inc({ reason }),
@@ -315,6 +331,18 @@ export async function createServices(config: Config, logger: Logger, progress: (
         })
       : undefined;
   reports?.start(new Map(engine.symbols().map((s) => [s, engine.book(s).seq])));
+  const expiry = new ExpiryScheduler({
+    knex,
+    path,
+    sessions,
+    intervalMs: config.SESSION_CHECK_SECONDS * 1000,
+    onRun: (runs) => {
+      for (const r of runs) if (r.performed) logger.info({ component: 'sessions', symbol: r.symbol, close: new Date(r.closeMs).toISOString(), expired: r.expired }, 'DAY orders expired at the close');
+    },
+    onError: (err) => logger.warn({ component: 'sessions', err }, 'DAY order expiry pass failed; the next pass retries'),
+  });
+  // Before taking orders: what should have expired while this replica was down expires now.
+  await expiry.start();
   const services: Services = {
     config,
     logger,
@@ -335,6 +363,8 @@ export async function createServices(config: Config, logger: Logger, progress: (
     risk,
     killSwitch: new KillSwitch(knex, path, products),
     marketData,
+    sessions,
+    expiry,
     bus,
     publisher,
     snapshots,
@@ -342,6 +372,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     generatedAdminPassword,
     async drain() {
       services.ready = false;
+      await expiry.stop();
       await path.stop();
     },
     async close() {

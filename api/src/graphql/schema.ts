@@ -6,6 +6,7 @@ import './enums.js';
 import { authChecker } from './auth-checker.js';
 import { AccountResolver } from '../modules/accounts/account.resolver.js';
 import { ProductResolver } from '../modules/products/product.resolver.js';
+import { TradingSessionResolver } from '../modules/products/trading-session.resolver.js';
 import { OrderResolver } from '../modules/orders/order.resolver.js';
 import { RealtimeResolver } from '../modules/realtime/realtime.resolver.js';
 import { FixResolver } from '../modules/fix/fix.resolver.js';
@@ -14,7 +15,7 @@ import { KillSwitchResolver } from '../modules/orders/kill-switch.resolver.js';
 import { AuditLogResolver } from '../modules/admin-audit/audit-log.resolver.js';
 
 /** Every resolver class of the API. */
-export const resolvers = [AccountResolver, ProductResolver, OrderResolver, RealtimeResolver, FixResolver, RiskResolver, KillSwitchResolver, AuditLogResolver] as const;
+export const resolvers = [AccountResolver, ProductResolver, TradingSessionResolver, OrderResolver, RealtimeResolver, FixResolver, RiskResolver, KillSwitchResolver, AuditLogResolver] as const;
 
 /**
  * Every subscription supplies its own `subscribe` (streams over the services' bus), so the

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startApp, type App } from '../../src/app.js';
+import type { ServiceDeps } from '../../src/services.js';
 import { freshDatabase, type TestDialect } from './databases.js';
 
 export const SMALL_CATALOG = resolve(fileURLToPath(import.meta.url), '../../fixtures/products-small.csv');
@@ -22,17 +23,17 @@ export interface TestApp {
   restart(): Promise<TestApp>;
 }
 
-export async function startTestApp(dialect: TestDialect, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(dialect: TestDialect, env: Record<string, string> = {}, deps: ServiceDeps = {}): Promise<TestApp> {
   const db = await freshDatabase(dialect);
-  return startOn(db.url, env, db.drop);
+  return startOn(db.url, env, db.drop, deps);
 }
 
 /** Another API process-equivalent (own engine, order path and bus) on the same database: a replica. */
-export async function startReplica(of: TestApp, env: Record<string, string> = {}): Promise<TestApp> {
-  return startOn(of.databaseUrl, env, async () => {});
+export async function startReplica(of: TestApp, env: Record<string, string> = {}, deps: ServiceDeps = {}): Promise<TestApp> {
+  return startOn(of.databaseUrl, env, async () => {}, deps);
 }
 
-async function startOn(databaseUrl: string, env: Record<string, string>, drop: () => Promise<void>): Promise<TestApp> {
+async function startOn(databaseUrl: string, env: Record<string, string>, drop: () => Promise<void>, deps: ServiceDeps = {}): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -48,7 +49,7 @@ async function startOn(databaseUrl: string, env: Record<string, string>, drop: (
     SIGNUP_MAX_PER_ADDRESS: '10000',
     ...env,
   });
-  const app = await startApp(config, createLogger(config.LOG_LEVEL));
+  const app = await startApp(config, createLogger(config.LOG_LEVEL), undefined, deps);
   let stopped = false;
   const t: TestApp = {
     app,
@@ -67,7 +68,7 @@ async function startOn(databaseUrl: string, env: Record<string, string>, drop: (
     },
     restart: async () => {
       await t.stop();
-      return startOn(databaseUrl, env, drop);
+      return startOn(databaseUrl, env, drop, deps);
     },
   };
   return t;

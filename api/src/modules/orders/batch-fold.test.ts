@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MatchingEngine, OrderBook, assertBookInvariants } from '../../engine/index.js';
 import { DomainError } from '../../errors.js';
-import { clKey, foldBatch, hydrated, type BatchWork, type ProductLock } from './batch-fold.js';
+import { clKey, foldBatch, hydrated, type BatchWork, type FoldContext, type ProductLock } from './batch-fold.js';
 import { toResting } from './book-recovery.js';
 import type { ExecutionRecord, OrderRecord } from './order-record.js';
-import type { OrderRequest } from './order-request.js';
+import type { NewOrderRequest, OrderRequest, PathRequest } from './order-request.js';
 import { applyEntry, type JournalEntry } from './journal.js';
 
 const SYMBOLS = ['AAA', 'BBB'];
@@ -47,7 +47,17 @@ const amendRequest = fc
   })
   .map((r): OrderRequest => ({ kind: 'amend', ...r, channel: 'graphql' }));
 
-const request = fc.oneof({ weight: 6, arbitrary: newRequest }, { weight: 2, arbitrary: cancelRequest }, { weight: 2, arbitrary: amendRequest });
+/** End of session for a symbol; closes are small numbers, so repeats and out-of-order ones are common. */
+const expireRequest = fc
+  .record({ symbol: fc.constantFrom(...SYMBOLS), closeMs: fc.integer({ min: 1, max: 6 }) })
+  .map((r): PathRequest => ({ kind: 'expire', ...r }));
+
+const request = fc.oneof(
+  { weight: 6, arbitrary: newRequest as fc.Arbitrary<PathRequest> },
+  { weight: 2, arbitrary: cancelRequest },
+  { weight: 2, arbitrary: amendRequest },
+  { weight: 1, arbitrary: expireRequest },
+);
 const batches = fc.array(fc.array(request, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 25 });
 
 /** The database, as a map of rows, written the way the order path's SQL writes them. */
@@ -55,21 +65,23 @@ class MemoryStore {
   readonly orders = new Map<number, OrderRecord>();
   readonly executions: ExecutionRecord[] = [];
   readonly seqs = new Map<string, number>();
+  /** products.day_expired_through */
+  readonly expiredThrough = new Map<string, number>();
   private nextId = 1;
 
   products(): Map<string, ProductLock> {
     const out = new Map<string, ProductLock>();
-    for (const s of SYMBOLS) out.set(s, { seq: this.seqs.get(s) ?? 0, halted: false, lastPrice: null });
+    for (const s of SYMBOLS) out.set(s, { seq: this.seqs.get(s) ?? 0, halted: false, lastPrice: null, expiredThrough: this.expiredThrough.get(s) ?? 0 });
     out.set(HALTED, { seq: 0, halted: true, lastPrice: null });
     return out;
   }
 
   /** One batch through the fold, then hydrate + write, as the order path does inside its transaction. */
-  commit(engine: MatchingEngine, requests: readonly OrderRequest[], nowMs: number): BatchWork {
+  commit(engine: MatchingEngine, requests: readonly PathRequest[], nowMs: number, session?: FoldContext['session']): BatchWork {
     const ids = requests.filter((r) => r.kind === 'new').map(() => this.nextId++);
     const existing = new Map<string, OrderRecord>();
     for (const o of this.orders.values()) existing.set(clKey(o.accountId, o.clOrdId), o);
-    const w = foldBatch(engine, requests, { ids, products: this.products(), existing, nowMs, touched: new Set(), hashEvery: 3 });
+    const w = foldBatch(engine, requests, { ids, products: this.products(), existing, nowMs, touched: new Set(), hashEvery: 3, session });
     for (const id of [...w.prior]) {
       const full = this.orders.get(id);
       expect(full, `order ${id} touched by the batch has a row`).toBeDefined();
@@ -82,25 +94,49 @@ class MemoryStore {
     }
     this.executions.push(...w.executions);
     for (const [s, seq] of w.seqs) this.seqs.set(s, seq);
+    for (const [s, through] of w.expiredThrough) this.expiredThrough.set(s, through);
     return w;
   }
 }
 
 /** Runs batches on a fresh engine and store; checks the store against the engine after each. */
-function run(input: readonly (readonly OrderRequest[])[]) {
+function run(input: readonly (readonly PathRequest[])[]) {
   const engine = new MatchingEngine();
   const store = new MemoryStore();
   const works: BatchWork[] = [];
+  /** The reference model of expiry: a close is performed once, and only after every earlier one. */
+  const expiredThrough = new Map<string, number>();
   input.forEach((requests, i) => {
     const w = store.commit(engine, requests, 1_000 + i);
     works.push(w);
     expect(w.results).toHaveLength(requests.length);
     requests.forEach((r, j) => {
       const result = w.results[j]!;
-      if (r.symbol === 'NOPE') expect(result).toMatchObject({ code: 'NOT_FOUND' });
-      else if (r.kind === 'new' && r.symbol === HALTED) expect(result instanceof DomainError || result.duplicate).toBe(true);
-      if (!(result instanceof DomainError) && !result.duplicate && r.kind === 'new') expect(result.order.clOrdId).toBe(r.clOrdId);
+      if (r.kind === 'expire') {
+        const due = r.closeMs > (expiredThrough.get(r.symbol) ?? 0);
+        expect(result).toMatchObject({ kind: 'expire', performed: due });
+        if (due) expiredThrough.set(r.symbol, r.closeMs);
+        return;
+      }
+      if (result instanceof DomainError || 'kind' in result) {
+        if (r.symbol === 'NOPE') expect(result).toMatchObject({ code: 'NOT_FOUND' });
+        return;
+      }
+      expect(r.symbol).not.toBe('NOPE');
+      if (r.kind === 'new' && r.symbol === HALTED) expect(result.duplicate).toBe(true);
+      if (!result.duplicate && r.kind === 'new') expect(result.order.clOrdId).toBe(r.clOrdId);
     });
+    // After a performed expiry, no DAY order placed before it rests.
+    for (const [j, r] of requests.entries()) {
+      const result = w.results[j]!;
+      if (r.kind !== 'expire' || !('kind' in result) || !result.performed) continue;
+      const placedLater = new Set(requests.slice(j + 1).flatMap((q, k) => {
+        const o = w.results[j + 1 + k];
+        return q.kind === 'new' && o && !(o instanceof DomainError) && 'order' in o ? [o.order.id] : [];
+      }));
+      const day = engine.book(r.symbol).restingOrders().filter((o) => o.tif === 'DAY' && !placedLater.has(o.orderId));
+      expect(day, 'DAY orders left after the expiry').toEqual([]);
+    }
     for (const symbol of SYMBOLS) {
       if (!engine.has(symbol)) continue;
       const book = engine.book(symbol);
@@ -205,6 +241,57 @@ describe('foldBatch', () => {
   });
 });
 
-function newOrder(n: number, side: 'BUY' | 'SELL', priceTicks: number): OrderRequest {
+describe('foldBatch and trading sessions', () => {
+  it('refuses new orders and amends with MARKET_CLOSED while closed, and still cancels', () => {
+    const engine = new MatchingEngine();
+    const store = new MemoryStore();
+    store.commit(engine, [newOrder(1, 'BUY', 100), newOrder(2, 'BUY', 99)], 1);
+    const closed = () => ({ open: false, lastClose: 0, nextOpen: 10_000, nextClose: 20_000 });
+    const w = store.commit(
+      engine,
+      [newOrder(3, 'SELL', 100), { kind: 'amend', orderId: 1, symbol: 'AAA', qty: 3, channel: 'graphql' }, { kind: 'cancel', orderId: 2, symbol: 'AAA', channel: 'graphql' }],
+      2,
+      closed,
+    );
+    expect(w.results.map((r) => (r instanceof DomainError ? r.reason : 'order' in r ? r.order.status : r.kind))).toEqual(['MARKET_CLOSED', 'MARKET_CLOSED', 'CANCELED']);
+    expect(engine.book('AAA').restingOrders().map((o) => [o.orderId, o.qty])).toEqual([[1, 5]]);
+  });
+
+  it('expires DAY orders and leaves GTC ones, once per close, journaling the command', () => {
+    const engine = new MatchingEngine();
+    const store = new MemoryStore();
+    store.commit(engine, [{ ...newOrder(1, 'BUY', 100), tif: 'DAY' }, newOrder(2, 'BUY', 99)], 1);
+    const w = store.commit(engine, [{ kind: 'expire', symbol: 'AAA', closeMs: 500 }, { kind: 'expire', symbol: 'AAA', closeMs: 500 }], 2);
+    expect(w.results).toEqual([
+      { kind: 'expire', performed: true, expired: 1 },
+      { kind: 'expire', performed: false, expired: 0 },
+    ]);
+    expect(w.orders.get(1)).toMatchObject({ status: 'EXPIRED', reason: 'DAY_EXPIRED', leavesQty: 0 });
+    expect(w.orders.has(2)).toBe(false);
+    expect(w.expiredThrough).toEqual(new Map([['AAA', 500]]));
+    expect(w.journal.map((e) => e.commands)).toEqual([[{ type: 'expireDay', timestamp: 2 }]]);
+    // Another replica (or a retry) for the same close, in a later batch: nothing.
+    const again = store.commit(engine, [{ kind: 'expire', symbol: 'AAA', closeMs: 500 }], 3);
+    expect(again.results).toEqual([{ kind: 'expire', performed: false, expired: 0 }]);
+    expect(again.journal).toEqual([]);
+  });
+
+  it('expires a close the scheduler has not reached before the first request after it, and only once', () => {
+    const engine = new MatchingEngine();
+    const store = new MemoryStore();
+    const open = (lastClose: number) => () => ({ open: true, lastClose, nextOpen: 100_000, nextClose: 50_000 });
+    store.commit(engine, [{ ...newOrder(1, 'BUY', 100), tif: 'DAY' }, newOrder(2, 'BUY', 99)], 1, open(0));
+    // Next session: the first order finds yesterday's close (700) not expired; order 1 expires before order 3 can meet it.
+    const w = store.commit(engine, [newOrder(3, 'SELL', 99), { ...newOrder(4, 'BUY', 98), tif: 'DAY' }], 800, open(700));
+    expect(w.orders.get(1)).toMatchObject({ status: 'EXPIRED' });
+    expect(w.executions.map((e) => e.orderId).sort()).toEqual([2, 3]);
+    expect(store.expiredThrough.get('AAA')).toBe(700);
+    const later = store.commit(engine, [{ kind: 'expire', symbol: 'AAA', closeMs: 700 }, newOrder(5, 'BUY', 97)], 900, open(700));
+    expect(later.results[0]).toEqual({ kind: 'expire', performed: false, expired: 0 });
+    expect(engine.book('AAA').restingOrders().map((o) => o.orderId)).toEqual([4, 5]);
+  });
+});
+
+function newOrder(n: number, side: 'BUY' | 'SELL', priceTicks: number): NewOrderRequest {
   return { kind: 'new', accountId: n, clOrdId: `n${n}`, symbol: 'AAA', side, ordType: 'LIMIT', tif: 'GTC', priceTicks, qty: 5, postOnly: false, channel: 'graphql' };
 }

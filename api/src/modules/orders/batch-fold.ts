@@ -1,7 +1,9 @@
 import type { Command, EngineEvent, MatchingEngine, OrderState } from '../../engine/index.js';
 import { DomainError, engineError } from '../../errors.js';
 import { withState, type ExecutionRecord, type OrderRecord } from './order-record.js';
-import type { OrderOutcome, OrderRequest } from './order-request.js';
+import type { ExpireOutcome, OrderOutcome, PathRequest } from './order-request.js';
+import { defaultHours, type SessionState, type TradingHours } from '../products/trading-schedule.js';
+import { marketClosed } from '../products/trading-sessions.js';
 import { hashDue, type JournalEntry } from './journal.js';
 
 /**
@@ -16,12 +18,16 @@ export interface ProductLock {
   readonly seq: number;
   readonly halted: boolean;
   readonly lastPrice: number | null;
+  /** The product's trading hours. */
+  readonly hours?: TradingHours;
+  /** The close (ms) up to which its DAY orders have expired (`products.day_expired_through`). */
+  readonly expiredThrough?: number;
 }
 
 /** What one batch changes, gathered by {@link foldBatch} for the SQL writer and the listeners. */
 export interface BatchWork {
   /** Per request, in batch order: its outcome or the DomainError it gets. */
-  readonly results: (OrderOutcome | DomainError)[];
+  readonly results: (OrderOutcome | ExpireOutcome | DomainError)[];
   /** Every order whose row changes, in its state at the end of the batch. */
   readonly orders: Map<number, OrderRecord>;
   /** Ids of `orders` that are new rows (the rest are updates). */
@@ -36,6 +42,8 @@ export interface BatchWork {
   readonly lastTrades: Map<string, { price: number; at: Date }>;
   /** One journal entry per symbol whose book moved, with the commands that moved it. */
   readonly journal: JournalEntry[];
+  /** New `day_expired_through` per symbol whose close this batch expired. */
+  readonly expiredThrough: Map<string, number>;
 }
 
 /** Inputs of {@link foldBatch} besides the requests and the engine. */
@@ -52,6 +60,13 @@ export interface FoldContext {
   readonly touched: Set<string>;
   /** Journal entries record the book's state hash when they reach a multiple of this seq (0 or absent = never). */
   readonly hashEvery?: number;
+  /**
+   * A product's trading session at the batch's time; absent (or undefined) = always open. Under
+   * the row lock, before a symbol's first request of the batch, a close passed and not yet
+   * expired is expired inline, so no DAY order outlives its session whenever the scheduler runs;
+   * new orders and amends outside the session are refused (MARKET_CLOSED).
+   */
+  readonly session?: (product: ProductLock, nowMs: number) => SessionState | undefined;
 }
 
 /** The key of an (account, ClOrdID) pair in {@link FoldContext.existing}. */
@@ -63,7 +78,7 @@ export const clKey = (accountId: number, clOrdId: string): string => `${accountI
  * hydrated from their rows), executions, events, seqs and last trades. Requests the engine or
  * the product refuse get their DomainError in `results`; an exception means a bug.
  */
-export function foldBatch(engine: MatchingEngine, requests: readonly OrderRequest[], ctx: FoldContext): BatchWork {
+export function foldBatch(engine: MatchingEngine, requests: readonly PathRequest[], ctx: FoldContext): BatchWork {
   const w: BatchWork = {
     results: [],
     orders: new Map(),
@@ -74,6 +89,7 @@ export function foldBatch(engine: MatchingEngine, requests: readonly OrderReques
     lastTrades: new Map(),
     prior: new Set(),
     journal: [],
+    expiredThrough: new Map(),
   };
   const { nowMs, products, existing, touched } = ctx;
   const stp = engine.bookOptions.stp ?? 'CANCEL_RESTING';
@@ -92,6 +108,25 @@ export function foldBatch(engine: MatchingEngine, requests: readonly OrderReques
       w.results.push(new DomainError('NOT_FOUND', 'UNKNOWN_SYMBOL', `No product ${req.symbol}.`));
       continue;
     }
+    /** Expires the symbol's DAY orders for the close at `closeMs` unless done; undefined when it was. */
+    const expire = (closeMs: number): number | undefined => {
+      if (closeMs <= (w.expiredThrough.get(req.symbol) ?? product.expiredThrough ?? 0)) return undefined;
+      touched.add(req.symbol);
+      const result = execute(req.symbol, { type: 'expireDay', timestamp: nowMs });
+      // No DAY order rested: the command changed nothing, and replicas need not replay it.
+      if (result.events.length === 0) commands.get(req.symbol)!.list.pop();
+      absorb(w, req.symbol, result.events, now);
+      w.expiredThrough.set(req.symbol, closeMs);
+      return result.events.length;
+    };
+    if (req.kind === 'expire') {
+      const expired = expire(req.closeMs);
+      w.results.push({ kind: 'expire', performed: expired !== undefined, expired: expired ?? 0 });
+      continue;
+    }
+    const session = ctx.session?.(product, nowMs);
+    if (session) expire(session.lastClose);
+    const closed = session !== undefined && !session.open && req.kind !== 'cancel';
     if (req.kind === 'new') {
       const key = clKey(req.accountId, req.clOrdId);
       const dup = existing.get(key);
@@ -101,6 +136,10 @@ export function foldBatch(engine: MatchingEngine, requests: readonly OrderReques
       }
       if (product.halted) {
         w.results.push(new DomainError('CONFLICT', 'SYMBOL_HALTED', `Trading in ${req.symbol} is halted.`));
+        continue;
+      }
+      if (closed) {
+        w.results.push(marketClosed(req.symbol, product.hours ?? defaultHours(req.symbol), session!));
         continue;
       }
       const id = ctx.ids[nextId++];
@@ -149,6 +188,10 @@ export function foldBatch(engine: MatchingEngine, requests: readonly OrderReques
       const outcome: OrderOutcome = { order: w.orders.get(id)!, duplicate: false, events: result.events };
       w.results.push(outcome);
       existing.set(key, outcome.order);
+      continue;
+    }
+    if (closed) {
+      w.results.push(marketClosed(req.symbol, product.hours ?? defaultHours(req.symbol), session!));
       continue;
     }
     touched.add(req.symbol);

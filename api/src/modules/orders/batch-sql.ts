@@ -2,6 +2,7 @@ import type { Dialect } from '../../db/dialect.js';
 import type { Knex } from '../../db/knex.js';
 import { executionToRow, orderFromRow, orderToRow, type OrderRecord } from './order-record.js';
 import type { NewOrderRequest } from './order-request.js';
+import { hoursFromRow } from '../products/trading-schedule.js';
 import { hydrated, type BatchWork, type ProductLock } from './batch-fold.js';
 
 /** One SQL statement of a transaction, built but not yet sent. */
@@ -49,7 +50,7 @@ export class BatchSql {
 
   /** Locks the products of a batch (symbol order, so replicas never deadlock) and reads their book seq. */
   lockProducts(trx: Knex.Transaction, symbols: readonly string[]): Statement {
-    const q = trx('products').whereIn('symbol', symbols).orderBy('symbol').select('symbol', 'book_seq', 'status', 'last_price_ticks');
+    const q = trx('products').whereIn('symbol', symbols).orderBy('symbol').select('symbol', 'book_seq', 'status', 'last_price_ticks', ...SESSION_COLUMNS);
     return this.dialect === 'mysql' ? q.forUpdate() : q;
   }
 
@@ -113,12 +114,21 @@ export class BatchSql {
   }
 }
 
+/** The product columns of trading sessions, read with the lock. */
+const SESSION_COLUMNS = ['session_time_zone', 'session_open', 'session_close', 'session_days', 'day_expired_through'] as const;
+
 /** Product rows as the lock read them, by symbol. */
 export function productsFrom(rows: readonly Record<string, unknown>[]): Map<string, ProductLock> {
   return new Map(
     rows.map((r) => [
       String(r.symbol),
-      { seq: Number(r.book_seq), halted: r.status === 'HALTED', lastPrice: r.last_price_ticks == null ? null : Number(r.last_price_ticks) },
+      {
+        seq: Number(r.book_seq),
+        halted: r.status === 'HALTED',
+        lastPrice: r.last_price_ticks == null ? null : Number(r.last_price_ticks),
+        hours: hoursFromRow(r).hours,
+        expiredThrough: Number(r.day_expired_through ?? 0),
+      },
     ]),
   );
 }
@@ -139,6 +149,7 @@ function updateProducts(trx: Knex.Transaction, w: BatchWork): Statement | undefi
   caseOf('last_price_ticks', traded.map(([symbol, t]) => [symbol, t.price]));
   caseOf('last_trade_at', traded.map(([symbol, t]) => [symbol, t.at]));
   caseOf('updated_at', traded.map(([symbol, t]) => [symbol, t.at]));
+  caseOf('day_expired_through', [...w.expiredThrough].filter(([symbol]) => w.seqs.has(symbol)));
   bindings.push(...symbols);
   return trx.raw(`UPDATE products SET ${sets.join(', ')} WHERE symbol IN (${symbols.map(() => '?').join(', ')})`, bindings as never[]);
 }

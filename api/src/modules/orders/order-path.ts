@@ -5,13 +5,14 @@ import type { IdAllocator } from '../../db/id-allocator.js';
 import { DomainError, databaseUnavailable, unavailable } from '../../errors.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { orderFromRow, type ExecutionRecord, type OrderRecord } from './order-record.js';
-import type { OrderOutcome, OrderRequest } from './order-request.js';
+import type { ExpireOutcome, OrderOutcome, OrderRequest, PathRequest } from './order-request.js';
+import type { FoldContext, ProductLock } from './batch-fold.js';
 import { clKey, foldBatch, type BatchWork } from './batch-fold.js';
 import { BatchSql, productsFrom } from './batch-sql.js';
 import { applyEntries, catchUp, loadAllBooks, reloadBook, type SyncHooks } from './book-recovery.js';
 import { entryFromRow, insertEntries, readEntries, selectEntriesAfter, type JournalEntry } from './journal.js';
 
-export type { NewOrderRequest, CancelRequest, AmendRequest, OrderRequest, OrderOutcome } from './order-request.js';
+export type { NewOrderRequest, CancelRequest, AmendRequest, OrderRequest, OrderOutcome, ExpireOutcome } from './order-request.js';
 export { toResting } from './book-recovery.js';
 
 /** Everything one transaction committed, handed to listeners after the commit (publish after commit). */
@@ -68,11 +69,13 @@ export interface OrderPathOptions {
   readonly hashEvery?: number;
   /** Catch-up, reloads and divergences, for metrics and logs. */
   readonly sync?: SyncHooks;
+  /** A product's trading session at a batch's time (see {@link FoldContext.session}); absent = always open. */
+  readonly session?: FoldContext['session'];
 }
 
 interface Pending {
-  readonly request: OrderRequest;
-  readonly resolve: (o: OrderOutcome) => void;
+  readonly request: PathRequest;
+  readonly resolve: (o: OrderOutcome | ExpireOutcome) => void;
   readonly reject: (e: unknown) => void;
 }
 
@@ -135,7 +138,22 @@ export class OrderPath {
       return Promise.reject(unavailable('ORDER_QUEUE_FULL', 'The order queue is full; nothing was done.', retryAfterMs));
     }
     return new Promise<OrderOutcome>((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
+      this.queue.push({ request, resolve: resolve as (o: OrderOutcome | ExpireOutcome) => void, reject });
+      this.kick();
+    });
+  }
+
+  /**
+   * Expires `symbol`'s resting DAY orders for the close at `closeMs`, sequenced with its orders
+   * (journaled, so other replicas replay it). A close already expired, here or by another
+   * replica, is a no-op (`performed: false`).
+   */
+  expire(symbol: string, closeMs: number): Promise<ExpireOutcome> {
+    if (this.stopped) {
+      return Promise.reject(new DomainError('SERVICE_UNAVAILABLE', 'SHUTTING_DOWN', 'The server is shutting down; retry on another instance.'));
+    }
+    return new Promise<ExpireOutcome>((resolve, reject) => {
+      this.queue.push({ request: { kind: 'expire', symbol, closeMs }, resolve: resolve as (o: OrderOutcome | ExpireOutcome) => void, reject });
       this.kick();
     });
   }
@@ -306,7 +324,7 @@ export class OrderPath {
           existing.set(clKey(o.accountId, o.clOrdId), o);
         }
         const t0 = performance.now();
-        const w = foldBatch(engine, batch.map((p) => p.request), { ids, products, existing, nowMs: this.now(), touched: touchedBooks, hashEvery: this.hashEvery });
+        const w = foldBatch(engine, batch.map((p) => p.request), { ids, products, existing, nowMs: this.now(), touched: touchedBooks, hashEvery: this.hashEvery, session: this.options.session });
         engineMs = performance.now() - t0;
         const appended = insertEntries(trx, w.journal);
         await this.sql.writeHydrateCommit(trx, w, appended ? [appended] : []);
@@ -325,13 +343,17 @@ export class OrderPath {
       events: work.events,
       orders: work.orders,
       executions: work.executions,
-      outcomes: work.results.flatMap((r, i) => (r instanceof DomainError ? [] : [{ request: batch[i]!.request, outcome: r }])),
+      outcomes: work.results.flatMap((r, i) => {
+        const request = batch[i]!.request;
+        return r instanceof DomainError || request.kind === 'expire' || 'kind' in r ? [] : [{ request, outcome: r }];
+      }),
       seqs: work.seqs,
       journal: work.journal,
     };
     batch.forEach((p, i) => {
       const r = work.results[i]!;
       if (r instanceof DomainError) p.reject(r);
+      else if ('kind' in r) p.resolve(r);
       else p.resolve({ ...r, order: work.orders.get(r.order.id) ?? r.order });
     });
     for (const l of this.listeners) {

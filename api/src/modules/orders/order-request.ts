@@ -48,6 +48,29 @@ export interface AmendRequest {
 
 export type OrderRequest = NewOrderRequest | CancelRequest | AmendRequest;
 
+/**
+ * End of session for one symbol: expire its resting DAY orders for the close at `closeMs` (ms
+ * since the epoch). Done at most once per close across replicas: under the product row lock, a
+ * close at or before the row's `day_expired_through` is a no-op (see orders/expiry.ts).
+ */
+export interface ExpireRequest {
+  readonly kind: 'expire';
+  readonly symbol: string;
+  readonly closeMs: number;
+}
+
+/** Anything the order path sequences. */
+export type PathRequest = OrderRequest | ExpireRequest;
+
+/** What an {@link ExpireRequest} did once committed. */
+export interface ExpireOutcome {
+  readonly kind: 'expire';
+  /** False when this close had already been expired (by another replica, or an earlier request). */
+  readonly performed: boolean;
+  /** DAY orders expired. */
+  readonly expired: number;
+}
+
 /** What the caller gets once the request's transaction has committed. */
 export interface OrderOutcome {
   /** The order's committed state at the end of the transaction. */

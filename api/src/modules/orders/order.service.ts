@@ -6,6 +6,8 @@ import { DomainError, badInput, conflict, notFound } from '../../errors.js';
 import type { ProductService } from '../products/product.service.js';
 import type { Admission, RiskService } from '../risk/risk.service.js';
 import { TradingStatus } from '../products/product.entity.js';
+import type { TradingSessions } from '../products/trading-sessions.js';
+import type { TradingHours } from '../products/trading-schedule.js';
 import type { OrderOutcome, OrderPath } from './order-path.js';
 import { OPEN_STATUSES, executionFromRow, orderFromRow, type Channel, type ExecutionRecord, type OrderRecord } from './order-record.js';
 
@@ -91,6 +93,8 @@ export interface OrderObserver {
 
 export interface OrderServiceOptions {
   readonly maxOrderQty: number;
+  /** Trading hours: new orders and amends outside a product's session are refused (MARKET_CLOSED). */
+  readonly sessions?: TradingSessions;
   readonly observer?: OrderObserver;
   /** Pre-trade checks (order rate, price band, order size, position limits); none when absent. */
   readonly risk?: RiskService;
@@ -138,6 +142,8 @@ export class OrderService {
       const fresh = await this.products.get(input.symbol);
       if (fresh?.status === TradingStatus.HALTED) throw conflict('SYMBOL_HALTED', `Trading in ${input.symbol} is halted.`);
     }
+    // Outside hours, the same rule (the order path checks again under the lock at the batch's time).
+    if (input.clOrdId === undefined || input.clOrdId === null) await this.assertOpen(input.symbol, product.hours);
     this.checkQty(input.quantity);
     let priceTicks = 0;
     if (input.type === 'LIMIT') {
@@ -225,6 +231,7 @@ export class OrderService {
     if (!product) throw notFound('UNKNOWN_SYMBOL', `No product ${order.symbol}.`);
     const fresh = product.status === TradingStatus.HALTED ? await this.products.get(order.symbol) : product;
     if (fresh?.status === TradingStatus.HALTED) throw conflict('SYMBOL_HALTED', `Trading in ${order.symbol} is halted.`);
+    await this.assertOpen(order.symbol, product.hours);
     const priceTicks = price === undefined || price === null || price === '' ? undefined : this.ticks(price, product.tickSize);
     this.checkNotional(priceTicks ?? order.priceTicks, quantity);
     if (quantity <= order.cumQty) {
@@ -234,6 +241,14 @@ export class OrderService {
     return this.path
       .submit({ kind: 'amend', orderId, symbol: order.symbol, accountId: actor.admin ? undefined : actor.id, qty: quantity, priceTicks, channel })
       .finally(release);
+  }
+
+  /** Refuses with MARKET_CLOSED outside the product's hours; cached hours that say closed are read again first (another replica may have changed them). */
+  private async assertOpen(symbol: string, hours: TradingHours): Promise<void> {
+    const sessions = this.options.sessions;
+    if (!sessions || sessions.isOpen(hours)) return;
+    const fresh = await this.products.get(symbol);
+    sessions.assertOpen(symbol, fresh?.hours ?? hours);
   }
 
   /** Times a request and counts its refusal reason, if refused. */

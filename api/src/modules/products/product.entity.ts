@@ -52,6 +52,26 @@ export class Product {
   @Property({ type: new BigIntType('number') })
   bookSeq = 0;
 
+  /** Trading hours set by an admin (all four or none); none = the listing suffix's default (trading-schedule.ts). */
+  @Property({ type: 'string', length: 64, nullable: true })
+  sessionTimeZone?: string | null;
+
+  /** Local opening time, HH:MM. */
+  @Property({ type: 'string', length: 5, nullable: true })
+  sessionOpen?: string | null;
+
+  /** Local closing time, HH:MM. */
+  @Property({ type: 'string', length: 5, nullable: true })
+  sessionClose?: string | null;
+
+  /** ISO weekdays of the session as digits, e.g. 12345. */
+  @Property({ type: 'string', length: 7, nullable: true })
+  sessionDays?: string | null;
+
+  /** The close (ms since the epoch) up to which DAY orders have expired; set by the order path under the row lock. */
+  @Property({ type: new BigIntType('number') })
+  dayExpiredThrough = 0;
+
   @Property({ type: 'datetime', length: 3 })
   updatedAt: Date = new Date();
 }

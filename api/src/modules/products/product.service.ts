@@ -6,6 +6,7 @@ import { toDate } from '../../db/dialect.js';
 import { ProductType, TradingStatus } from './product.entity.js';
 import { DEFAULT_TICK_SIZE } from './catalog.js';
 import type { Dialect } from '../../db/dialect.js';
+import { formatTime, hoursFromRow, validHours, type TradingHours } from './trading-schedule.js';
 import { indexName, listingOrder, parseSearchText, searchPage, searchRank, type SearchCursor, type SearchText } from './product-search.js';
 
 /** A product as services use it (prices in ticks of `tickSize`). */
@@ -19,6 +20,10 @@ export interface ProductRecord {
   readonly lastTradeAt: Date | null;
   readonly status: TradingStatus;
   readonly updatedAt: Date;
+  /** Its trading hours: an admin's, or its listing suffix's default. */
+  readonly hours: TradingHours;
+  /** True when an admin set `hours` (false: the suffix default). */
+  readonly customHours: boolean;
 }
 
 export interface ProductSearch {
@@ -169,6 +174,22 @@ export class ProductService {
     return (await this.get(symbol))!;
   }
 
+  /**
+   * Sets a product's trading hours, or (null) returns it to its listing suffix's default. Takes
+   * effect at once for new orders; resting DAY orders expire at the next close of the new hours.
+   */
+  async setHours(symbol: string, hours: TradingHours | null): Promise<ProductRecord> {
+    if (hours && !validHours(hours)) {
+      throw badInput('INVALID_TRADING_HOURS', 'Hours: a known IANA time zone, open before close (HH:MM, same day), one to seven distinct weekdays 1–7.', 'hours');
+    }
+    const row = hours
+      ? { session_time_zone: hours.timeZone, session_open: formatTime(hours.open), session_close: formatTime(hours.close), session_days: [...hours.days].sort().join('') }
+      : { session_time_zone: null, session_open: null, session_close: null, session_days: null };
+    const n = await this.knex('products').where({ symbol }).update({ ...row, updated_at: new Date() });
+    if (n === 0) throw notFound('UNKNOWN_SYMBOL', `No product ${symbol}.`);
+    return (await this.get(symbol))!;
+  }
+
   private refTicks(price: string | null | undefined, tickSize: string): number | null {
     if (price === undefined || price === null || price === '') return null;
     const ticks = toTicks(price, tickSize);
@@ -194,5 +215,6 @@ export function productFromRow(r: Record<string, unknown>): ProductRecord {
     lastTradeAt: r.last_trade_at == null ? null : toDate(r.last_trade_at),
     status: r.status as TradingStatus,
     updatedAt: toDate(r.updated_at),
+    ...hoursFromRow(r),
   };
 }

@@ -4,6 +4,7 @@ import { PageInfo } from '../../graphql/page-info.js';
 import { ProductType, TradingStatus } from './product.entity.js';
 import { fromTicks } from '../../decimal.js';
 import type { ProductRecord } from './product.service.js';
+import type { TradingHours } from './trading-schedule.js';
 import type { QuoteTicks } from '../market-data/market-data.service.js';
 
 @ObjectType({ description: 'Best prices and the last trade of a product. Prices are decimal strings in the product currency.' })
@@ -63,8 +64,14 @@ export class ProductGql {
   @Field(() => Quote, { description: 'Current quote.' })
   quote!: Quote;
 
+  /** For the `session` field (TradingSessionResolver); not fields themselves. */
+  hours!: TradingHours;
+  customHours!: boolean;
+
   static from(p: ProductRecord, quote: QuoteTicks): ProductGql {
     return Object.assign(new ProductGql(), {
+      hours: p.hours,
+      customHours: p.customHours,
       symbol: p.symbol,
       name: p.name,
       type: p.type,
