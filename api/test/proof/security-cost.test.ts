@@ -158,6 +158,21 @@ for (const { dialect, skip } of await dialects())
     const search = async (q: string | null, first = 10, type: string | null = null, after: string | null = null) =>
       (await ok<{ products: { nodes: { symbol: string }[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } }>(t.url, PRODUCTS, { q, type, first, after })).products;
     const symbols = async (q: string, first = 10) => (await search(q, first)).nodes.map((n) => n.symbol);
+    const COUNTED = `query($q: String, $type: ProductType, $first: Int, $after: String) { products(query: $q, type: $type, first: $first, after: $after) { nodes { symbol } totalCount } }`;
+    const counted = async (q: string | null, first: number, type: string | null = null, after: string | null = null) =>
+      (await ok<{ products: { nodes: { symbol: string }[]; totalCount: number | null } }>(t.url, COUNTED, { q, type, first, after })).products;
+
+    it('counts every match of a search or a browse (totalCount), whatever the page', async () => {
+      const all = (await t.app.services.knex('products').select('symbol', 'name', 'type')) as Row[];
+      for (const [q, type] of [['apple', null], ['AAP', null], ['inc', 'STOCK'], [null, null], [null, 'ETF']] as const) {
+        const expected = modelSearch(all, q ?? '', type ?? undefined).length;
+        expect(expected, `${q} ${type}`).toBeGreaterThan(0);
+        const first = await counted(q, 2, type);
+        expect(first.totalCount, `${q} ${type}`).toBe(expected);
+        if (first.nodes.length === 2) expect((await counted(q, 2, type, first.nodes[1]!.symbol)).totalCount).toBe(expected);
+      }
+      expect((await counted('no such words here', 5)).totalCount).toBe(0);
+    });
 
     it('ranks the exact symbol, then symbol prefixes, then names starting with the word, home listings first', async () => {
       expect((await symbols('apple'))[0]).toBe('AAPL');
@@ -240,6 +255,7 @@ for (const { dialect, skip } of await dialects())
               after = r.pageInfo.endCursor;
             }
             expect(got).toEqual(expected);
+            if (expected.length) expect((await counted(q, first, type)).totalCount).toBe(expected.length);
           },
         ),
         { numRuns: 25 },

@@ -30,6 +30,16 @@ export const MIN_NAME_WORD = 3;
  */
 export const SEARCH_COST = 5000;
 
+/**
+ * Complexity units of `totalCount` on a page of products: a text search already reads and sorts
+ * every match, and counts them in the same statement (a window over what it read); a browse
+ * counts the catalog (or one type) at most once per {@link COUNT_CACHE_MS} per process.
+ */
+export const TOTAL_COUNT_COST = 200;
+
+/** How long a browse count (all products, or of one type) is reused. */
+export const COUNT_CACHE_MS = 5_000;
+
 /** The complexity of `products`: its page, plus {@link SEARCH_COST} when it has a search text. */
 export function searchComplexity(options: Parameters<typeof pageComplexity>[0] & { args: { query?: string | null } }): number {
   return pageComplexity(options) + (parseSearchText(options.args.query) ? SEARCH_COST : 0);
@@ -153,16 +163,19 @@ export async function searchPage(
   knex: Knex,
   dialect: Dialect,
   s: SearchText,
-  opts: { readonly type?: string; readonly cursor?: SearchCursor; readonly limit: number },
+  opts: { readonly type?: string; readonly cursor?: SearchCursor; readonly limit: number; readonly withTotal?: boolean },
 ): Promise<Record<string, unknown>[]> {
   const [matches, matchBindings] = matchesSql(dialect, s, opts.type);
   const c = opts.cursor;
   const after = c ? ' where (m.search_rank > ? or (m.search_rank = ? and (m.search_listing > ? or (m.search_listing = ? and m.symbol > ?))))' : '';
   const afterBindings = c ? [c.rank, c.rank, c.listing, c.listing, c.symbol] : [];
+  // withTotal: every match is counted (before the cursor) in the pass that ranks them.
+  const source = opts.withTotal ? `(select w.*, count(*) over () as search_total from (${matches}) w)` : `(${matches})`;
+  const total = (t: string) => (opts.withTotal ? `, ${t}.search_total` : '');
   // Ranked on (symbol, rank, listing) only; the page's products rows are read last.
   const join = dialect === 'mysql' ? 'straight_join' : 'join';
   const sql =
-    `select p.*, k.search_rank, k.search_listing from (select m.symbol, m.search_rank, m.search_listing from (${matches}) m${after} order by m.search_rank, m.search_listing, m.symbol limit ?) k ` +
+    `select p.*, k.search_rank, k.search_listing${total('k')} from (select m.symbol, m.search_rank, m.search_listing${total('m')} from ${source} m${after} order by m.search_rank, m.search_listing, m.symbol limit ?) k ` +
     `${join} products p on p.symbol = k.symbol order by k.search_rank, k.search_listing, k.symbol`;
   const result = await knex.raw(sql, [...matchBindings, ...afterBindings, opts.limit]);
   return (dialect === 'mysql' ? (result as [Record<string, unknown>[]])[0] : result) as Record<string, unknown>[];

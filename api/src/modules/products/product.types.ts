@@ -1,4 +1,5 @@
-import { Field, InputType, ObjectType } from 'type-graphql';
+import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { TOTAL_COUNT_COST } from './product-search.js';
 import { DecimalScalar } from '../../graphql/scalars.js';
 import { PageInfo } from '../../graphql/page-info.js';
 import { ProductType, TradingStatus } from './product.entity.js';
@@ -82,6 +83,12 @@ export class ProductConnection {
 
   @Field(() => PageInfo, { description: 'Where this page ends.' })
   pageInfo!: PageInfo;
+
+  @Field(() => Int, {
+    description: 'How many products match the search and type in all pages.',
+    complexity: TOTAL_COUNT_COST,
+  })
+  totalCount!: number;
 }
 
 @InputType({ description: 'A new product.' })
