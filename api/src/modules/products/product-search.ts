@@ -31,18 +31,20 @@ export const MIN_NAME_WORD = 3;
 export const SEARCH_COST = 5000;
 
 /**
- * Complexity units of `totalCount` on a page of products: a text search already reads and sorts
- * every match, and counts them in the same statement (a window over what it read); a browse
- * counts the catalog (or one type) at most once per {@link COUNT_CACHE_MS} per process.
+ * Complexity units of a page's `totalCount`, added to every `products` field (whether it asks
+ * for the count or not: the estimator does not see through fragments, and this is small): a text
+ * search already reads and sorts every match, and counts them in the same statement (a window
+ * over what it read); a browse counts the catalog (or one type) at most once per
+ * {@link COUNT_CACHE_MS} per process.
  */
 export const TOTAL_COUNT_COST = 200;
 
 /** How long a browse count (all products, or of one type) is reused. */
 export const COUNT_CACHE_MS = 5_000;
 
-/** The complexity of `products`: its page, plus {@link SEARCH_COST} when it has a search text. */
+/** The complexity of `products`: its page and {@link TOTAL_COUNT_COST}, plus {@link SEARCH_COST} when it has a search text. */
 export function searchComplexity(options: Parameters<typeof pageComplexity>[0] & { args: { query?: string | null } }): number {
-  return pageComplexity(options) + (parseSearchText(options.args.query) ? SEARCH_COST : 0);
+  return pageComplexity(options) + TOTAL_COUNT_COST + (parseSearchText(options.args.query) ? SEARCH_COST : 0);
 }
 
 /** A search text split the way both dialects use it. */

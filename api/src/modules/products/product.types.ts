@@ -1,5 +1,4 @@
 import { Field, InputType, Int, ObjectType } from 'type-graphql';
-import { TOTAL_COUNT_COST } from './product-search.js';
 import { DecimalScalar } from '../../graphql/scalars.js';
 import { PageInfo } from '../../graphql/page-info.js';
 import { ProductType, TradingStatus } from './product.entity.js';
@@ -86,7 +85,8 @@ export class ProductConnection {
 
   @Field(() => Int, {
     description: 'How many products match the search and type in all pages.',
-    complexity: TOTAL_COUNT_COST,
+    // Priced once with the page (products' own complexity), not once per row.
+    complexity: 0,
   })
   totalCount!: number;
 }
