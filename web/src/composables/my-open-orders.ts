@@ -14,8 +14,26 @@ const PAGE_SIZE = 100;
 
 export function useMyOpenOrders(symbol: Ref<string>) {
   const q = useQuery(MyOrdersDocument, () => ({ symbol: symbol.value, statuses: [...OPEN_STATUSES], first: PAGE_SIZE }), () => ({ fetchPolicy: 'cache-and-network' }));
+  // A burst of reports costs one refetch at a time, and one more after it if any came meanwhile.
+  let busy = false;
+  let again = false;
+  const refresh = async () => {
+    if (busy) return void (again = true);
+    busy = true;
+    try {
+      await q.refetch();
+    } catch {
+      // The list keeps what it had; the next report tries again.
+    } finally {
+      busy = false;
+      if (again) {
+        again = false;
+        void refresh();
+      }
+    }
+  };
   useExecutionReports((r) => {
-    if (r.order.symbol === symbol.value) void q.refetch();
+    if (r.order.symbol === symbol.value) void refresh();
   });
   return computed(() => ownLevels(q.result.value?.myOrders.nodes ?? [], symbol.value));
 }
