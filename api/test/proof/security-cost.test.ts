@@ -26,7 +26,8 @@ import { errorOf, gql, ok } from '../support/gql.js';
 import { PRODUCTS, adminClient, countRows } from '../support/trading.js';
 import { wsClient } from '../support/ws.js';
 import { createSchema } from '../../src/graphql/schema.js';
-import { OperationLimits, operationBudget } from '../../src/graphql/limits.js';
+import { OperationLimits, complexityOf, operationBudget } from '../../src/graphql/limits.js';
+import { BROWSE_COUNT_COST, SEARCH_COUNT_COST } from '../../src/modules/products/product-search.js';
 import { loadConfig } from '../../src/config.js';
 import { repoRoot } from '../../src/services.js';
 import { ProductType } from '../../src/modules/products/product.entity.js';
@@ -290,6 +291,20 @@ for (const { dialect, skip } of await dialects())
       }
     });
   });
+
+describe('the price of products.totalCount', () => {
+  it('is paid once per page, only when it may be asked for (fragments count as asking)', async () => {
+    const schema = await createSchema();
+    const cost = (args: string, selection: string) =>
+      complexityOf(schema, parse(`query { products(${args}) { ${selection} } } fragment F on ProductConnection { totalCount }`), undefined, {});
+    for (const [args, price] of [['query: "inc", first: 100', SEARCH_COUNT_COST], ['first: 100', BROWSE_COUNT_COST]] as const) {
+      const plain = cost(args, 'nodes { symbol }');
+      expect(cost(args, 'nodes { symbol } totalCount') - plain, args).toBe(price);
+      expect(cost(args, 'nodes { symbol } ...F') - plain, args).toBe(price);
+      expect(cost(args, 'nodes { symbol } ... on ProductConnection { totalCount }') - plain, args).toBe(price);
+    }
+  });
+});
 
 describe("the web client's own documents", () => {
   const webSrc = resolve(repoRoot, 'web/src');

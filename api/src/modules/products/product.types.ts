@@ -85,7 +85,7 @@ export class ProductConnection {
 
   @Field(() => Int, {
     description: 'How many products match the search and type in all pages.',
-    // Priced once with the page (products' own complexity), not once per row.
+    // Priced once with the page (searchComplexity), not once per row.
     complexity: 0,
   })
   totalCount!: number;
