@@ -33,8 +33,9 @@ export const SEARCH_COST = 5000;
 
 /**
  * Complexity units of `totalCount` on a text search: the ranking pass counts every match in the
- * same statement (a window over what it reads anyway), which adds up to about a quarter of the
- * search's own time for the commonest words (bench:count: "inc", 8,507 matches, 56 → 72 ms).
+ * same statement (a window over what it reads anyway), which adds up to about a third of the
+ * search's own time for the commonest words (bench:count: "ion" and "inc", ~8,500 matches each,
+ * ×1.16 to ×1.33 on a loaded machine), i.e. up to ~30% of {@link SEARCH_COST}.
  */
 export const SEARCH_COUNT_COST = 1500;
 /** Complexity units of `totalCount` on a browse: the catalog (or one type) counted at most once per {@link COUNT_CACHE_MS}. */
