@@ -294,7 +294,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
   }
   const replication = reports ? replicate(path, bus.pubsub, logger, reports) : undefined;
   const pruning = config.JOURNAL_RETENTION_HOURS > 0 ? prunePeriodically(knex, config.JOURNAL_RETENTION_HOURS, logger) : undefined;
-  accounts.onRevoked((userId, sessionId) => bus.pubsub.publish('revoked', { userId, sessionId }));
+  accounts.onRevoked((userId, sessionId, reason) => bus.pubsub.publish('revoked', { userId, sessionId, reason }));
   accounts.onChanged((userId) => bus.pubsub.publish('userChanged', { userId }));
   // Other replicas' account changes: forget cached sessions of that user.
   const accountFeeds = [bus.pubsub.subscribe('revoked'), bus.pubsub.subscribe('userChanged')];

@@ -9,6 +9,7 @@ import { createToasts, ToastsKey } from './composables/toasts';
 import { ConnectionKey, createConnection } from './composables/connection';
 import { createExecutionFeed, ExecutionFeedKey } from './composables/execution-feed';
 import { AuthKey, createAuth } from './composables/auth';
+import { sessionEndedMessage } from './lib/connection';
 import './styles/main.css';
 
 const session = createSession(window.localStorage);
@@ -16,13 +17,13 @@ const toasts = createToasts();
 const connection = createConnection();
 
 // Filled in below; the Apollo callbacks only run after start-up.
-let onUnauthenticated = () => {};
+let onUnauthenticated = (_reason?: string) => {};
 let onForbidden = () => {};
 
 const apollo = createApolloClient({
   ...sameOriginEndpoints(window.location),
   getToken: () => session.token(),
-  onUnauthenticated: () => onUnauthenticated(),
+  onUnauthenticated: (reason) => onUnauthenticated(reason),
   onForbidden: () => onForbidden(),
   onSocketEvent: (e) => connection.dispatch(e),
 });
@@ -31,10 +32,10 @@ const refresh = () => refreshUser(apollo.client, session);
 const router = createAppRouter({ session, toasts, refresh });
 const auth = createAuth({ apollo, session, router });
 
-onUnauthenticated = () => {
+onUnauthenticated = (reason) => {
   if (!session.state.token) return;
   void auth.expire();
-  toasts.push({ kind: 'error', title: 'Your session has ended. Log in again.' });
+  toasts.push({ kind: 'error', title: sessionEndedMessage(reason) });
 };
 onForbidden = () => {
   // The role may have changed: re-read it; the guard sends the user away from what is no longer allowed.

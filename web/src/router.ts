@@ -45,8 +45,9 @@ export interface RouterDeps {
 export function createAppRouter({ session, toasts, refresh }: RouterDeps): Router {
   const router = createRouter({ history: createWebHistory(), routes });
 
-  router.beforeEach(async (to) => {
-    if (session.state.token) {
+  router.beforeEach(async (to, from) => {
+    // A change of the same screen's query (filters, pages) needs no new look at the account.
+    if (session.state.token && (to.path !== from.path || !from.matched.length)) {
       try {
         await refresh();
       } catch {

@@ -26,7 +26,8 @@ import { errorOf, gql, ok } from '../support/gql.js';
 import { PRODUCTS, adminClient, countRows } from '../support/trading.js';
 import { wsClient } from '../support/ws.js';
 import { createSchema } from '../../src/graphql/schema.js';
-import { OperationLimits, operationBudget } from '../../src/graphql/limits.js';
+import { OperationLimits, complexityOf, operationBudget } from '../../src/graphql/limits.js';
+import { BROWSE_COUNT_COST, SEARCH_COUNT_COST } from '../../src/modules/products/product-search.js';
 import { loadConfig } from '../../src/config.js';
 import { repoRoot } from '../../src/services.js';
 import { ProductType } from '../../src/modules/products/product.entity.js';
@@ -158,6 +159,21 @@ for (const { dialect, skip } of await dialects())
     const search = async (q: string | null, first = 10, type: string | null = null, after: string | null = null) =>
       (await ok<{ products: { nodes: { symbol: string }[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } }>(t.url, PRODUCTS, { q, type, first, after })).products;
     const symbols = async (q: string, first = 10) => (await search(q, first)).nodes.map((n) => n.symbol);
+    const COUNTED = `query($q: String, $type: ProductType, $first: Int, $after: String) { products(query: $q, type: $type, first: $first, after: $after) { nodes { symbol } totalCount } }`;
+    const counted = async (q: string | null, first: number, type: string | null = null, after: string | null = null) =>
+      (await ok<{ products: { nodes: { symbol: string }[]; totalCount: number | null } }>(t.url, COUNTED, { q, type, first, after })).products;
+
+    it('counts every match of a search or a browse (totalCount), whatever the page', async () => {
+      const all = (await t.app.services.knex('products').select('symbol', 'name', 'type')) as Row[];
+      for (const [q, type] of [['apple', null], ['AAP', null], ['inc', 'STOCK'], [null, null], [null, 'ETF']] as const) {
+        const expected = modelSearch(all, q ?? '', type ?? undefined).length;
+        expect(expected, `${q} ${type}`).toBeGreaterThan(0);
+        const first = await counted(q, 2, type);
+        expect(first.totalCount, `${q} ${type}`).toBe(expected);
+        if (first.nodes.length === 2) expect((await counted(q, 2, type, first.nodes[1]!.symbol)).totalCount).toBe(expected);
+      }
+      expect((await counted('no such words here', 5)).totalCount).toBe(0);
+    });
 
     it('ranks the exact symbol, then symbol prefixes, then names starting with the word, home listings first', async () => {
       expect((await symbols('apple'))[0]).toBe('AAPL');
@@ -240,6 +256,7 @@ for (const { dialect, skip } of await dialects())
               after = r.pageInfo.endCursor;
             }
             expect(got).toEqual(expected);
+            if (expected.length) expect((await counted(q, first, type)).totalCount).toBe(expected.length);
           },
         ),
         { numRuns: 25 },
@@ -274,6 +291,20 @@ for (const { dialect, skip } of await dialects())
       }
     });
   });
+
+describe('the price of products.totalCount', () => {
+  it('is paid once per page, only when it may be asked for (fragments count as asking)', async () => {
+    const schema = await createSchema();
+    const cost = (args: string, selection: string) =>
+      complexityOf(schema, parse(`query { products(${args}) { ${selection} } } fragment F on ProductConnection { totalCount }`), undefined, {});
+    for (const [args, price] of [['query: "inc", first: 100', SEARCH_COUNT_COST], ['first: 100', BROWSE_COUNT_COST]] as const) {
+      const plain = cost(args, 'nodes { symbol }');
+      expect(cost(args, 'nodes { symbol } totalCount') - plain, args).toBe(price);
+      expect(cost(args, 'nodes { symbol } ...F') - plain, args).toBe(price);
+      expect(cost(args, 'nodes { symbol } ... on ProductConnection { totalCount }') - plain, args).toBe(price);
+    }
+  });
+});
 
 describe("the web client's own documents", () => {
   const webSrc = resolve(repoRoot, 'web/src');

@@ -112,7 +112,8 @@ describe('an open socket acts with its session as it is now (sqlite)', () => {
     const rest = await ok(t.url, PLACE, { i: { symbol: 'AAPL', side: 'SELL', type: 'LIMIT', price: '150.00', quantity: 5, timeInForce: 'GTC' } }, gone.token);
     await reports.waitUntil((r) => r.execType === 'NEW' && r.order.id === rest.placeOrder.id);
     await ok(t.url, DISABLE, { u: gone.id }, admin);
-    expect((await closed).code).toBe(4401);
+    // The close reason says why, so the user's screen can tell them.
+    expect(await closed).toMatchObject({ code: 4401, reason: 'Account disabled' });
     // Its resting order trades afterwards: the report is not delivered to the disabled account.
     const take = await ok(t.url, PLACE, { i: { symbol: 'AAPL', side: 'BUY', type: 'LIMIT', price: '150.00', quantity: 5 } }, other.token);
     expect(take.placeOrder.status).toBe('FILLED');

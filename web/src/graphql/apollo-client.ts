@@ -10,7 +10,7 @@ import { onError } from '@apollo/client/link/error';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
 import { createClient, type Client } from 'graphql-ws';
-import type { SocketEvent } from '../lib/connection';
+import { SESSION_ENDED_CODES, type SocketEvent } from '../lib/connection';
 
 export interface ApolloOptions {
   /** Absolute URL of the HTTP endpoint, e.g. http://localhost:4000/graphql. */
@@ -19,8 +19,11 @@ export interface ApolloOptions {
   readonly wsUrl: string;
   /** The current session token, or null when logged out. */
   getToken(): string | null;
-  /** The server refused the token (expired, revoked, account disabled). */
-  onUnauthenticated(): void;
+  /**
+   * The server refused the token (expired, revoked, account disabled). `reason`: the server's
+   * words when it gave some (the WebSocket close reason, e.g. "Account disabled").
+   */
+  onUnauthenticated(reason?: string): void;
   /** The server refused an operation for the caller's role (the role may have changed). */
   onForbidden?(): void;
   /** WebSocket lifecycle, for the reconnect banner. */
@@ -51,8 +54,6 @@ export function createCache(): InMemoryCache {
   });
 }
 
-const AUTH_CLOSE_CODES = new Set([4401, 4403]);
-
 export function createApolloClient(options: ApolloOptions): ApolloSetup {
   let intentionalClose = false;
   /** Between a `connecting` event and the next `closed`: there is a socket to close. */
@@ -81,11 +82,12 @@ export function createApolloClient(options: ApolloOptions): ApolloSetup {
       connected: () => emit({ type: 'connected' }),
       closed: (event) => {
         const code = (event as { code?: number } | undefined)?.code ?? 1006;
+        const reason = (event as { reason?: string } | undefined)?.reason || undefined;
         const intentional = intentionalClose;
         intentionalClose = false;
         socketLive = false;
-        emit({ type: 'closed', code, intentional });
-        if (AUTH_CLOSE_CODES.has(code) && options.getToken()) options.onUnauthenticated();
+        emit({ type: 'closed', code, intentional, reason });
+        if (SESSION_ENDED_CODES.has(code) && options.getToken()) options.onUnauthenticated(reason);
       },
     },
   });

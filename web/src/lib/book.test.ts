@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyBookUpdate, emptyBook, ladder, type BookState, type BookUpdate } from './book';
+import { applyBookUpdate, bookStatusView, emptyBook, ladder, ownLevels, priceKey, type BookState, type BookUpdate } from './book';
 
 const lvl = (price: string, quantity: number, orderCount = 1) => ({ price, quantity, orderCount });
 const snapshot = (seq: number, bids = [lvl('99.00', 10), lvl('100.00', 5)], asks = [lvl('101.00', 7), lvl('100.50', 3)]): BookUpdate => ({
@@ -102,5 +102,29 @@ describe('ladder', () => {
     const { book } = fold([snapshot(1)]);
     expect(ladder(book, 1).bids).toHaveLength(1);
     expect(ladder(emptyBook('AAPL'), 5)).toEqual({ bids: [], asks: [] });
+  });
+});
+
+describe('own orders in the ladder', () => {
+  const order = (side: string, price: string | null, leavesQty: number, status = 'NEW', type = 'LIMIT', symbol = 'AAPL') => ({ symbol, side, type, price, leavesQty, status });
+
+  it('sums the open quantity per side and price, whatever the price’s trailing zeros', () => {
+    const own = ownLevels(
+      [order('BUY', '150.00', 10), order('BUY', '150.0', 5, 'PARTIALLY_FILLED'), order('SELL', '151.00', 7), order('BUY', '149.00', 3, 'FILLED'), order('BUY', null, 9, 'NEW', 'MARKET'), order('BUY', '150.00', 4, 'NEW', 'LIMIT', 'MSFT')],
+      'AAPL',
+    );
+    expect([...own.bid]).toEqual([['150', 15]]);
+    expect([...own.ask]).toEqual([['151', 7]]);
+    expect(priceKey('150.00')).toBe(priceKey('150'));
+    expect(priceKey('0.50')).toBe('0.5');
+  });
+});
+
+describe('book status line', () => {
+  it('never says Live while the connection is down', () => {
+    expect(bookStatusView('live', 'connected')).toEqual({ kind: 'live', label: 'Live' });
+    expect(bookStatusView('live', 'reconnecting').kind).toBe('offline');
+    expect(bookStatusView('live', 'reconnecting').label).not.toMatch(/^Live/);
+    expect(bookStatusView('loading', 'reconnecting').kind).toBe('loading');
   });
 });

@@ -6,7 +6,7 @@
  * updates were missed and the book must be fetched again (a new SNAPSHOT). In a DELTA a level
  * with quantity 0 is gone. Pure functions: no Apollo, no Vue.
  */
-import { compareDecimal } from './decimal';
+import { compareDecimal, formatFixed, parseDecimal, type Fixed } from './decimal';
 
 /** One price level. Price is a decimal string. */
 export interface Level {
@@ -117,4 +117,54 @@ export function ladder(book: BookState, depth: number): { bids: LadderRow[]; ask
 /** Best bid and best ask prices; null for an empty side. */
 export function touch(book: BookState): { bid: string | null; ask: string | null } {
   return { bid: book.bids[0]?.price ?? null, ask: book.asks[0]?.price ?? null };
+}
+
+/** A price as a key that ignores trailing zeros ("150.0" and "150.00" are one level). */
+export function priceKey(price: string): string {
+  const f = parseDecimal(price);
+  return f ? formatFixed(normalize(f)) : price;
+}
+
+function normalize(f: Fixed): Fixed {
+  let { units, scale } = f;
+  while (scale > 0 && units % 10n === 0n) {
+    units /= 10n;
+    scale -= 1;
+  }
+  return { units, scale };
+}
+
+/** The caller's open quantity at each price of one side: what the ladder marks as "mine". */
+export type OwnLevels = { readonly bid: ReadonlyMap<string, number>; readonly ask: ReadonlyMap<string, number> };
+
+/** The trader's open LIMIT orders of one symbol, summed per side and price ({@link priceKey}). */
+export function ownLevels(
+  orders: readonly { readonly symbol: string; readonly side: string; readonly type: string; readonly price?: string | null; readonly leavesQty: number; readonly status: string }[],
+  symbol: string,
+): OwnLevels {
+  const bid = new Map<string, number>();
+  const ask = new Map<string, number>();
+  for (const o of orders) {
+    if (o.symbol !== symbol || o.type !== 'LIMIT' || !o.price || o.leavesQty <= 0) continue;
+    if (!['NEW', 'PARTIALLY_FILLED', 'PENDING_NEW'].includes(o.status)) continue;
+    const side = o.side === 'BUY' ? bid : ask;
+    const k = priceKey(o.price);
+    side.set(k, (side.get(k) ?? 0) + o.leavesQty);
+  }
+  return { bid, ask };
+}
+
+/** What the book's status line shows: a live book is stale while the connection is down. */
+export function bookStatusView(status: 'loading' | 'live' | 'resyncing' | 'offline', connection: string): { kind: string; label: string } {
+  if (connection === 'reconnecting' && status !== 'loading') return { kind: 'offline', label: 'Connection lost: book may be stale' };
+  switch (status) {
+    case 'live':
+      return { kind: 'live', label: 'Live' };
+    case 'resyncing':
+      return { kind: 'resyncing', label: 'Resyncing…' };
+    case 'offline':
+      return { kind: 'offline', label: 'Live book unavailable' };
+    default:
+      return { kind: 'loading', label: 'Loading…' };
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialConnection, nextConnection, type SocketEvent } from './connection';
+import { initialConnection, nextConnection, sessionEndedMessage, type SocketEvent } from './connection';
 
 const run = (events: SocketEvent[]) => events.reduce(nextConnection, initialConnection);
 
@@ -24,5 +24,17 @@ describe('connection state', () => {
 
   it('shows reconnecting when the server cannot be reached at all', () => {
     expect(run([{ type: 'connecting' }, { type: 'closed', code: 1006, intentional: false }]).status).toBe('reconnecting');
+  });
+
+  it('shows no banner when the server ends the session (revoked, disabled, refused token): the app goes to Login', () => {
+    for (const code of [4401, 4403]) {
+      expect(run([{ type: 'connecting' }, { type: 'connected' }, { type: 'closed', code, intentional: false, reason: 'Account disabled' }]).status).toBe('idle');
+    }
+  });
+
+  it('says why the session ended when the server said so', () => {
+    expect(sessionEndedMessage('Account disabled')).toMatch(/^Your session has ended: an administrator disabled this account/);
+    expect(sessionEndedMessage('Session expired')).toMatch(/expired/);
+    expect(sessionEndedMessage(undefined)).toBe('Your session has ended. Log in again.');
   });
 });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decimalsOfTick, formatPercent, formatPnl, formatPrice, formatQty, formatSigned, humanize, MISSING, trend } from './format';
+import { afterEach, beforeEach } from 'vitest';
+import { decimalsOfTick, formatDateTime, formatOrderTime, formatPercent, formatPnl, formatPrice, formatQty, formatSigned, formatTime, humanize, MISSING, setDisplayLocale, trend } from './format';
 
 describe('formatting', () => {
+  beforeEach(() => setDisplayLocale('en-US'));
   it('keeps decimal strings exact and groups thousands', () => {
     expect(formatPrice('1234567.5')).toBe('1,234,567.5');
     expect(formatPrice('1234567.5', 2)).toBe('1,234,567.50');
@@ -48,5 +50,39 @@ describe('formatting', () => {
   it('humanizes enum values', () => {
     expect(humanize('PARTIALLY_FILLED')).toBe('Partially filled');
     expect(humanize('ETF')).toBe('ETF');
+  });
+});
+
+describe('formatting in other locales (Intl)', () => {
+  afterEach(() => setDisplayLocale('en-US'));
+
+  it('uses the locale’s grouping, decimal separator and digits, exactly for decimal strings', () => {
+    setDisplayLocale('de-DE');
+    expect(formatPrice('1234567.5', 2)).toBe('1.234.567,50');
+    expect(formatQty(1_000_000)).toBe('1.000.000');
+    // More digits than a double holds: no float on the way.
+    expect(formatPrice('123456789012345678.123456789')).toBe('123.456.789.012.345.678,123456789');
+    setDisplayLocale('en-IN');
+    expect(formatPrice('12345678.25')).toBe('1,23,45,678.25');
+    setDisplayLocale('fr-FR');
+    expect(formatPrice('-1234.5', 2)).toMatch(/^-1\s234,50$/u);
+    setDisplayLocale('ar-EG');
+    expect(formatPrice('12.5')).toBe('١٢٫٥');
+    setDisplayLocale('not a locale!');
+    expect(formatPrice('1234.5')).toBe('1,234.5');
+  });
+
+  it('shows 24-hour times, and dates on GTC orders and on orders of earlier days', () => {
+    setDisplayLocale('en-US');
+    const now = new Date(2026, 11, 5, 15, 0, 0);
+    const today = new Date(2026, 11, 5, 9, 5, 7).toISOString();
+    const earlier = new Date(2026, 11, 1, 16, 30, 0).toISOString();
+    expect(formatTime(today)).toBe('09:05:07');
+    expect(formatOrderTime(today, 'DAY', now)).toBe('09:05:07');
+    expect(formatOrderTime(today, 'GTC', now)).toBe('Dec 5, 2026 09:05:07');
+    expect(formatOrderTime(earlier, 'DAY', now)).toBe('Dec 1, 2026 16:30:00');
+    expect(formatDateTime('nonsense')).toBe(MISSING);
+    setDisplayLocale('de-DE');
+    expect(formatOrderTime(today, 'GTC', now)).toBe('5. Dez. 2026 09:05:07');
   });
 });

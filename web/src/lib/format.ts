@@ -1,19 +1,61 @@
 /**
- * Display formatting for the terminal: decimal strings stay strings (grouped, signed, padded),
- * quantities are grouped integers, missing values are an em dash.
+ * Display formatting for the terminal, in the viewer's locale (Intl): digit grouping, decimal
+ * separator and digits of numbers, 24-hour times and dates. Decimal strings stay exact: their
+ * integer part is formatted as a BigInt and their fraction digit by digit, never through a
+ * float. Quantities are grouped integers; missing values are an em dash. Values typed into
+ * inputs are never formatted here (they stay plain "1234.50" as the API takes them).
  */
 import { parseDecimal, formatFixed, roundDecimal, signOf } from './decimal';
 
 /** What an absent value (no trade yet, no bid) shows as. */
 export const MISSING = '—';
 
-/** Groups the integer digits of a plain number string: "1234567.5" → "1,234,567.5". */
+/** The locale numbers and times are shown in: the browser's, else en-US. */
+let locale = typeof navigator !== 'undefined' && navigator.language ? navigator.language : 'en-US';
+
+interface NumberSymbols {
+  readonly integer: Intl.NumberFormat;
+  readonly decimal: string;
+  readonly minus: string;
+  readonly digits: readonly string[];
+}
+let symbols: NumberSymbols | null = null;
+
+function numberSymbols(): NumberSymbols {
+  if (symbols) return symbols;
+  let integer: Intl.NumberFormat;
+  try {
+    integer = new Intl.NumberFormat(locale, { maximumFractionDigits: 0, useGrouping: true });
+  } catch {
+    integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0, useGrouping: true });
+  }
+  const parts = new Intl.NumberFormat(integer.resolvedOptions().locale).formatToParts(-1.5);
+  const digits = Array.from({ length: 10 }, (_, d) => integer.format(d));
+  symbols = {
+    integer,
+    decimal: parts.find((p) => p.type === 'decimal')?.value ?? '.',
+    minus: parts.find((p) => p.type === 'minusSign')?.value ?? '-',
+    digits,
+  };
+  return symbols;
+}
+
+/** Sets the display locale (a BCP 47 tag such as "de-DE"); an unknown one falls back to en-US. */
+export function setDisplayLocale(tag: string): void {
+  locale = tag;
+  symbols = null;
+  timeFormat = dateFormat = null;
+}
+
+/** A plain number string ("-1234567.50") in the display locale, exactly: "-1,234,567.50" (en-US), "-1.234.567,50" (de-DE). */
 function group(text: string): string {
+  const { integer, decimal, minus, digits } = numberSymbols();
   const negative = text.startsWith('-');
   const body = negative ? text.slice(1) : text;
   const [int, frac] = body.split('.');
-  const grouped = int!.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${negative ? '-' : ''}${grouped}${frac !== undefined ? `.${frac}` : ''}`;
+  const grouped = integer.format(BigInt(int || '0'));
+  const fraction = frac !== undefined ? `${decimal}${[...frac].map((d) => digits[Number(d)] ?? d).join('')}` : '';
+  return `${negative ? minus : ''}${grouped}${fraction}`;
 }
 
 /**
@@ -30,7 +72,7 @@ export function formatPrice(value: string | null | undefined, decimals?: number)
 /** A whole quantity with thousands separators: 1000000 → "1,000,000". */
 export function formatQty(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return MISSING;
-  return group(String(Math.trunc(value)));
+  return group(BigInt(Math.trunc(value)).toString());
 }
 
 /** A signed amount (change, P&L): "+1,234.50", "-0.20", "0.00". */
@@ -63,21 +105,50 @@ export function decimalsOfTick(tickSize: string): number {
   return parseDecimal(tickSize)?.scale ?? 2;
 }
 
-/** Time of day of an ISO timestamp in the viewer's zone, HH:MM:SS (24 h). */
-export function formatTime(iso: string | null | undefined): string {
-  if (!iso) return MISSING;
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return MISSING;
-  return d.toLocaleTimeString('en-GB', { hour12: false });
+let timeFormat: Intl.DateTimeFormat | null = null;
+let dateFormat: Intl.DateTimeFormat | null = null;
+
+function formats(): { time: Intl.DateTimeFormat; date: Intl.DateTimeFormat } {
+  const make = (options: Intl.DateTimeFormatOptions) => {
+    try {
+      return new Intl.DateTimeFormat(locale, options);
+    } catch {
+      return new Intl.DateTimeFormat('en-US', options);
+    }
+  };
+  timeFormat ??= make({ hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  dateFormat ??= make({ year: 'numeric', month: 'short', day: 'numeric' });
+  return { time: timeFormat, date: dateFormat };
 }
 
-/** Date and time of an ISO timestamp, YYYY-MM-DD HH:MM:SS in the viewer's zone. */
-export function formatDateTime(iso: string | null | undefined): string {
-  if (!iso) return MISSING;
+function dateOf(iso: string | null | undefined): Date | null {
+  if (!iso) return null;
   const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return MISSING;
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatTime(iso)}`;
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** Time of day of an ISO timestamp in the viewer's zone and locale, 24-hour with seconds ("14:05:09"). */
+export function formatTime(iso: string | null | undefined): string {
+  const d = dateOf(iso);
+  return d ? formats().time.format(d) : MISSING;
+}
+
+/** Date and time of an ISO timestamp in the viewer's zone and locale ("Dec 5, 2026 14:05:09"). */
+export function formatDateTime(iso: string | null | undefined): string {
+  const d = dateOf(iso);
+  return d ? `${formats().date.format(d)} ${formats().time.format(d)}` : MISSING;
+}
+
+/**
+ * When an order was placed, as an order list shows it: the time alone for a day order placed
+ * today; with the date for a GTC order (it may rest for days) and for anything placed before
+ * today (`now`: the viewer's clock, for tests).
+ */
+export function formatOrderTime(iso: string | null | undefined, timeInForce: string, now: Date = new Date()): string {
+  const d = dateOf(iso);
+  if (!d) return MISSING;
+  const today = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+  return timeInForce === 'GTC' || !today ? formatDateTime(iso) : formatTime(iso);
 }
 
 /** Enum values whose letters are an acronym. */

@@ -33,7 +33,8 @@ export interface IssuedSession {
 }
 
 /** A listener told when a user's sessions stop being valid (logout, disable), to close sockets. */
-export type RevocationListener = (userId: number, sessionId?: number) => void;
+/** `reason` DISABLED: an administrator disabled the account (else a logout or a revoked session). */
+export type RevocationListener = (userId: number, sessionId?: number, reason?: 'DISABLED') => void;
 
 const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
 /** How long an authenticated token is trusted without asking the database (bounds staleness if a bus message is lost). */
@@ -293,7 +294,7 @@ export class AccountService {
     });
     if (disabled) {
       this.forget(userId);
-      for (const l of this.listeners) l(userId);
+      for (const l of this.listeners) l(userId, undefined, 'DISABLED');
     }
     return user;
   }

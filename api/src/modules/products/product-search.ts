@@ -1,5 +1,6 @@
 import type { Knex } from '../../db/knex.js';
 import type { Dialect } from '../../db/dialect.js';
+import { Kind, type FieldNode, type SelectionSetNode } from 'graphql';
 import { pageComplexity } from '../../graphql/args.js';
 
 /**
@@ -30,9 +31,34 @@ export const MIN_NAME_WORD = 3;
  */
 export const SEARCH_COST = 5000;
 
-/** The complexity of `products`: its page, plus {@link SEARCH_COST} when it has a search text. */
-export function searchComplexity(options: Parameters<typeof pageComplexity>[0] & { args: { query?: string | null } }): number {
-  return pageComplexity(options) + (parseSearchText(options.args.query) ? SEARCH_COST : 0);
+/**
+ * Complexity units of `totalCount` on a text search: the ranking pass counts every match in the
+ * same statement (a window over what it reads anyway), which adds up to about a third of the
+ * search's own time for the commonest words (bench:count: "ion" and "inc", ~8,500 matches each,
+ * ×1.16 to ×1.33 on a loaded machine), i.e. up to ~30% of {@link SEARCH_COST}.
+ */
+export const SEARCH_COUNT_COST = 1500;
+/** Complexity units of `totalCount` on a browse: the catalog (or one type) counted at most once per {@link COUNT_CACHE_MS}. */
+export const BROWSE_COUNT_COST = 200;
+
+/** How long a browse count (all products, or of one type) is reused. */
+export const COUNT_CACHE_MS = 5_000;
+
+/**
+ * Whether a `products` selection may ask for `totalCount`: it names it, or it spreads a
+ * fragment (which the estimator cannot see into, so it is priced as if it did).
+ */
+function mayCount(set: SelectionSetNode | undefined): boolean {
+  return (set?.selections ?? []).some(
+    (s) => (s.kind === Kind.FIELD && s.name.value === 'totalCount') || s.kind === Kind.FRAGMENT_SPREAD || (s.kind === Kind.INLINE_FRAGMENT && mayCount(s.selectionSet)),
+  );
+}
+
+/** The complexity of `products`: its page, plus {@link SEARCH_COST} when it has a search text, plus its count when asked for. */
+export function searchComplexity(options: Parameters<typeof pageComplexity>[0] & { args: { query?: string | null }; node?: FieldNode }): number {
+  const text = parseSearchText(options.args.query) !== undefined;
+  const count = mayCount(options.node?.selectionSet) ? (text ? SEARCH_COUNT_COST : BROWSE_COUNT_COST) : 0;
+  return pageComplexity(options) + (text ? SEARCH_COST : 0) + count;
 }
 
 /** A search text split the way both dialects use it. */
@@ -153,16 +179,19 @@ export async function searchPage(
   knex: Knex,
   dialect: Dialect,
   s: SearchText,
-  opts: { readonly type?: string; readonly cursor?: SearchCursor; readonly limit: number },
+  opts: { readonly type?: string; readonly cursor?: SearchCursor; readonly limit: number; readonly withTotal?: boolean },
 ): Promise<Record<string, unknown>[]> {
   const [matches, matchBindings] = matchesSql(dialect, s, opts.type);
   const c = opts.cursor;
   const after = c ? ' where (m.search_rank > ? or (m.search_rank = ? and (m.search_listing > ? or (m.search_listing = ? and m.symbol > ?))))' : '';
   const afterBindings = c ? [c.rank, c.rank, c.listing, c.listing, c.symbol] : [];
+  // withTotal: every match is counted (before the cursor) in the pass that ranks them.
+  const source = opts.withTotal ? `(select w.*, count(*) over () as search_total from (${matches}) w)` : `(${matches})`;
+  const total = (t: string) => (opts.withTotal ? `, ${t}.search_total` : '');
   // Ranked on (symbol, rank, listing) only; the page's products rows are read last.
   const join = dialect === 'mysql' ? 'straight_join' : 'join';
   const sql =
-    `select p.*, k.search_rank, k.search_listing from (select m.symbol, m.search_rank, m.search_listing from (${matches}) m${after} order by m.search_rank, m.search_listing, m.symbol limit ?) k ` +
+    `select p.*, k.search_rank, k.search_listing${total('k')} from (select m.symbol, m.search_rank, m.search_listing${total('m')} from ${source} m${after} order by m.search_rank, m.search_listing, m.symbol limit ?) k ` +
     `${join} products p on p.symbol = k.symbol order by k.search_rank, k.search_listing, k.symbol`;
   const result = await knex.raw(sql, [...matchBindings, ...afterBindings, opts.limit]);
   return (dialect === 'mysql' ? (result as [Record<string, unknown>[]])[0] : result) as Record<string, unknown>[];

@@ -1,4 +1,6 @@
-import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, Info, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { selects } from '../../graphql/selection.js';
 import { CreateProductInput, ProductConnection, ProductGql, UpdateProductInput } from './product.types.js';
 import { ProductType, TradingStatus } from './product.entity.js';
 import { Role } from '../accounts/user.entity.js';
@@ -17,6 +19,7 @@ export class ProductResolver {
   })
   async products(
     @Ctx() ctx: GqlContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg('query', () => String, {
         nullable: true,
         description: 'Symbol prefix, or words that must all appear in the name (case-insensitive). Names are searched when a word has 3+ characters; shorter text matches symbols only.',
@@ -26,9 +29,10 @@ export class ProductResolver {
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
   ): Promise<ProductConnection> {
     const size = checkPageSize(first, ctx.services.config.MAX_PAGE_SIZE);
-    const { products, hasNextPage } = await ctx.services.products.search({ query, type, first: size, after });
+    const withTotal = selects(info, 'totalCount');
+    const { products, hasNextPage, total } = await ctx.services.products.search({ query, type, first: size, after, withTotal });
     const nodes = products.map((p) => ProductGql.from(p, ctx.services.marketData.quote(p)));
-    return { nodes, pageInfo: { hasNextPage, endCursor: nodes.at(-1)?.symbol ?? null } };
+    return { nodes, pageInfo: { hasNextPage, endCursor: nodes.at(-1)?.symbol ?? null }, totalCount: total ?? 0 };
   }
 
   @Query(() => ProductGql, { nullable: true, description: 'One product with its quote, or null when unknown.' })

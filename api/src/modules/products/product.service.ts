@@ -7,7 +7,7 @@ import { ProductType, TradingStatus } from './product.entity.js';
 import { DEFAULT_TICK_SIZE } from './catalog.js';
 import type { Dialect } from '../../db/dialect.js';
 import { formatTime, hoursFromRow, validHours, type TradingHours } from './trading-schedule.js';
-import { indexName, listingOrder, parseSearchText, searchPage, searchRank, type SearchCursor, type SearchText } from './product-search.js';
+import { COUNT_CACHE_MS, indexName, listingOrder, parseSearchText, searchPage, searchRank, type SearchCursor, type SearchText } from './product-search.js';
 
 /** A product as services use it (prices in ticks of `tickSize`). */
 export interface ProductRecord {
@@ -34,6 +34,8 @@ export interface ProductSearch {
   readonly first: number;
   /** Cursor: the last symbol of the previous page (of the same query: text results are ranked). */
   readonly after?: string;
+  /** Also count every match (`total`). */
+  readonly withTotal?: boolean;
 }
 
 export interface ProductInput {
@@ -50,6 +52,8 @@ const SYMBOL = /^[A-Za-z0-9][A-Za-z0-9.\-^=_]{0,31}$/;
 export class ProductService {
   /** symbol → product, for the order path's edge checks; refreshed on every change made here. */
   private readonly cache = new Map<string, ProductRecord>();
+  /** Browse counts by type ('' for all), with when they were read. */
+  private readonly counts = new Map<string, { n: number; at: number }>();
   /** The last catalog read waiting for its turn (SQLite; see {@link turn}). */
   private queue: Promise<void> = Promise.resolve();
 
@@ -58,22 +62,40 @@ export class ProductService {
     private readonly dialect: Dialect,
   ) {}
 
-  async search(s: ProductSearch): Promise<{ products: ProductRecord[]; hasNextPage: boolean }> {
+  async search(s: ProductSearch): Promise<{ products: ProductRecord[]; hasNextPage: boolean; total?: number }> {
     await this.turn();
     const text = parseSearchText(s.query);
     let rows: Record<string, unknown>[];
+    let total: number | undefined;
     if (!text) {
       const q = this.knex('products').select('*').orderBy('symbol').limit(s.first + 1);
       if (s.type) q.where('type', s.type);
       if (s.after) q.where('symbol', '>', s.after);
       rows = await q;
+      if (s.withTotal) total = await this.browseCount(s.type);
     } else {
-      rows = await searchPage(this.knex, this.dialect, text, { type: s.type, cursor: s.after ? await this.cursorOf(text, s.after) : undefined, limit: s.first + 1 });
+      const cursor = s.after ? await this.cursorOf(text, s.after) : undefined;
+      rows = await searchPage(this.knex, this.dialect, text, { type: s.type, cursor, limit: s.first + 1, withTotal: s.withTotal });
+      if (s.withTotal && rows.length) total = Number(rows[0]!.search_total);
+      // A page after the last carries no count: the first row of the search does.
+      else if (s.withTotal) total = cursor ? Number((await searchPage(this.knex, this.dialect, text, { type: s.type, limit: 1, withTotal: true }))[0]?.search_total ?? 0) : 0;
     }
     const products = rows.slice(0, s.first).map(productFromRow);
     // The page's resolution (up to 200 rows of fields) gets a turn of its own too.
     await this.turn();
-    return { products, hasNextPage: rows.length > s.first };
+    return { products, hasNextPage: rows.length > s.first, ...(s.withTotal ? { total } : {}) };
+  }
+
+  /** Products in the catalog (or of one type), counted at most once per COUNT_CACHE_MS. */
+  private async browseCount(type: ProductType | undefined): Promise<number> {
+    const key = type ?? '';
+    const hit = this.counts.get(key);
+    if (hit && hit.at > Date.now() - COUNT_CACHE_MS) return hit.n;
+    const q = this.knex('products').count<{ n: number }[]>({ n: '*' });
+    if (type) q.where('type', type);
+    const n = Number((await q)[0]?.n ?? 0);
+    this.counts.set(key, { n, at: Date.now() });
+    return n;
   }
 
   /**

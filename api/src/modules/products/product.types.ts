@@ -1,4 +1,4 @@
-import { Field, InputType, ObjectType } from 'type-graphql';
+import { Field, InputType, Int, ObjectType } from 'type-graphql';
 import { DecimalScalar } from '../../graphql/scalars.js';
 import { PageInfo } from '../../graphql/page-info.js';
 import { ProductType, TradingStatus } from './product.entity.js';
@@ -89,6 +89,13 @@ export class ProductConnection {
 
   @Field(() => PageInfo, { description: 'Where this page ends.' })
   pageInfo!: PageInfo;
+
+  @Field(() => Int, {
+    description: 'How many products match the search and type in all pages.',
+    // Priced once with the page (searchComplexity), not once per row.
+    complexity: 0,
+  })
+  totalCount!: number;
 }
 
 @InputType({ description: 'A new product.' })

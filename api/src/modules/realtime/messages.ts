@@ -70,6 +70,8 @@ export interface RevokedMsg {
   readonly userId: number;
   /** Only this session; all of the user's sessions when absent. */
   readonly sessionId?: number;
+  /** DISABLED: the account was disabled (the socket's close reason says so). */
+  readonly reason?: 'DISABLED';
 }
 
 /**

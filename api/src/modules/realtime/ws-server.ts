@@ -360,7 +360,7 @@ export function attachWebSocketServer(http: Server, schema: GraphQLSchema, servi
       for await (const r of revoked) {
         for (const [socket, st] of sockets) {
           if (st.user?.id === r.userId && (r.sessionId === undefined || r.sessionId === st.user.sessionId)) {
-            endSession(socket, st, 'Session revoked');
+            endSession(socket, st, r.reason === 'DISABLED' ? 'Account disabled' : 'Session revoked');
           }
         }
       }
