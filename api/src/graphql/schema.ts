@@ -9,9 +9,11 @@ import { ProductResolver } from '../modules/products/product.resolver.js';
 import { OrderResolver } from '../modules/orders/order.resolver.js';
 import { RealtimeResolver } from '../modules/realtime/realtime.resolver.js';
 import { FixResolver } from '../modules/fix/fix.resolver.js';
+import { PortfolioResolver } from '../modules/orders/portfolio.resolver.js';
+import { CandleResolver } from '../modules/market-data/candle.resolver.js';
 
 /** Every resolver class of the API. */
-export const resolvers = [AccountResolver, ProductResolver, OrderResolver, RealtimeResolver, FixResolver] as const;
+export const resolvers = [AccountResolver, ProductResolver, OrderResolver, RealtimeResolver, FixResolver, PortfolioResolver, CandleResolver] as const;
 
 /**
  * Every subscription supplies its own `subscribe` (streams over the services' bus), so the
