@@ -7,12 +7,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildIfStale, gql, startServer, type RunningServer } from './support/app-server';
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium, SCREENSHOTS } from './support/browser';
 import { IN_CI as CI } from '../../api/test/support/ci';
+
+/** The server's SQLite driver (a dependency of the API), to write trade history into its database. */
+interface Sqlite {
+  prepare(sql: string): { run(...values: unknown[]): unknown };
+  transaction(fn: () => void): () => void;
+  close(): void;
+}
+const Database = createRequire(import.meta.url)('better-sqlite3') as new (path: string) => Sqlite;
 
 const available = chromiumAvailable();
 if (!available && !CI) console.warn(`portfolio browser tests skipped: no Chromium at ${CHROMIUM_PATH}`);

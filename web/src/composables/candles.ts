@@ -8,11 +8,11 @@ import { serverErrors } from '../lib/errors';
 import { useConnection } from './connection';
 
 /** How many candles the chart asks for. */
-export const CANDLE_COUNT = 200;
+export const PAGE_SIZE = 200;
 
 export function useCandles(symbol: Ref<string>, frame: Ref<Frame>, tape: Ref<readonly TapeTrade[]>) {
   const connection = useConnection();
-  const query = useQuery(CandlesDocument, () => ({ symbol: symbol.value, frame: frame.value, first: CANDLE_COUNT }), { fetchPolicy: 'network-only' });
+  const query = useQuery(CandlesDocument, () => ({ symbol: symbol.value, frame: frame.value, first: PAGE_SIZE }), { fetchPolicy: 'network-only' });
   /** The newest TradeID of the tape when the server's candles arrived: later trades are folded in here. */
   const since = ref(Number.POSITIVE_INFINITY);
   const newestTrade = () => tape.value.reduce((m, t) => Math.max(m, Number(t.tradeId)), 0);
