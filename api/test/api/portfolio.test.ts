@@ -86,6 +86,10 @@ for (const { dialect, skip } of await dialects()) {
       await cross('VOD.L', alice, bob, '72.50', 3);
       await cross('VOD.L', bob, alice, '73.00', 3);
 
+      // The order path's own rows aggregate too: AAPL's three trades, in today's (UTC) candle.
+      expect((await ok(t.url, CANDLES, { s: 'AAPL', f: 'D1', first: 1 })).candles).toEqual([
+        { time: expect.stringMatching(/T00:00:00\.000Z$/), open: '10.00', high: '10.50', low: '10.00', close: '10.50', volume: 210, trades: 3 },
+      ]);
       const { holdings } = await ok(t.url, HOLDINGS, {}, alice.token);
       expect(holdings).toEqual([
         { symbol: '0700.HK', currency: 'HKD', quantity: -5, avgPrice: '250.000000', lastPrice: '250.00', marketValue: '-1250.00', unrealizedPnl: '0.0000', realizedPnl: '28.0000' },
