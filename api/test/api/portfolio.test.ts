@@ -14,7 +14,7 @@ const TOTALS = `{ portfolioTotals { currency positions unpriced marketValue unre
 const FILLS = `query($s: String, $first: Int, $after: String) { myFills(symbol: $s, first: $first, after: $after) {
   nodes { execId tradeId orderId symbol currency side quantity price maker time } pageInfo { hasNextPage endCursor } } }`;
 const CANDLES = `query($s: String!, $f: CandleFrame!, $first: Int, $before: DateTimeISO) {
-  candles(symbol: $s, frame: $f, first: $first, before: $before) { time open high low close volume trades } }`;
+  candles(symbol: $s, frame: $f, first: $first, before: $before) { time open high low close volume trades lastTradeId } }`;
 
 interface Candle {
   time: string;
@@ -24,17 +24,18 @@ interface Candle {
   close: string;
   volume: number;
   trades: number;
+  lastTradeId: string;
 }
 
 const FRAMES = { M1: 60, M5: 300, H1: 3600, D1: 86_400 } as const;
 const cents = (ticks: number) => `${Math.floor(ticks / 100)}.${String(ticks % 100).padStart(2, '0')}`;
 
 /** The model: trades (in time order) into the last `first` buckets up to the latest trade's. */
-function modelCandles(trades: readonly { at: number; px: number; qty: number }[], frame: keyof typeof FRAMES, first: number): Candle[] {
+function modelCandles(trades: readonly { at: number; px: number; qty: number; id: number }[], frame: keyof typeof FRAMES, first: number): Candle[] {
   const s = FRAMES[frame] * 1000;
   if (trades.length === 0) return [];
   const last = Math.floor(trades.at(-1)!.at / s);
-  const buckets = new Map<number, { at: number; px: number; qty: number }[]>();
+  const buckets = new Map<number, { at: number; px: number; qty: number; id: number }[]>();
   for (const t of trades) {
     const b = Math.floor(t.at / s);
     if (b <= last - first) continue;
@@ -48,6 +49,7 @@ function modelCandles(trades: readonly { at: number; px: number; qty: number }[]
     close: cents(ts.at(-1)!.px),
     volume: ts.reduce((n, t) => n + t.qty, 0),
     trades: ts.length,
+    lastTradeId: String(ts.at(-1)!.id),
   }));
 }
 
@@ -88,7 +90,7 @@ for (const { dialect, skip } of await dialects()) {
 
       // The order path's own rows aggregate too: AAPL's three trades, in today's (UTC) candle.
       expect((await ok(t.url, CANDLES, { s: 'AAPL', f: 'D1', first: 1 })).candles).toEqual([
-        { time: expect.stringMatching(/T00:00:00\.000Z$/), open: '10.00', high: '10.50', low: '10.00', close: '10.50', volume: 210, trades: 3 },
+        { time: expect.stringMatching(/T00:00:00\.000Z$/), open: '10.00', high: '10.50', low: '10.00', close: '10.50', volume: 210, trades: 3, lastTradeId: expect.stringMatching(/^\d+$/) },
       ]);
       const { holdings } = await ok(t.url, HOLDINGS, {}, alice.token);
       expect(holdings).toEqual([
@@ -146,7 +148,7 @@ for (const { dialect, skip } of await dialects()) {
           async (steps, frame, first) => {
             const symbol = await createProduct(t.url, admin.token, `CNDL${dialect[0]}${n++}`);
             let at = Date.UTC(2026, 0, 1, 23, 59, 0, 0);
-            const trades = steps.map((s) => ({ at: (at += s.gap), px: s.px, qty: s.qty }));
+            const trades = steps.map((s, i) => ({ at: (at += s.gap), px: s.px, qty: s.qty, id: i + 1 }));
             // Both sides of each trade, as the order path writes them (only BUY rows are the tape).
             await knex('executions').insert(
               trades.flatMap((tr, i) =>

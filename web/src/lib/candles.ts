@@ -25,6 +25,8 @@ export interface ApiCandle {
   readonly close: string;
   readonly volume: number;
   readonly trades: number;
+  /** TradeID of its last trade. */
+  readonly lastTradeId: string;
 }
 
 /** A candle keyed by its bucket start in UTC seconds (lightweight-charts' time). */
@@ -36,9 +38,14 @@ export function fromApi(list: readonly ApiCandle[]): LiveCandle[] {
   return list.map((c) => ({ ...c, bucket: Math.floor(Date.parse(c.time) / 1000) }));
 }
 
+/** The newest TradeID the server's candles counted (0 when there are none: no trades yet). */
+export function countedUpTo(list: readonly ApiCandle[]): number {
+  return list.reduce((m, c) => Math.max(m, Number(c.lastTradeId)), 0);
+}
+
 /**
- * The candles after trades seen live (any order, possibly already counted): a trade newer than
- * `since` (the newest trade the query saw, by TradeID) updates its bucket's high, low, close and
+ * The candles after trades seen on the tape (any order, possibly already counted): a trade newer
+ * than `since` (see {@link countedUpTo}) updates its bucket's high, low, close and
  * volume, or starts a new bucket. Older ones are already in the server's figures.
  */
 export function foldTrades(candles: readonly LiveCandle[], trades: readonly TapeTrade[], seconds: number, since: number): LiveCandle[] {
@@ -60,8 +67,9 @@ export function foldTrades(candles: readonly LiveCandle[], trades: readonly Tape
             close: t.price,
             volume: c.volume + t.quantity,
             trades: c.trades + 1,
+            lastTradeId: t.tradeId,
           }
-        : { bucket, time: new Date(bucket * 1000).toISOString(), open: t.price, high: t.price, low: t.price, close: t.price, volume: t.quantity, trades: 1 },
+        : { bucket, time: new Date(bucket * 1000).toISOString(), open: t.price, high: t.price, low: t.price, close: t.price, volume: t.quantity, trades: 1, lastTradeId: t.tradeId },
     );
   }
   return [...byBucket.values()].sort((a, b) => a.bucket - b.bucket);

@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { DecimalScalar } from '../../graphql/scalars.js';
 import { fromTicks } from '../../decimal.js';
@@ -49,6 +49,9 @@ export class CandleGql {
   @Field(() => Int, { description: 'Number of trades.' })
   trades!: number;
 
+  @Field(() => ID, { description: "TradeID of its last trade: a client folding live trades into the chart adds only later ones (the tape's TradeIDs rise)." })
+  lastTradeId!: string;
+
   static from(c: CandleRecord, tickSize: string): CandleGql {
     return Object.assign(new CandleGql(), {
       time: c.start,
@@ -59,6 +62,7 @@ export class CandleGql {
       // Past 2^53 Number() is no safe integer, and the SafeInt scalar refuses it: an error, never a rounded volume.
       volume: Number(c.volume),
       trades: c.trades,
+      lastTradeId: String(c.lastTradeId),
     });
   }
 }

@@ -19,6 +19,8 @@ export interface CandleRecord {
   readonly close: number;
   readonly volume: bigint;
   readonly trades: number;
+  /** TradeID of the bucket's last trade. */
+  readonly lastTradeId: number;
 }
 
 /**
@@ -65,19 +67,20 @@ export class CandleReads {
       );
     if (groups.length === 0) return [];
     const ids = groups.flatMap((g) => [Number(g.first_id), Number(g.last_id)]);
-    const prices = new Map<number, number>();
+    const rowsById = new Map<number, { price: number; tradeId: number }>();
     for (let i = 0; i < ids.length; i += 500) {
-      const rows: { id: unknown; price_ticks: unknown }[] = await this.knex('executions').whereIn('id', ids.slice(i, i + 500)).select('id', 'price_ticks');
-      for (const r of rows) prices.set(Number(r.id), Number(r.price_ticks));
+      const rows: { id: unknown; price_ticks: unknown; trade_id: unknown }[] = await this.knex('executions').whereIn('id', ids.slice(i, i + 500)).select('id', 'price_ticks', 'trade_id');
+      for (const r of rows) rowsById.set(Number(r.id), { price: Number(r.price_ticks), tradeId: Number(r.trade_id) });
     }
     return groups.map((g) => ({
       start: new Date(Number(g.b) * seconds * 1000),
-      open: prices.get(Number(g.first_id))!,
+      open: rowsById.get(Number(g.first_id))!.price,
       high: Number(g.high),
       low: Number(g.low),
-      close: prices.get(Number(g.last_id))!,
+      close: rowsById.get(Number(g.last_id))!.price,
       volume: BigInt(String(g.volume)),
       trades: Number(g.n),
+      lastTradeId: rowsById.get(Number(g.last_id))!.tradeId,
     }));
   }
 
