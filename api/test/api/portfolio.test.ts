@@ -103,6 +103,13 @@ for (const { dialect, skip } of await dialects()) {
         { currency: 'HKD', positions: 1, unpriced: 0, marketValue: '-1250.00', unrealizedPnl: '0.0000', realizedPnl: '28.0000' },
         { currency: 'USD', positions: 1, unpriced: 0, marketValue: '945.00', unrealizedPnl: '36.0000', realizedPnl: '24.0000' },
       ]);
+      // Asked together (as the Portfolio screen does), holdings and totals read the fills once.
+      let reads = 0;
+      const count = (q: { sql: string }) => void (/from [`"]executions[`"]/i.test(q.sql) && reads++);
+      t.app.services.knex.on('query', count);
+      await ok(t.url, `{ holdings { symbol } portfolioTotals { currency } }`, {}, alice.token);
+      t.app.services.knex.off('query', count);
+      expect(reads).toBe(1);
       // Bob is the other side of every fill at the same averages: his realised P&L mirrors hers.
       const bobTotals = (await ok(t.url, TOTALS, {}, bob.token)).portfolioTotals as { currency: string; realizedPnl: string }[];
       expect(bobTotals.map((r) => [r.currency, r.realizedPnl])).toEqual([

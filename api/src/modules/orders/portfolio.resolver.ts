@@ -7,6 +7,14 @@ import { PortfolioReads } from './portfolio.js';
 import { CurrencyTotalGql, FillConnection, FillGql, HoldingGql } from './portfolio.types.js';
 import type { LedgerPosition } from './position-ledger.js';
 
+type PositionRow = { symbol: string; p: LedgerPosition; tickSize: string; lastTicks: number | null };
+
+/**
+ * One fold of the account's fills per request: `holdings` and `portfolioTotals` asked together
+ * (as the Portfolio screen does) read them once.
+ */
+const perRequest = new WeakMap<GqlContext, Promise<PositionRow[]>>();
+
 /** The caller's portfolio: positions by the average-cost method, totals per currency, the fills blotter. */
 @Resolver()
 export class PortfolioResolver {
@@ -22,7 +30,7 @@ export class PortfolioResolver {
     description: "The caller's market value and P&L summed per currency (never across currencies), by currency code; realised P&L of closed positions included.",
   })
   async portfolioTotals(@Ctx() ctx: GqlContext): Promise<CurrencyTotalGql[]> {
-    const byCurrency = new Map<string, Awaited<ReturnType<PortfolioResolver['positions']>>>();
+    const byCurrency = new Map<string, PositionRow[]>();
     for (const r of await this.positions(ctx)) {
       const c = currencyOf(r.symbol);
       byCurrency.set(c, [...(byCurrency.get(c) ?? []), r]);
@@ -47,7 +55,13 @@ export class PortfolioResolver {
     };
   }
 
-  private async positions(ctx: GqlContext): Promise<{ symbol: string; p: LedgerPosition; tickSize: string; lastTicks: number | null }[]> {
+  private positions(ctx: GqlContext): Promise<PositionRow[]> {
+    let rows = perRequest.get(ctx);
+    if (!rows) perRequest.set(ctx, (rows = this.read(ctx)));
+    return rows;
+  }
+
+  private async read(ctx: GqlContext): Promise<PositionRow[]> {
     const positions = await new PortfolioReads(ctx.services.knex).positions(requireUser(ctx).id);
     const products = await ctx.services.products.many([...positions.keys()]);
     return [...positions].map(([symbol, p]) => {
