@@ -13,9 +13,11 @@ import { FixResolver } from '../modules/fix/fix.resolver.js';
 import { RiskResolver } from '../modules/risk/risk.resolver.js';
 import { KillSwitchResolver } from '../modules/orders/kill-switch.resolver.js';
 import { AuditLogResolver } from '../modules/admin-audit/audit-log.resolver.js';
+import { PortfolioResolver } from '../modules/orders/portfolio.resolver.js';
+import { CandleResolver } from '../modules/market-data/candle.resolver.js';
 
 /** Every resolver class of the API. */
-export const resolvers = [AccountResolver, ProductResolver, TradingSessionResolver, OrderResolver, RealtimeResolver, FixResolver, RiskResolver, KillSwitchResolver, AuditLogResolver] as const;
+export const resolvers = [AccountResolver, ProductResolver, TradingSessionResolver, OrderResolver, RealtimeResolver, FixResolver, RiskResolver, KillSwitchResolver, AuditLogResolver, PortfolioResolver, CandleResolver] as const;
 
 /**
  * Every subscription supplies its own `subscribe` (streams over the services' bus), so the

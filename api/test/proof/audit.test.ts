@@ -174,7 +174,7 @@ describe('the audit', () => {
 
   it('checks the holdings query against a recomputation from executions', async () => {
     const real = holdingsOf(t.app.services.knex);
-    const found = await auditOrderPath(t.app.services.knex, { holdings: async (id) => (await real(id)).map((h) => ({ ...h, sellNotional: h.sellNotional + 1n })) });
+    const found = await auditOrderPath(t.app.services.knex, { holdings: async (id) => (await real(id)).map((h) => ({ ...h, basis: h.basis + 1n })) });
     expect(found.length).toBeGreaterThan(0);
     expect(found.every((l) => l.startsWith('holdings query = recomputation: account'))).toBe(true);
   });

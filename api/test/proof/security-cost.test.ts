@@ -359,6 +359,8 @@ describe("the web client's own documents", () => {
   it('finds the page sizes the web offers (Quotes: 10 to 100 rows; the trade tape: 200)', () => {
     expect(offered('Products')).toEqual([10, 25, 50, 100]);
     expect(offered('Trades')).toEqual([200]);
+    expect(offered('Candles')).toEqual([200]);
+    expect(offered('MyFills')).toEqual([25, 200]);
     for (const o of operations.filter((x) => x.pages)) expect(offered(o.name), o.name).not.toEqual([]);
   });
 
@@ -369,7 +371,7 @@ describe("the web client's own documents", () => {
     for (const { name, pages, doc } of operations) {
       for (const first of pages ? offered(name) : [undefined]) {
         // A text search is the dearest form of every query taking one.
-        const variables = { first, query: 'apple inc', symbol: 'AAPL', symbols: ['AAPL'], depth: 20 };
+        const variables = { first, query: 'apple inc', symbol: 'AAPL', symbols: ['AAPL'], depth: 20, frame: 'M1' };
         const r = limits.check(doc, name, variables);
         if (r) refused.push(`${name} first=${first}: ${r.message}`);
       }

@@ -74,4 +74,15 @@ describe('applyLastPrice', () => {
     expect(applyLastPrice(list, 'MSFT', '9.00')[0]).toBe(list[0]);
     expect(applyLastPrice(list, 'AAPL', null)[0]).toBe(list[0]);
   });
+
+  it('realises P&L on a reduction at the old average, and on a flip closes all of it', () => {
+    const start = { ...aapl(100, '10.100000', '10.30'), currency: 'USD', realizedPnl: '0.0000' };
+    const [reduced] = applyFill([start], { symbol: 'AAPL', side: 'SELL', quantity: 60, price: '10.50' });
+    expect(reduced).toMatchObject({ quantity: 40, avgPrice: '10.100000', realizedPnl: '24.0000', currency: 'USD' });
+    const [flipped] = applyFill([reduced!], { symbol: 'AAPL', side: 'SELL', quantity: 50, price: '10.00' });
+    // Closes 40 at 10.00 (−4.00), opens a short of 10 at 10.00.
+    expect(flipped).toMatchObject({ quantity: -10, avgPrice: '10.000000', realizedPnl: '20.0000', currency: 'USD' });
+    const [covered] = applyFill([flipped!], { symbol: 'AAPL', side: 'BUY', quantity: 4, price: '9.50' });
+    expect(covered).toMatchObject({ quantity: -6, realizedPnl: '22.0000' });
+  });
 });

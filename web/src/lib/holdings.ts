@@ -5,10 +5,11 @@
  * It follows the server's definitions: quantity = bought − sold; avgPrice = average price of
  * the fills on the side of the position (4 more decimals than the price); marketValue =
  * quantity × lastPrice; unrealizedPnl = (lastPrice − avgPrice) × quantity (2 more decimals).
- * Adding to a position re-weights the average; reducing keeps it; flipping through zero starts
- * a new average at the fill price. The server averages over every fill on the side since the
- * first one, so after a reduce-then-add sequence its average can differ from this estimate in
- * the last decimals: the Portfolio refetches shortly after a fill to settle on its figures.
+ * Average-cost method, as the server: adding to a position re-weights the average; reducing
+ * keeps it and realises (price − average) × quantity closed (reversed for a short); flipping
+ * through zero closes the position and starts a new average at the fill price. The server keeps
+ * its cost exact where this rounds each step, so the Portfolio refetches shortly after a fill to
+ * settle on its figures.
  */
 import { addDecimal, divDecimal, mulDecimalInt, roundDecimal, scaleOf, subDecimal } from './decimal';
 
@@ -20,6 +21,10 @@ export interface Holding {
   readonly lastPrice: string | null;
   readonly marketValue: string | null;
   readonly unrealizedPnl: string | null;
+  /** Product currency (the query always sends it; absent only in rows built here from nothing). */
+  readonly currency?: string;
+  /** Realised P&L so far (2 more decimals than the price). */
+  readonly realizedPnl?: string;
 }
 
 /** One fill of the caller's: side, quantity and price (from an ExecutionReport of type TRADE). */
@@ -40,7 +45,7 @@ export function revalue(h: Omit<Holding, 'marketValue' | 'unrealizedPnl'>): Hold
 }
 
 /** The holdings after one fill: the symbol's row changes (or appears, or goes when flat). */
-export function applyFill(holdings: readonly Holding[], fill: Fill): Holding[] {
+export function applyFill<H extends Holding>(holdings: readonly H[], fill: Fill): H[] {
   if (!Number.isSafeInteger(fill.quantity) || fill.quantity <= 0) return [...holdings];
   const current = holdings.find((h) => h.symbol === fill.symbol);
   const before = current?.quantity ?? 0;
@@ -49,6 +54,13 @@ export function applyFill(holdings: readonly Holding[], fill: Fill): Holding[] {
   const avgScale = scaleOf(fill.price) + 4;
   const others = holdings.filter((h) => h.symbol !== fill.symbol);
   if (after === 0) return others;
+  // Realised by the part of the fill that closes the position (at its old average).
+  let realizedPnl = current?.realizedPnl;
+  const closing = before !== 0 && Math.sign(signed) !== Math.sign(before) ? Math.min(Math.abs(before), fill.quantity) : 0;
+  if (closing > 0 && realizedPnl !== undefined && current?.avgPrice) {
+    const gain = mulDecimalInt(subDecimal(fill.price, current.avgPrice), before > 0 ? closing : -closing);
+    realizedPnl = roundDecimal(addDecimal(realizedPnl, gain), Math.max(scaleOf(realizedPnl), scaleOf(fill.price) + 2));
+  }
 
   let avgPrice: string | null;
   if (before === 0 || Math.sign(before) !== Math.sign(after)) {
@@ -63,11 +75,11 @@ export function applyFill(holdings: readonly Holding[], fill: Fill): Holding[] {
     // Reducing: the average of the remaining position does not change.
     avgPrice = current?.avgPrice ?? null;
   }
-  const row = revalue({ symbol: fill.symbol, quantity: after, avgPrice, lastPrice: fill.price });
+  const row = { ...current, ...revalue({ symbol: fill.symbol, quantity: after, avgPrice, lastPrice: fill.price }), ...(realizedPnl === undefined ? {} : { realizedPnl }) } as H;
   return [...others, row].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
 }
 
 /** The holdings after a new last price for a symbol (from a quote or a public trade). */
-export function applyLastPrice(holdings: readonly Holding[], symbol: string, lastPrice: string | null): Holding[] {
-  return holdings.map((h) => (h.symbol === symbol && lastPrice !== null && h.lastPrice !== lastPrice ? revalue({ ...h, lastPrice }) : h));
+export function applyLastPrice<H extends Holding>(holdings: readonly H[], symbol: string, lastPrice: string | null): H[] {
+  return holdings.map((h) => (h.symbol === symbol && lastPrice !== null && h.lastPrice !== lastPrice ? { ...h, ...revalue({ ...h, lastPrice }) } : h));
 }

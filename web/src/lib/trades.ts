@@ -1,8 +1,7 @@
 /**
- * The public tape on the client: merging the initial page with live trades, and turning trades
- * into chart candles. Pure.
+ * The public tape on the client: merging the initial page with live trades. Pure. (Candles come
+ * from the server: lib/candles.ts.)
  */
-import { compareDecimal } from './decimal';
 
 /** A trade as the `trades` query and subscription return it. */
 export interface TapeTrade {
@@ -30,37 +29,4 @@ export function mergeTrades<T extends TapeTrade>(tape: readonly T[], incoming: r
   for (const t of tape) byId.set(t.tradeId, t);
   for (const t of incoming) byId.set(t.tradeId, t);
   return [...byId.values()].sort(byNewest).slice(0, cap);
-}
-
-/** One OHLC candle; time in UTC seconds at the start of its bucket (lightweight-charts' format). */
-export interface Candle {
-  readonly time: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-}
-
-/**
- * Candles of `bucketSeconds` from trades in any order: open = first trade of the bucket, close
- * = last, by TradeID. Prices become floats here only to be drawn.
- */
-export function tradesToCandles(trades: readonly TapeTrade[], bucketSeconds = 60): Candle[] {
-  const ordered = [...trades].sort((a, b) => byNewest(b, a));
-  const candles = new Map<number, { open: string; high: string; low: string; close: string }>();
-  for (const t of ordered) {
-    const ms = Date.parse(t.time);
-    if (Number.isNaN(ms)) continue;
-    const bucket = Math.floor(ms / 1000 / bucketSeconds) * bucketSeconds;
-    const c = candles.get(bucket);
-    if (!c) candles.set(bucket, { open: t.price, high: t.price, low: t.price, close: t.price });
-    else {
-      if (compareDecimal(t.price, c.high) > 0) c.high = t.price;
-      if (compareDecimal(t.price, c.low) < 0) c.low = t.price;
-      c.close = t.price;
-    }
-  }
-  return [...candles.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([time, c]) => ({ time, open: Number(c.open), high: Number(c.high), low: Number(c.low), close: Number(c.close) }));
 }

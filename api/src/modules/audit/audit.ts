@@ -8,7 +8,13 @@
  */
 import type { Knex } from '../../db/knex.js';
 import { OrderBook, type DepthLevel, type LastTrade, type MatchingEngine, type RestingOrder } from '../../engine/index.js';
-import { OrderService, type HoldingRecord } from '../orders/order.service.js';
+import { PortfolioReads } from '../orders/portfolio.js';
+import { applyLedgerFill, FLAT, type LedgerPosition } from '../orders/position-ledger.js';
+
+/** A position as the holdings query derives it: the product and its average-cost ledger. */
+export interface HoldingRecord extends LedgerPosition {
+  readonly symbol: string;
+}
 import {
   DONE_UNFILLED,
   OPEN,
@@ -36,8 +42,8 @@ export interface AuditOptions {
   /** When given, every book in memory is compared with one rebuilt from the database. */
   readonly engine?: MatchingEngine;
   /**
-   * The holdings query under test (default: {@link OrderService.holdings} on the same
-   * connection). Its answer for every account is compared with a recomputation from executions.
+   * The positions query under test (default: {@link PortfolioReads.positions} on the same
+   * connection, open positions only). Its answer for every account is compared with a recomputation from executions.
    */
   readonly holdings?: (accountId: number) => Promise<readonly HoldingRecord[]>;
   /** Skip the engine replay (faster on huge databases; the other rules still run). */
@@ -238,38 +244,33 @@ export function checkHoldings(orders: readonly OrderRow[], executions: readonly 
   return out;
 }
 
-/** The holdings query of the API (its SQL), read-only on `knex`. */
+/** The holdings query of the API (its SQL): open positions by symbol, read-only on `knex`. */
 export function holdingsOf(knex: Knex): (accountId: number) => Promise<readonly HoldingRecord[]> {
-  // holdings() reads executions through `knex` only; the order path and products are not used.
-  const service = new OrderService(knex, undefined as never, undefined as never, { maxOrderQty: Number.MAX_SAFE_INTEGER });
-  return (accountId) => service.holdings(accountId);
+  const reads = new PortfolioReads(knex);
+  return async (accountId) =>
+    [...(await reads.positions(accountId))]
+      .filter(([, p]) => p.qty !== 0n)
+      .map(([symbol, p]) => ({ symbol, ...p }))
+      .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
 }
 
 /**
  * Holdings are derived (no table): the holdings query must answer, for every account that has
- * orders, exactly the positions recomputed here from the executions (net quantity, bought and
- * sold lots and notionals per symbol, non-zero positions only, ordered by symbol).
+ * orders, exactly the positions recomputed here from the executions in id order (net quantity,
+ * average-cost basis and realised P&L per symbol, open positions only, ordered by symbol).
  */
 export async function checkHoldingsQuery(data: AuditData, holdings: (accountId: number) => Promise<readonly HoldingRecord[]>): Promise<string[]> {
-  const expected = new Map<number, Map<string, { buyQty: bigint; buyNotional: bigint; sellQty: bigint; sellNotional: bigint }>>();
+  const expected = new Map<number, Map<string, LedgerPosition>>();
   for (const o of data.orders) if (!expected.has(o.accountId)) expected.set(o.accountId, new Map());
   for (const e of data.executions) {
     let perAccount = expected.get(e.accountId);
     if (!perAccount) expected.set(e.accountId, (perAccount = new Map()));
-    const h = perAccount.get(e.symbol) ?? { buyQty: 0n, buyNotional: 0n, sellQty: 0n, sellNotional: 0n };
-    if (e.side === 'BUY') {
-      h.buyQty += BigInt(e.qty);
-      h.buyNotional += BigInt(e.qty) * BigInt(e.priceTicks);
-    } else {
-      h.sellQty += BigInt(e.qty);
-      h.sellNotional += BigInt(e.qty) * BigInt(e.priceTicks);
-    }
-    perAccount.set(e.symbol, h);
+    perAccount.set(e.symbol, applyLedgerFill(perAccount.get(e.symbol) ?? FLAT, e));
   }
   const out: string[] = [];
   for (const [accountId, perSymbol] of [...expected].sort(([a], [b]) => a - b)) {
     const want = [...perSymbol]
-      .map(([symbol, h]) => ({ symbol, qty: h.buyQty - h.sellQty, ...h }))
+      .map(([symbol, p]) => ({ symbol, ...p }))
       .filter((h) => h.qty !== 0n)
       .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
     let got: readonly HoldingRecord[];
@@ -279,8 +280,7 @@ export async function checkHoldingsQuery(data: AuditData, holdings: (accountId: 
       out.push(`holdings query = recomputation: account ${accountId} query failed (${(e as Error).message})`);
       continue;
     }
-    const show = (h: HoldingRecord) =>
-      `${h.symbol} ${h.qty} (bought ${h.buyQty} for ${h.buyNotional}, sold ${h.sellQty} for ${h.sellNotional})`;
+    const show = (h: HoldingRecord) => `${h.symbol} ${h.qty} (basis ${h.basis}, realised ${h.realized})`;
     const a = got.map(show).join('; ');
     const b = want.map(show).join('; ');
     if (a !== b) out.push(`holdings query = recomputation: account ${accountId} query [${a}] recomputed [${b}]`);

@@ -8,6 +8,8 @@ import type { Side } from '../../engine/index.js';
 @Entity({ tableName: 'executions' })
 @Index({ properties: ['accountId', 'symbol'] })
 @Index({ properties: ['symbol', 'id'] })
+@Index({ properties: ['accountId', 'id'] })
+@Index({ properties: ['symbol', 'side', 'createdAt'] })
 export class Execution {
   @PrimaryKey({ type: new BigIntType('number'), autoincrement: true })
   id!: number;

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { HoldingGql, OrderBookGql, OrderConnection, OrderGql, PlaceOrderInput, TradeGql } from './order.types.js';
+import { OrderBookGql, OrderConnection, OrderGql, PlaceOrderInput, TradeGql } from './order.types.js';
 import { OrdStatusEnum, OrderSortEnum } from '../../graphql/enums.js';
 import { DecimalScalar } from '../../graphql/scalars.js';
 import { actorOf, requireUser, type GqlContext } from '../../graphql/context.js';
@@ -78,17 +78,6 @@ export class OrderResolver {
     requireUser(ctx);
     const o = await ctx.services.orders.get(parseId(id, 'id'));
     return o ? this.view(ctx, o) : null;
-  }
-
-  @Authorized()
-  @Query(() => [HoldingGql], { description: "The caller's net filled positions, one per product." })
-  async holdings(@Ctx() ctx: GqlContext): Promise<HoldingGql[]> {
-    const list = await ctx.services.orders.holdings(requireUser(ctx).id);
-    const products = await ctx.services.products.many(list.map((h) => h.symbol));
-    return list.map((h) => {
-      const p = products.get(h.symbol);
-      return HoldingGql.from(h, p?.tickSize ?? DEFAULT_TICK_SIZE, p?.lastPriceTicks ?? null);
-    });
   }
 
   @Query(() => [TradeGql], { description: 'The public tape of one product, newest first.', complexity: pageComplexity })

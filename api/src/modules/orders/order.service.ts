@@ -43,34 +43,6 @@ export interface Page<T> {
   readonly endCursor: string | null;
 }
 
-/**
- * Net position per symbol, derived from executions (so it can never disagree with them). Sums
- * over an account's whole history, so exact BigInts rather than numbers.
- */
-export interface HoldingRecord {
-  readonly symbol: string;
-  /** Net filled lots: bought − sold. */
-  readonly qty: bigint;
-  readonly buyQty: bigint;
-  /** Σ price × qty of the buys, in ticks × lots. */
-  readonly buyNotional: bigint;
-  readonly sellQty: bigint;
-  readonly sellNotional: bigint;
-}
-
-/**
- * One SQL sum of the executions' price × qty for one side, exact on SQLite and MySQL however
- * many rows it covers: each row's notional is at most 2^53 − 1 (the engine's bound), split into
- * its high and low 32 bits, so neither sum can pass SQLite's 64-bit integers before 2^31 rows;
- * each comes back as text (MySQL sums as DECIMAL) and is joined in BigInt.
- */
-function notionalSums(side: 'BUY' | 'SELL', alias: string): string[] {
-  const n = `CASE WHEN side = '${side}' THEN qty * price_ticks ELSE 0 END`;
-  return [`CAST(SUM((${n}) >> 32) AS CHAR) AS ${alias}_hi`, `CAST(SUM((${n}) & 4294967295) AS CHAR) AS ${alias}_lo`];
-}
-
-const joinHalves = (hi: unknown, lo: unknown): bigint => (BigInt(String(hi)) << 32n) + BigInt(String(lo));
-
 /** A public trade (one per fill), from the BUY execution row. */
 export interface TradeRecord {
   readonly tradeId: number;
@@ -302,34 +274,6 @@ export class OrderService {
   async fills(orderId: number): Promise<ExecutionRecord[]> {
     const rows = await this.knex('executions').where({ order_id: orderId }).orderBy('id').select('*');
     return rows.map(executionFromRow);
-  }
-
-  /** Net positions of an account, one per symbol with a non-zero net quantity. */
-  async holdings(accountId: number): Promise<HoldingRecord[]> {
-    const rows = await this.knex('executions')
-      .where({ account_id: accountId })
-      .groupBy('symbol')
-      .orderBy('symbol')
-      .select(
-        'symbol',
-        this.knex.raw(`CAST(SUM(CASE WHEN side = 'BUY' THEN qty ELSE 0 END) AS CHAR) AS buy_qty`),
-        this.knex.raw(`CAST(SUM(CASE WHEN side = 'SELL' THEN qty ELSE 0 END) AS CHAR) AS sell_qty`),
-        ...[...notionalSums('BUY', 'buy'), ...notionalSums('SELL', 'sell')].map((sql) => this.knex.raw(sql)),
-      );
-    return rows
-      .map((r: Record<string, unknown>) => {
-        const buyQty = BigInt(String(r.buy_qty));
-        const sellQty = BigInt(String(r.sell_qty));
-        return {
-          symbol: String(r.symbol),
-          buyQty,
-          buyNotional: joinHalves(r.buy_hi, r.buy_lo),
-          sellQty,
-          sellNotional: joinHalves(r.sell_hi, r.sell_lo),
-          qty: buyQty - sellQty,
-        };
-      })
-      .filter((h) => h.qty !== 0n);
   }
 
   /** The public tape of a symbol, newest first. */

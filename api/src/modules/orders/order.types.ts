@@ -6,7 +6,7 @@ import { OrdStatusEnum, OrdTypeEnum, SideEnum, TimeInForceEnum } from '../../gra
 import { averagePrice, fromTicks } from '../../decimal.js';
 import type { OrderRecord } from './order-record.js';
 import { identifiesOwner, type OrderViewer } from './order-visibility.js';
-import type { HoldingRecord, TradeRecord } from './order.service.js';
+import type { TradeRecord } from './order.service.js';
 
 @ObjectType('Order', { description: 'An order with its FIX state.' })
 export class OrderGql {
@@ -130,46 +130,6 @@ export class PlaceOrderInput {
 
   @Field(() => Boolean, { nullable: true, description: 'Post-only (limit DAY/GTC only): refused if it would trade on arrival.' })
   postOnly?: boolean | null;
-}
-
-@ObjectType('Holding', { description: 'Net filled position in one product, with its value at the last price.' })
-export class HoldingGql {
-  @Field({ description: 'Product symbol.' })
-  symbol!: string;
-
-  @Field(() => GraphQLSafeInt, { description: 'Net filled shares: bought − sold (negative when short). A sum over the account\'s fills: a SafeInt, not an Int.' })
-  quantity!: number;
-
-  @Field(() => DecimalScalar, { nullable: true, description: 'Average price of the fills on the side of the position.' })
-  avgPrice!: string | null;
-
-  @Field(() => DecimalScalar, { nullable: true, description: 'Last traded price of the product.' })
-  lastPrice!: string | null;
-
-  @Field(() => DecimalScalar, { nullable: true, description: 'quantity × lastPrice.' })
-  marketValue!: string | null;
-
-  @Field(() => DecimalScalar, { nullable: true, description: '(lastPrice − avgPrice) × quantity.' })
-  unrealizedPnl!: string | null;
-
-  /** All arithmetic in BigInt: a position times a price passes 2^53 long before it is unusual. */
-  static from(h: HoldingRecord, tickSize: string, lastTicks: number | null): HoldingGql {
-    const long = h.qty > 0n;
-    const notional = long ? h.buyNotional : h.sellNotional;
-    const sideQty = long ? h.buyQty : h.sellQty;
-    const avg = averagePrice(notional, sideQty, tickSize);
-    const last = lastTicks === null ? null : BigInt(lastTicks);
-    // P&L in ticks × lots, exact: last × |q| − avg × |q| = (last × sideQty − notional) × |q| / sideQty.
-    const pnl = last === null ? null : averagePrice((last * sideQty - notional) * h.qty, sideQty, tickSize, 2);
-    return Object.assign(new HoldingGql(), {
-      symbol: h.symbol,
-      quantity: Number(h.qty),
-      avgPrice: avg,
-      lastPrice: last === null ? null : fromTicks(last, tickSize),
-      marketValue: last === null ? null : fromTicks(last * h.qty, tickSize),
-      unrealizedPnl: pnl,
-    });
-  }
 }
 
 @ObjectType('Trade', { description: 'A fill on the public tape.' })

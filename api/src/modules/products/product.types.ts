@@ -3,6 +3,7 @@ import { DecimalScalar } from '../../graphql/scalars.js';
 import { PageInfo } from '../../graphql/page-info.js';
 import { ProductType, TradingStatus } from './product.entity.js';
 import { fromTicks } from '../../decimal.js';
+import { currencyOf } from './currency.js';
 import type { ProductRecord } from './product.service.js';
 import type { TradingHours } from './trading-schedule.js';
 import type { QuoteTicks } from '../market-data/market-data.service.js';
@@ -61,6 +62,12 @@ export class ProductGql {
   @Field(() => TradingStatus, { description: 'Whether it takes orders now.' })
   status!: TradingStatus;
 
+  @Field({
+    description:
+      'Currency of its prices, from the listing suffix (docs/API.md, "Currencies"): USD without a suffix; minor units where the exchange quotes in them: GBX (pence) for .L, ZAC (cents) for .JO, ILA (agorot) for .TA; XXX for an unknown suffix.',
+  })
+  currency!: string;
+
   @Field(() => Quote, { description: 'Current quote.' })
   quote!: Quote;
 
@@ -77,6 +84,7 @@ export class ProductGql {
       type: p.type,
       tickSize: p.tickSize,
       status: p.status,
+      currency: currencyOf(p.symbol),
       quote: Quote.from(quote, p.tickSize),
     });
   }
