@@ -7,6 +7,7 @@
 import { GraphQLError } from 'graphql';
 import type { Logger } from './logger.js';
 import { CxlRejReason, OrdRejReason } from 'jspurefix/dist/types/FIX4.4/quickfix/enum/all-enum.js';
+import type { ResultCode } from './engine/index.js';
 
 /** GraphQL `extensions.code` values the API produces. */
 export type ErrorCode =
@@ -19,11 +20,77 @@ export type ErrorCode =
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
+/** An engine refusal: every engine result code other than OK. */
+export type EngineReason = Exclude<ResultCode, 'OK'>;
+
+/**
+ * The reasons the services give (beside the engine's refusals), each documented in
+ * docs/API.md's reason table (a test checks).
+ */
+export const SERVICE_REASONS = [
+  'ACCOUNT_DISABLED',
+  'AUTH_BUSY',
+  'BAD_CREDENTIALS',
+  'CANNOT_DEMOTE_SELF',
+  'CANNOT_DISABLE_SELF',
+  'COMP_ID_NOT_FOUND',
+  'COMP_ID_TAKEN',
+  'DUPLICATE_CL_ORD_ID',
+  'FIX_SESSION_ACTIVE',
+  'FORBIDDEN',
+  'INVALID_CL_ORD_ID',
+  'INVALID_COMP_ID',
+  'INVALID_CREDENTIALS_FORMAT',
+  'INVALID_CURSOR',
+  'INVALID_DATE',
+  'INVALID_DEPTH',
+  'INVALID_ID',
+  'INVALID_NAME',
+  'INVALID_PAGE_SIZE',
+  'INVALID_PASSWORD',
+  'INVALID_SYMBOL',
+  'INVALID_SYMBOLS',
+  'INVALID_TICK_SIZE',
+  'INVALID_USERNAME',
+  'LOGIN_RATE_LIMITED',
+  'NOTIONAL_TOO_LARGE',
+  'ORDER_MISMATCH',
+  'ORDER_NOT_FOUND',
+  'ORDER_NOT_OPEN',
+  'POST_ONLY_NOT_ALLOWED',
+  'PRICE_NOT_ALLOWED',
+  'PRICE_OFF_TICK',
+  'PRICE_REQUIRED',
+  'PRICE_TOO_LARGE',
+  'SHUTTING_DOWN',
+  'SIGN_UP_RATE_LIMITED',
+  'SLOW_CONSUMER',
+  'SYMBOL_EXISTS',
+  'SYMBOL_HALTED',
+  'UNAUTHENTICATED',
+  'UNKNOWN_ACCOUNT',
+  'UNKNOWN_SYMBOL',
+  'UNSUPPORTED_ORDER',
+  'USER_NOT_FOUND',
+  'USERNAME_TAKEN',
+  'WEAK_PASSWORD',
+] as const;
+
+/**
+ * Every `reason` a {@link DomainError} carries (GraphQL `extensions.reason`, the origin of a FIX
+ * reject): the engine's refusals and the services'. The maps below are keyed by it, so the
+ * compiler tells when a reason has no message or FIX code.
+ */
+export type ReasonCode = EngineReason | (typeof SERVICE_REASONS)[number];
+
+/** Every engine refusal, for documentation checks. */
+export const engineReasonCodes = (): readonly EngineReason[] => Object.keys(ENGINE_REASONS).filter(isEngineReason);
+
 /** A failure the caller caused or can act on. `reason` is a stable machine-readable detail. */
 export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
-    readonly reason: string,
+    readonly reason: ReasonCode,
     message: string,
     /** The input field concerned, when there is one (clients show the message beside it). */
     readonly field?: string,
@@ -33,17 +100,17 @@ export class DomainError extends Error {
   }
 }
 
-export const badInput = (reason: string, message: string, field?: string) =>
+export const badInput = (reason: ReasonCode, message: string, field?: string) =>
   new DomainError('BAD_USER_INPUT', reason, message, field);
-export const notFound = (reason: string, message: string) => new DomainError('NOT_FOUND', reason, message);
-export const conflict = (reason: string, message: string) => new DomainError('CONFLICT', reason, message);
+export const notFound = (reason: ReasonCode, message: string) => new DomainError('NOT_FOUND', reason, message);
+export const conflict = (reason: ReasonCode, message: string) => new DomainError('CONFLICT', reason, message);
 export const forbidden = (message = 'You are not allowed to do this.') =>
   new DomainError('FORBIDDEN', 'FORBIDDEN', message);
 export const unauthenticated = (message = 'Log in first.') =>
   new DomainError('UNAUTHENTICATED', 'UNAUTHENTICATED', message);
 
-/** Engine result codes → (GraphQL code, message). */
-const ENGINE_REASONS: Record<string, [ErrorCode, string]> = {
+/** Engine refusals → (GraphQL code, message): every one, or the build fails. */
+const ENGINE_REASONS: Record<EngineReason, [ErrorCode, string]> = {
   INVALID_QUANTITY: ['BAD_USER_INPUT', 'Quantity must be a positive whole number of lots.'],
   INVALID_PRICE: ['BAD_USER_INPUT', 'Price must be a positive multiple of the tick size.'],
   INVALID_ORDER_ID: ['BAD_USER_INPUT', 'Unknown order id.'],
@@ -53,12 +120,20 @@ const ENGINE_REASONS: Record<string, [ErrorCode, string]> = {
   AMEND_BELOW_FILLED: ['BAD_USER_INPUT', 'The new quantity must be above the filled quantity.'],
   POST_ONLY_WOULD_TAKE: ['CONFLICT', 'A post-only order would have traded on arrival.'],
   NOT_OWNER: ['FORBIDDEN', 'This order belongs to another account.'],
+  QUANTITY_TOO_LARGE: ['BAD_USER_INPUT', 'The quantity is above the largest order this book accepts.'],
+  INVALID_COMMAND: ['BAD_USER_INPUT', 'The order is malformed.'],
 };
 
+/** Whether a reason read off the wire (the bus, a stored report) is an engine refusal. */
+export function isEngineReason(reason: string): reason is EngineReason {
+  return Object.hasOwn(ENGINE_REASONS, reason);
+}
+
 /** The DomainError for an engine result code other than OK. */
-export function engineError(code: string): DomainError {
-  const [gqlCode, message] = ENGINE_REASONS[code] ?? ['INTERNAL_SERVER_ERROR', 'Unexpected engine result.'];
-  return new DomainError(gqlCode, code, message, code === 'AMEND_BELOW_FILLED' ? 'quantity' : undefined);
+export function engineError(code: EngineReason): DomainError {
+  const [gqlCode, message] = ENGINE_REASONS[code];
+  const field = code === 'AMEND_BELOW_FILLED' || code === 'QUANTITY_TOO_LARGE' || code === 'INVALID_QUANTITY' ? 'quantity' : code === 'INVALID_PRICE' ? 'price' : undefined;
+  return new DomainError(gqlCode, code, message, field);
 }
 
 /** The one map from any thrown value to what a GraphQL client sees. */
@@ -136,7 +211,7 @@ export interface FixRejection {
 }
 
 /** DomainError reasons → [OrdRejReason, CxlRejReason]; anything else is "Other" (99) with its message. */
-const FIX_REASONS: Record<string, [number, number]> = {
+const FIX_REASONS: Partial<Record<ReasonCode, [number, number]>> = {
   UNKNOWN_SYMBOL: [OrdRejReason.UnknownSymbol, CxlRejReason.Other],
   SYMBOL_HALTED: [OrdRejReason.ExchangeClosed, CxlRejReason.Broker],
   SHUTTING_DOWN: [OrdRejReason.Broker, CxlRejReason.Broker],
