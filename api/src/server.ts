@@ -9,7 +9,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { GraphQLError, parse, type DocumentNode, type GraphQLFieldMap, type GraphQLSchema } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values.js';
 import { getMetadataStorage } from 'type-graphql';
-import { Role } from './modules/accounts/user.entity.js';
+import { Role } from './modules/accounts/role.js';
 import type { Services } from './services.js';
 import { repoRoot } from './services.js';
 import type { GqlContext } from './graphql/context.js';

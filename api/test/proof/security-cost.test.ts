@@ -29,7 +29,7 @@ import { createSchema } from '../../src/graphql/schema.js';
 import { OperationLimits, operationBudget } from '../../src/graphql/limits.js';
 import { loadConfig } from '../../src/config.js';
 import { repoRoot } from '../../src/services.js';
-import { ProductType } from '../../src/modules/products/product.entity.js';
+import { ProductType } from '../../src/modules/products/product-model.js';
 
 const aliases = (n: number, sel: string, op = '') => `${op}{ ${Array.from({ length: n }, (_, i) => `a${i}: ${sel}`).join(' ')} }`;
 /** The request that froze the process: 1,000 aliased searches that match nothing (each was a scan). */

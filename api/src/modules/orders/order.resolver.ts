@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { HoldingGql, OrderBookGql, OrderConnection, OrderGql, PlaceOrderInput, TradeGql } from './order.types.js';
 import { OrdStatusEnum, OrderSortEnum } from '../../graphql/enums.js';
+import type { OrdStatus } from '../../engine/index.js';
 import { DecimalScalar } from '../../graphql/scalars.js';
 import { actorOf, requireUser, type GqlContext } from '../../graphql/context.js';
 import { checkPageSize, pageComplexity, parseId } from '../../graphql/args.js';
@@ -45,7 +46,7 @@ export class OrderResolver {
   async orders(
     @Ctx() ctx: GqlContext,
     @Arg('symbol', () => String, { nullable: true, description: 'Only this product.' }) symbol?: string,
-    @Arg('statuses', () => [OrdStatusEnum], { nullable: true, description: 'Only these statuses.' }) statuses?: OrdStatusEnum[],
+    @Arg('statuses', () => [OrdStatusEnum], { nullable: true, description: 'Only these statuses.' }) statuses?: OrdStatus[],
     @Arg('sort', () => OrderSortEnum, { nullable: true, description: 'Sort (default newest first).' }) sort?: OrderSortEnum,
     @Arg('first', () => Int, { nullable: true, description: 'Page size (default 50, at most the server limit).' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
@@ -58,7 +59,7 @@ export class OrderResolver {
   async myOrders(
     @Ctx() ctx: GqlContext,
     @Arg('symbol', () => String, { nullable: true, description: 'Only this product.' }) symbol?: string,
-    @Arg('statuses', () => [OrdStatusEnum], { nullable: true, description: 'Only these statuses.' }) statuses?: OrdStatusEnum[],
+    @Arg('statuses', () => [OrdStatusEnum], { nullable: true, description: 'Only these statuses.' }) statuses?: OrdStatus[],
     @Arg('sort', () => OrderSortEnum, { nullable: true, description: 'Sort (default newest first).' }) sort?: OrderSortEnum,
     @Arg('first', () => Int, { nullable: true, description: 'Page size (default 50, at most the server limit).' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,

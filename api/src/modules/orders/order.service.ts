@@ -4,7 +4,7 @@ import type { Knex } from '../../db/knex.js';
 import { isOnTick, toTicks } from '../../decimal.js';
 import { DomainError, badInput, conflict, notFound } from '../../errors.js';
 import type { ProductService } from '../products/product.service.js';
-import { TradingStatus } from '../products/product.entity.js';
+import { TradingStatus } from '../products/product-model.js';
 import type { OrderOutcome, OrderPath } from './order-path.js';
 import { OPEN_STATUSES, executionFromRow, orderFromRow, type Channel, type ExecutionRecord, type OrderRecord } from './order-record.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { catalogPriceTicks } from '../../decimal.js';
 import type { Knex } from '../../db/knex.js';
-import { ProductType } from './product.entity.js';
+import { ProductType } from './product-model.js';
 import type { Dialect } from '../../db/dialect.js';
 import { indexNames } from './product-search.js';
 

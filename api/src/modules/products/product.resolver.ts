@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { CreateProductInput, ProductConnection, ProductGql, UpdateProductInput } from './product.types.js';
-import { ProductType, TradingStatus } from './product.entity.js';
-import { Role } from '../accounts/user.entity.js';
+import { ProductType, TradingStatus } from './product-model.js';
+import { Role } from '../accounts/role.js';
 import type { GqlContext } from '../../graphql/context.js';
 import { checkPageSize } from '../../graphql/args.js';
 import { searchComplexity } from './product-search.js';

@@ -2,7 +2,7 @@ import type { Knex } from '../../db/knex.js';
 import { isDecimal, toTicks } from '../../decimal.js';
 import { badInput, conflict, notFound } from '../../errors.js';
 import { toDate } from '../../db/dialect.js';
-import { ProductType, TradingStatus } from './product.entity.js';
+import { ProductType, TradingStatus } from './product-model.js';
 import { DEFAULT_TICK_SIZE } from './catalog.js';
 import type { Dialect } from '../../db/dialect.js';
 import { indexName, listingOrder, parseSearchText, searchPage, searchRank, type SearchCursor, type SearchText } from './product-search.js';

@@ -1,7 +1,7 @@
 import { Field, InputType, ObjectType } from 'type-graphql';
 import { DecimalScalar } from '../../graphql/scalars.js';
 import { PageInfo } from '../../graphql/page-info.js';
-import { ProductType, TradingStatus } from './product.entity.js';
+import { ProductType, TradingStatus } from './product-model.js';
 import { fromTicks } from '../../decimal.js';
 import type { ProductRecord } from './product.service.js';
 import type { QuoteTicks } from '../market-data/market-data.service.js';

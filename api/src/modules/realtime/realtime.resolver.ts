@@ -2,7 +2,8 @@ import { Arg, Int, Resolver, Root, Subscription, type SubscribeResolverData } fr
 import { ExecutionReport, OrderBookUpdate, BookUpdateKind } from './realtime.types.js';
 import { OrderGql, TradeGql, BookLevel } from '../orders/order.types.js';
 import { Quote } from '../products/product.types.js';
-import { OrdStatusEnum, type ExecTypeEnum } from '../../graphql/enums.js';
+import { OrdStatusEnum } from '../../graphql/enums.js';
+import type { OrdStatus } from '../../engine/index.js';
 import { requireUser, sessionHolds, type GqlContext } from '../../graphql/context.js';
 import { badInput } from '../../errors.js';
 import { fromTicks } from '../../decimal.js';
@@ -105,7 +106,7 @@ export class RealtimeResolver {
           !sessionHolds(context) ? undefined : sharedValue(m, `viewer:${viewer}`, () => {
             const report: ExecutionReport = {
               execId: m.execId,
-              execType: m.execType as ExecTypeEnum,
+              execType: m.execType,
               order: OrderGql.from(orderFromWire(m.order), m.tickSize, viewer),
               lastQty: m.lastQty,
               lastPx: m.lastPxTicks === null ? null : fromTicks(m.lastPxTicks, m.tickSize),
@@ -185,14 +186,14 @@ export class RealtimeResolver {
     subscribe: ({ args, context }: Data) => {
       const viewer = requireUser(context).id;
       const symbol = args.symbol as string | undefined;
-      const statuses = args.statuses as OrdStatusEnum[] | undefined;
+      const statuses = args.statuses as OrdStatus[] | undefined;
       return tracked(
         context,
         'orderUpdates',
         pipe(context.services.bus.pubsub.subscribe('orders'), (m) => {
           if (!sessionHolds(context)) return undefined;
           if (symbol && m.order.symbol !== symbol) return undefined;
-          if (statuses?.length && !statuses.includes(m.order.status as OrdStatusEnum)) return undefined;
+          if (statuses?.length && !statuses.includes(m.order.status)) return undefined;
           return OrderGql.from(orderFromWire(m.order), m.tickSize, viewer);
         }),
       );
@@ -201,7 +202,7 @@ export class RealtimeResolver {
   orderUpdates(
     @Root() order: OrderGql,
     @Arg('symbol', () => String, { nullable: true, description: 'Only this product.' }) _symbol?: string,
-    @Arg('statuses', () => [OrdStatusEnum], { nullable: true, description: 'Only orders now in these statuses.' }) _statuses?: OrdStatusEnum[],
+    @Arg('statuses', () => [OrdStatusEnum], { nullable: true, description: 'Only orders now in these statuses.' }) _statuses?: OrdStatus[],
   ): OrderGql {
     return order;
   }
