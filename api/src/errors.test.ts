@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DomainError, SERVICE_REASONS, engineError, engineReasonCodes, isEngineReason, toFixRejection } from './errors.js';
+import { DomainError, SERVICE_REASONS, engineError, engineReasonCodes, isEngineReason } from './errors.js';
+import { toFixRejection } from './modules/fix/fix-rejections.js';
 
 const apiDoc = readFileSync(new URL('../../docs/API.md', import.meta.url), 'utf8');
 /** The rows of docs/API.md's reason table: reason → code. */

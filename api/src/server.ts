@@ -11,7 +11,7 @@ import { getArgumentValues } from 'graphql/execution/values.js';
 import { getMetadataStorage } from 'type-graphql';
 import { Role } from './modules/accounts/role.js';
 import type { Services } from './services.js';
-import { repoRoot } from './services.js';
+import { defaultWebDist } from './paths.js';
 import type { GqlContext } from './graphql/context.js';
 import { OperationLimits, depthLimit, operationBudget, type BudgetRefusal, type OperationBudget } from './graphql/limits.js';
 import { graphqlHttpHandler, type ScreenRefusal } from './graphql/http.js';
@@ -121,7 +121,7 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
     screen: documentScreen(new OperationLimits(schema, operationBudget(config))),
   });
 
-  const webDist = config.WEB_DIST ?? resolve(repoRoot, 'web/dist');
+  const webDist = config.WEB_DIST ?? defaultWebDist;
   if (config.WEB_DIST !== '' && existsSync(resolve(webDist, 'index.html'))) {
     // The bundled GraphiQL IDE (offline) is for development unless GRAPHQL_IDE says otherwise.
     if (!config.graphqlIde) app.get('/graphiql.html', (_req, res) => void res.status(404).json({ error: 'not found' }));

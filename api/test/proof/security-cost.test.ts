@@ -28,7 +28,7 @@ import { wsClient } from '../support/ws.js';
 import { createSchema } from '../../src/graphql/schema.js';
 import { OperationLimits, operationBudget } from '../../src/graphql/limits.js';
 import { loadConfig } from '../../src/config.js';
-import { repoRoot } from '../../src/services.js';
+import { repoRoot } from '../../src/paths.js';
 import { ProductType } from '../../src/modules/products/product-model.js';
 
 const aliases = (n: number, sel: string, op = '') => `${op}{ ${Array.from({ length: n }, (_, i) => `a${i}: ${sel}`).join(' ')} }`;

@@ -1,5 +1,6 @@
 import type { Hub } from '../realtime/hub.js';
-import { engineError, isEngineReason, toFixRejection } from '../../errors.js';
+import { engineError, isEngineReason } from '../../errors.js';
+import { toFixRejection } from './fix-rejections.js';
 import type { Logger } from '../../logger.js';
 import type { ExecReportMsg, Topics } from '../realtime/messages.js';
 import { EXEC_TYPE_TO_FIX, leftBookText } from './fix-codes.js';

@@ -8,7 +8,7 @@ import { checkPageSize, pageComplexity, parseId } from '../../graphql/args.js';
 import { badInput } from '../../errors.js';
 import type { OrderRecord } from './order-record.js';
 import type { OrderFilter } from './order.service.js';
-import { DEFAULT_TICK_SIZE } from '../products/catalog.js';
+import { tickSizeOf } from '../products/product.service.js';
 
 
 @Resolver()
@@ -83,7 +83,7 @@ export class OrderResolver {
     const products = await ctx.services.products.many(list.map((h) => h.symbol));
     return list.map((h) => {
       const p = products.get(h.symbol);
-      return HoldingGql.from(h, p?.tickSize ?? DEFAULT_TICK_SIZE, p?.lastPriceTicks ?? null);
+      return HoldingGql.from(h, tickSizeOf(p), p?.lastPriceTicks ?? null);
     });
   }
 
@@ -120,13 +120,13 @@ export class OrderResolver {
     const products = await ctx.services.products.many(page.items.map((o) => o.symbol));
     const viewer = ctx.user?.id;
     return {
-      nodes: page.items.map((o) => OrderGql.from(o, products.get(o.symbol)?.tickSize ?? DEFAULT_TICK_SIZE, viewer)),
+      nodes: page.items.map((o) => OrderGql.from(o, tickSizeOf(products.get(o.symbol)), viewer)),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
     };
   }
 
   private async view(ctx: GqlContext, o: OrderRecord): Promise<OrderGql> {
     const p = await ctx.services.products.cached(o.symbol);
-    return OrderGql.from(o, p?.tickSize ?? DEFAULT_TICK_SIZE, ctx.user?.id);
+    return OrderGql.from(o, tickSizeOf(p), ctx.user?.id);
   }
 }

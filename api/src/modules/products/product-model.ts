@@ -13,3 +13,6 @@ export enum TradingStatus {
   TRADING = 'TRADING',
   HALTED = 'HALTED',
 }
+
+/** Tick size of a product created without one (the catalog CSV has none; createProduct may omit it). */
+export const DEFAULT_TICK_SIZE = '0.01';
