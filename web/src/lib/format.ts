@@ -2,7 +2,7 @@
  * Display formatting for the terminal: decimal strings stay strings (grouped, signed, padded),
  * quantities are grouped integers, missing values are an em dash.
  */
-import { parseDecimal, formatFixed, roundDecimal, signOf } from './decimal';
+import { parseDecimal, formatFixed, roundDecimal, signOf } from '@trading-app/api/decimal';
 
 /** What an absent value (no trade yet, no bid) shows as. */
 export const MISSING = '—';

@@ -10,7 +10,7 @@
  * first one, so after a reduce-then-add sequence its average can differ from this estimate in
  * the last decimals: the Portfolio refetches shortly after a fill to settle on its figures.
  */
-import { addDecimal, divDecimal, mulDecimalInt, roundDecimal, scaleOf, subDecimal } from './decimal';
+import { addDecimal, divDecimal, mulDecimalInt, roundDecimal, scaleOf, subDecimal } from '@trading-app/api/decimal';
 
 /** A holding as the `holdings` query returns it. */
 export interface Holding {

@@ -2,7 +2,7 @@
  * The public tape on the client: merging the initial page with live trades, and turning trades
  * into chart candles. Pure.
  */
-import { compareDecimal } from './decimal';
+import { compareDecimal } from '@trading-app/api/decimal';
 
 /** A trade as the `trades` query and subscription return it. */
 export interface TapeTrade {
