@@ -7,4 +7,5 @@ import { fileURLToPath } from 'node:url';
  */
 export const sharedModules: Record<string, string> = {
   '@trading-app/api/decimal': fileURLToPath(new URL('../../api/src/decimal.ts', import.meta.url)),
+  '@trading-app/api/vocabulary': fileURLToPath(new URL('../../api/src/engine/types.ts', import.meta.url)),
 };

@@ -26,6 +26,14 @@ export type TimeInForce = (typeof TIMES_IN_FORCE)[number];
 export const ORD_STATUSES = ['PENDING_NEW', 'NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED'] as const;
 export type OrdStatus = (typeof ORD_STATUSES)[number];
 
+/** The statuses of an order that rests in its book and can still trade, be canceled or amended. */
+export const OPEN_STATUSES = ['NEW', 'PARTIALLY_FILLED'] as const satisfies readonly OrdStatus[];
+
+/** Whether an order in this status is open (see {@link OPEN_STATUSES}). */
+export function isOpenStatus(status: string): boolean {
+  return (OPEN_STATUSES as readonly string[]).includes(status);
+}
+
 /**
  * Self-trade prevention mode, applied when an incoming order would trade with a resting order
  * of the same account.
