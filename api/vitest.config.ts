@@ -32,4 +32,4 @@ export function apiProject(test: { name: string; include: string[]; exclude: str
   });
 }
 
-export default apiProject({ name: 'api', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: [...ALONE, ...IGNORED] });
+export default apiProject({ name: 'api', include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'], exclude: [...ALONE, ...IGNORED] });

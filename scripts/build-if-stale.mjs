@@ -26,7 +26,7 @@ export const TARGETS = [
   },
   {
     name: 'web',
-    inputs: ['web/src', 'web/index.html', 'web/graphiql.html', 'web/public', 'web/build', 'web/vite.config.ts', 'web/package.json', 'web/tsconfig.json', 'tsconfig.base.json', 'package-lock.json'],
+    inputs: ['web/src', 'api/src/decimal.ts', 'api/src/engine/types.ts', 'web/index.html', 'web/graphiql.html', 'web/public', 'web/build', 'web/vite.config.ts', 'web/package.json', 'web/tsconfig.json', 'tsconfig.base.json', 'package-lock.json'],
     output: 'web/dist/index.html',
     stamp: 'web/dist/.build-stamp',
   },

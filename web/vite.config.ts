@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import { initialJsBudget } from './build/initial-js-budget.ts';
+import { sharedModules } from './build/shared-modules.ts';
 
 /** The API the dev server forwards to (`npm start` at the root serves it on 4000). */
 const api = process.env.VITE_API_URL ?? 'http://localhost:4000';
@@ -13,6 +14,7 @@ const api = process.env.VITE_API_URL ?? 'http://localhost:4000';
  */
 export default defineConfig({
   plugins: [vue(), initialJsBudget({ 'index.html': 250 })],
+  resolve: { alias: sharedModules },
   server: {
     proxy: {
       '/graphql': { target: api, ws: true, changeOrigin: true },

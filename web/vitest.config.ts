@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
+import { sharedModules } from './build/shared-modules.ts';
 
 export default defineConfig({
   plugins: [vue()],
+  resolve: { alias: sharedModules },
   test: {
     name: 'web',
     root: new URL('.', import.meta.url).pathname,

@@ -1,13 +1,13 @@
 /**
  * The one error model. Services return or throw {@link DomainError}s; `toGraphQLError` (the one
  * map) turns them into GraphQL errors with `extensions.code`; the FIX gateway maps the same
- * reasons to Reject / OrderCancelReject. Anything else reaching a client is a bug and is
+ * reasons to Reject / OrderCancelReject (fix/fix-rejections.ts). Anything else reaching a client is a bug and is
  * masked as INTERNAL_SERVER_ERROR in production.
  */
 import { GraphQLError } from 'graphql';
 import type { Logger } from './logger.js';
-import { CxlRejReason, OrdRejReason } from 'jspurefix/dist/types/FIX4.4/quickfix/enum/all-enum.js';
 import { isDatabaseUnavailable } from './db/unavailable.js';
+import type { ResultCode } from './engine/index.js';
 
 /** GraphQL `extensions.code` values the API produces. */
 export type ErrorCode =
@@ -20,11 +20,88 @@ export type ErrorCode =
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
+/** An engine refusal: every engine result code other than OK. */
+export type EngineReason = Exclude<ResultCode, 'OK'>;
+
+/**
+ * The reasons the services give (beside the engine's refusals), each documented in
+ * docs/API.md's reason table (a test checks).
+ */
+export const SERVICE_REASONS = [
+  'ACCOUNT_DISABLED',
+  'AUTH_BUSY',
+  'BAD_CREDENTIALS',
+  'CANNOT_DEMOTE_SELF',
+  'CANNOT_DISABLE_SELF',
+  'COMP_ID_NOT_FOUND',
+  'COMP_ID_TAKEN',
+  'DATABASE_UNAVAILABLE',
+  'DUPLICATE_CL_ORD_ID',
+  'FIX_SESSION_ACTIVE',
+  'FORBIDDEN',
+  'INVALID_CL_ORD_ID',
+  'INVALID_COMP_ID',
+  'INVALID_CREDENTIALS_FORMAT',
+  'INVALID_CURSOR',
+  'INVALID_DATE',
+  'INVALID_DEPTH',
+  'INVALID_ID',
+  'INVALID_LIMIT',
+  'INVALID_NAME',
+  'INVALID_PAGE_SIZE',
+  'INVALID_PASSWORD',
+  'INVALID_SYMBOL',
+  'INVALID_SYMBOLS',
+  'INVALID_TICK_SIZE',
+  'INVALID_TRADING_HOURS',
+  'INVALID_USERNAME',
+  'LOGIN_RATE_LIMITED',
+  'MARKET_CLOSED',
+  'NOTIONAL_TOO_LARGE',
+  'ORDER_MISMATCH',
+  'ORDER_NOTIONAL_TOO_LARGE',
+  'ORDER_NOT_FOUND',
+  'ORDER_NOT_OPEN',
+  'ORDER_QUEUE_FULL',
+  'OVERLOADED',
+  'POSITION_LIMIT',
+  'POST_ONLY_NOT_ALLOWED',
+  'PRICE_NOT_ALLOWED',
+  'PRICE_OFF_TICK',
+  'PRICE_OUT_OF_BAND',
+  'PRICE_REQUIRED',
+  'PRICE_TOO_LARGE',
+  'SHORT_SALE_NOT_ALLOWED',
+  'SHUTTING_DOWN',
+  'SIGN_UP_RATE_LIMITED',
+  'SLOW_CONSUMER',
+  'SYMBOL_EXISTS',
+  'SYMBOL_HALTED',
+  'THROTTLED',
+  'UNAUTHENTICATED',
+  'UNKNOWN_ACCOUNT',
+  'UNKNOWN_SYMBOL',
+  'UNSUPPORTED_ORDER',
+  'USERNAME_TAKEN',
+  'USER_NOT_FOUND',
+  'WEAK_PASSWORD',
+] as const;
+
+/**
+ * Every `reason` a {@link DomainError} carries (GraphQL `extensions.reason`, the origin of a FIX
+ * reject): the engine's refusals and the services'. The maps below are keyed by it, so the
+ * compiler tells when a reason has no message or FIX code.
+ */
+export type ReasonCode = EngineReason | (typeof SERVICE_REASONS)[number];
+
+/** Every engine refusal, for documentation checks. */
+export const engineReasonCodes = (): readonly EngineReason[] => Object.keys(ENGINE_REASONS).filter(isEngineReason);
+
 /** A failure the caller caused or can act on. `reason` is a stable machine-readable detail. */
 export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
-    readonly reason: string,
+    readonly reason: ReasonCode,
     message: string,
     /** The input field concerned, when there is one (clients show the message beside it). */
     readonly field?: string,
@@ -36,16 +113,16 @@ export class DomainError extends Error {
   }
 }
 
-export const badInput = (reason: string, message: string, field?: string) =>
+export const badInput = (reason: ReasonCode, message: string, field?: string) =>
   new DomainError('BAD_USER_INPUT', reason, message, field);
-export const notFound = (reason: string, message: string) => new DomainError('NOT_FOUND', reason, message);
-export const conflict = (reason: string, message: string) => new DomainError('CONFLICT', reason, message);
+export const notFound = (reason: ReasonCode, message: string) => new DomainError('NOT_FOUND', reason, message);
+export const conflict = (reason: ReasonCode, message: string) => new DomainError('CONFLICT', reason, message);
 export const forbidden = (message = 'You are not allowed to do this.') =>
   new DomainError('FORBIDDEN', 'FORBIDDEN', message);
 export const unauthenticated = (message = 'Log in first.') =>
   new DomainError('UNAUTHENTICATED', 'UNAUTHENTICATED', message);
 /** A refusal for lack of capacity or of the database: nothing was done; retry after `retryAfterMs`. */
-export const unavailable = (reason: string, message: string, retryAfterMs: number) =>
+export const unavailable = (reason: ReasonCode, message: string, retryAfterMs: number) =>
   new DomainError('SERVICE_UNAVAILABLE', reason, `${message} Retry in ${retryAfterMs} ms.`, undefined, retryAfterMs);
 
 /** How long a client should wait before retrying while the database is unreachable. */
@@ -59,8 +136,8 @@ export const DATABASE_RETRY_MS = 1000;
 export const databaseUnavailable = () =>
   unavailable('DATABASE_UNAVAILABLE', 'The database is unavailable; retry with the same clOrdId (a retry never makes a second order).', DATABASE_RETRY_MS);
 
-/** Engine result codes → (GraphQL code, message). */
-const ENGINE_REASONS: Record<string, [ErrorCode, string]> = {
+/** Engine refusals → (GraphQL code, message): every one, or the build fails. */
+const ENGINE_REASONS: Record<EngineReason, [ErrorCode, string]> = {
   INVALID_QUANTITY: ['BAD_USER_INPUT', 'Quantity must be a positive whole number of lots.'],
   INVALID_PRICE: ['BAD_USER_INPUT', 'Price must be a positive multiple of the tick size.'],
   INVALID_ORDER_ID: ['BAD_USER_INPUT', 'Unknown order id.'],
@@ -70,12 +147,20 @@ const ENGINE_REASONS: Record<string, [ErrorCode, string]> = {
   AMEND_BELOW_FILLED: ['BAD_USER_INPUT', 'The new quantity must be above the filled quantity.'],
   POST_ONLY_WOULD_TAKE: ['CONFLICT', 'A post-only order would have traded on arrival.'],
   NOT_OWNER: ['FORBIDDEN', 'This order belongs to another account.'],
+  QUANTITY_TOO_LARGE: ['BAD_USER_INPUT', 'The quantity is above the largest order this book accepts.'],
+  INVALID_COMMAND: ['BAD_USER_INPUT', 'The order is malformed.'],
 };
 
+/** Whether a reason read off the wire (the bus, a stored report) is an engine refusal. */
+export function isEngineReason(reason: string): reason is EngineReason {
+  return Object.hasOwn(ENGINE_REASONS, reason);
+}
+
 /** The DomainError for an engine result code other than OK. */
-export function engineError(code: string): DomainError {
-  const [gqlCode, message] = ENGINE_REASONS[code] ?? ['INTERNAL_SERVER_ERROR', 'Unexpected engine result.'];
-  return new DomainError(gqlCode, code, message, code === 'AMEND_BELOW_FILLED' ? 'quantity' : undefined);
+export function engineError(code: EngineReason): DomainError {
+  const [gqlCode, message] = ENGINE_REASONS[code];
+  const field = code === 'AMEND_BELOW_FILLED' || code === 'QUANTITY_TOO_LARGE' || code === 'INVALID_QUANTITY' ? 'quantity' : code === 'INVALID_PRICE' ? 'price' : undefined;
+  return new DomainError(gqlCode, code, message, field);
 }
 
 /** The one map from any thrown value to what a GraphQL client sees. */
@@ -145,59 +230,6 @@ function withReason(error: GraphQLError, code: string): GraphQLError {
     originalError: error.originalError,
     extensions: { ...error.extensions, code, reason },
   });
-}
-
-/** What a FIX client is told about a refused request: the FIX side of the one error map. */
-export interface FixRejection {
-  /** OrdRejReason (103) for a refused NewOrderSingle (ExecutionReport 39=8/150=8). */
-  readonly ordRejReason: number;
-  /** CxlRejReason (102) for a refused OrderCancelRequest or OrderCancelReplaceRequest. */
-  readonly cxlRejReason: number;
-  /** Text (58): the same message a GraphQL client gets. */
-  readonly text: string;
-}
-
-/** DomainError reasons → [OrdRejReason, CxlRejReason]; anything else is "Other" (99) with its message. */
-const FIX_REASONS: Record<string, [number, number]> = {
-  UNKNOWN_SYMBOL: [OrdRejReason.UnknownSymbol, CxlRejReason.Other],
-  SYMBOL_HALTED: [OrdRejReason.ExchangeClosed, CxlRejReason.Broker],
-  MARKET_CLOSED: [OrdRejReason.ExchangeClosed, CxlRejReason.Other],
-  SHUTTING_DOWN: [OrdRejReason.Broker, CxlRejReason.Broker],
-  OVERLOADED: [OrdRejReason.Broker, CxlRejReason.Broker],
-  ORDER_QUEUE_FULL: [OrdRejReason.Broker, CxlRejReason.Broker],
-  DATABASE_UNAVAILABLE: [OrdRejReason.Broker, CxlRejReason.Broker],
-  INVALID_QUANTITY: [OrdRejReason.IncorrectQuantity, CxlRejReason.Other],
-  AMEND_BELOW_FILLED: [OrdRejReason.IncorrectQuantity, CxlRejReason.Other],
-  QUANTITY_TOO_LARGE: [OrdRejReason.OrderExceedsLimit, CxlRejReason.Other],
-  INVALID_TIME_IN_FORCE: [OrdRejReason.UnsupportedOrderCharacteristic12SurveillenceOption, CxlRejReason.Other],
-  POST_ONLY_NOT_ALLOWED: [OrdRejReason.UnsupportedOrderCharacteristic12SurveillenceOption, CxlRejReason.Other],
-  UNSUPPORTED_ORDER: [OrdRejReason.UnsupportedOrderCharacteristic12SurveillenceOption, CxlRejReason.Other],
-  DUPLICATE_CL_ORD_ID: [OrdRejReason.DuplicateOrder, CxlRejReason.DuplicateClordid],
-  UNKNOWN_ACCOUNT: [OrdRejReason.UnknownAccount, CxlRejReason.Other],
-  ORDER_NOT_FOUND: [OrdRejReason.UnknownOrder, CxlRejReason.UnknownOrder],
-  INVALID_ORDER_ID: [OrdRejReason.UnknownOrder, CxlRejReason.UnknownOrder],
-  NOT_OWNER: [OrdRejReason.UnknownOrder, CxlRejReason.UnknownOrder],
-  ORDER_NOT_OPEN: [OrdRejReason.TooLateToEnter, CxlRejReason.TooLateToCancel],
-  UNKNOWN_ORDER: [OrdRejReason.TooLateToEnter, CxlRejReason.TooLateToCancel],
-  PRICE_OUT_OF_BAND: [OrdRejReason.OrderExceedsLimit, CxlRejReason.Other],
-  ORDER_NOTIONAL_TOO_LARGE: [OrdRejReason.OrderExceedsLimit, CxlRejReason.Other],
-  POSITION_LIMIT: [OrdRejReason.OrderExceedsLimit, CxlRejReason.Other],
-  SHORT_SALE_NOT_ALLOWED: [OrdRejReason.OrderExceedsLimit, CxlRejReason.Other],
-  THROTTLED: [OrdRejReason.Other, CxlRejReason.Other],
-};
-
-/**
- * The one map from any thrown value (or an engine reason code carried by a REJECTED report) to
- * FIX reject codes. Non-domain errors are internal: their message is hidden in production.
- */
-export function toFixRejection(error: unknown, production: boolean): FixRejection {
-  if (!(error instanceof DomainError) && isDatabaseUnavailable(error)) return toFixRejection(databaseUnavailable(), production);
-  if (error instanceof DomainError) {
-    const [ordRejReason, cxlRejReason] = FIX_REASONS[error.reason] ?? [OrdRejReason.Other, CxlRejReason.Other];
-    return { ordRejReason, cxlRejReason, text: error.message };
-  }
-  const text = production ? 'Internal server error.' : String((error as Error)?.message ?? error);
-  return { ordRejReason: OrdRejReason.Other, cxlRejReason: CxlRejReason.Other, text };
 }
 
 /** An internal error: one line at error level with its stack, whatever the client is told. */

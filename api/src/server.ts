@@ -9,9 +9,9 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { GraphQLError, parse, type DocumentNode, type GraphQLFieldMap, type GraphQLSchema } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values.js';
 import { getMetadataStorage } from 'type-graphql';
-import { Role } from './modules/accounts/user.entity.js';
+import { Role } from './modules/accounts/role.js';
 import type { Services } from './services.js';
-import { repoRoot } from './services.js';
+import { defaultWebDist } from './paths.js';
 import type { GqlContext } from './graphql/context.js';
 import { OperationLimits, depthLimit, operationBudget, type BudgetRefusal, type OperationBudget } from './graphql/limits.js';
 import { graphqlHttpHandler, type ScreenRefusal } from './graphql/http.js';
@@ -126,7 +126,7 @@ export async function createAppServer(services: Services, schema: GraphQLSchema)
     admit: admitOrderPath(services.admission),
   });
 
-  const webDist = config.WEB_DIST ?? resolve(repoRoot, 'web/dist');
+  const webDist = config.WEB_DIST ?? defaultWebDist;
   if (config.WEB_DIST !== '' && existsSync(resolve(webDist, 'index.html'))) {
     // The bundled GraphiQL IDE (offline) is for development unless GRAPHQL_IDE says otherwise.
     if (!config.graphqlIde) app.get('/graphiql.html', (_req, res) => void res.status(404).json({ error: 'not found' }));

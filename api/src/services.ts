@@ -1,10 +1,10 @@
-import { resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { openOrm } from './db/orm.js';
+import { migrate } from './db/migrations.js';
+import { defaultCatalogPath } from './paths.js';
 import type { Dialect } from './db/dialect.js';
 import { knexOf, orderPathKnex, type Knex } from './db/knex.js';
 import { IdAllocator } from './db/id-allocator.js';
@@ -25,14 +25,11 @@ import { OrderRate } from './modules/risk/order-rate.js';
 import { KillSwitch } from './modules/orders/kill-switch.js';
 import { MarketDataService } from './modules/market-data/market-data.service.js';
 import { createBus, type Bus } from './modules/realtime/bus.js';
-import { createPublisher, executionReports, type Publisher } from './modules/realtime/publisher.js';
+import { createPublisher, type Publisher } from './modules/realtime/publisher.js';
+import { executionReports } from './modules/orders/execution-reports.js';
 import { createReportFeed, type ReportFeed } from './modules/realtime/report-feed.js';
-import { DEFAULT_TICK_SIZE } from './modules/products/catalog.js';
 import { TradingSessions, systemClock, type Clock } from './modules/products/trading-sessions.js';
 import { ExpiryScheduler } from './modules/orders/expiry.js';
-
-/** The repository root (api/src or api/dist → ../..). */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Everything a request handler, the FIX gateway or a test needs. Built once per process. */
 export interface Services {
@@ -129,12 +126,6 @@ async function connectLimitsRedis(url: string, logger: Logger): Promise<Redis> {
   return redis;
 }
 
-/** Migrates the database to the latest schema. */
-export async function migrate(orm: MikroORM): Promise<string[]> {
-  const done = await orm.getMigrator().up();
-  return done.map((m) => m.name);
-}
-
 /**
  * Opens the database (migrating and seeding when configured), builds the services and loads
  * every book. `progress` receives human-readable start-up steps (printed by main).
@@ -153,7 +144,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     if (applied.length > 0) progress(`Applied migrations: ${applied.join(', ')}`);
   }
   if (config.SEED_CATALOG) {
-    const path = config.CATALOG_PATH ?? resolve(repoRoot, 'db/seeds/products.csv');
+    const path = config.CATALOG_PATH ?? defaultCatalogPath;
     let lastPct = -1;
     const loaded = await seedCatalog(knex, dialect, path, (done, total) => {
       const pct = Math.floor((done / total) * 10) * 10;
@@ -248,7 +239,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     // One log line per order-path event, after the commit (Loki: component="order-path").
     if (logger.isLevelEnabled('info')) {
       for (const [symbol, events] of batch.events) {
-        for (const r of executionReports(symbol, events, batch.orders, DEFAULT_TICK_SIZE)) {
+        for (const r of executionReports(symbol, events, batch.orders)) {
           logger.info(
             { component: 'order-path', userId: r.order.accountId, symbol, orderId: r.order.id, execType: r.execType, status: r.order.status, lastQty: r.lastQty ?? undefined, reason: r.reason ?? undefined },
             'order event',

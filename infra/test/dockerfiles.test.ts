@@ -138,6 +138,18 @@ describe('image specifics', () => {
     if (mode) expect(mode).toBe('100755');
   });
 
+  it('the web build stage has every module the client shares with the API (web/build/shared-modules.ts)', async () => {
+    const { sharedModules } = await import('../../web/build/shared-modules.js');
+    const content = readFileSync(join(INFRA, 'docker/Dockerfile_nginx'), 'utf8');
+    const ignore = readFileSync(join(INFRA, 'docker/Dockerfile_nginx.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const files = Object.values(sharedModules).map((abs) => abs.slice(REPO.length + 1));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      expect(content, file).toContain(`COPY ${file} ${file}`);
+      expect(ignore, file).toContain(`!${file}`);
+    }
+  });
+
   it('the MySQL init script is sourced (not executable) and holds no credentials', () => {
     const mode = runOk('git', ['ls-files', '-s', 'infra/docker/mysql/initdb/10-trading.sh']).split(' ')[0];
     if (mode) expect(mode).toBe('100644');

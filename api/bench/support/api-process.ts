@@ -6,11 +6,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { repoRoot } from '../../src/paths.js';
 
-export const repoRoot = resolve(fileURLToPath(import.meta.url), '../../../..');
+export { repoRoot };
 export const SMALL_CATALOG = join(repoRoot, 'api/test/fixtures/products-small.csv');
 export const ADMIN_PASSWORD = 'bench-root-passphrase';
 

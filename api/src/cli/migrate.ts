@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { loadConfig } from '../config.js';
 import { openOrm } from '../db/orm.js';
-import { migrate } from '../services.js';
+import { migrate } from '../db/migrations.js';
 
 const config = loadConfig();
 const { orm } = await openOrm(config.DATABASE_URL);

@@ -1,9 +1,9 @@
 import { Migration } from '@mikro-orm/migrations';
-import type { MigrationObject } from '@mikro-orm/core';
+import type { MigrationObject, MikroORM } from '@mikro-orm/core';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Dialect } from './dialect.js';
+import { migrationsDir } from '../paths.js';
 
 /**
  * The schema lives as plain SQL in the repository's `db/migrations/<dialect>/NNNN-name.sql`
@@ -11,8 +11,6 @@ import type { Dialect } from './dialect.js';
  * migrator, which records them in `schema_migrations`. Statements are separated by `;` at
  * the end of a line.
  */
-export const migrationsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../db/migrations');
-
 export function migrationsFor(dialect: Dialect): MigrationObject[] {
   const dir = join(migrationsDir, dialect);
   return readdirSync(dir)
@@ -30,4 +28,10 @@ export function migrationsFor(dialect: Dialect): MigrationObject[] {
       }
       return { name: file.replace(/\.sql$/, ''), class: SqlMigration };
     });
+}
+
+/** Migrates the database to the latest schema; returns the names of the migrations applied. */
+export async function migrate(orm: MikroORM): Promise<string[]> {
+  const done = await orm.getMigrator().up();
+  return done.map((m) => m.name);
 }

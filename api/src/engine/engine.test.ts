@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertBookInvariants, MatchingEngine } from './index.js';
-import { ask, bid } from './testing.js';
+import { ask, bid } from '../../test/support/engine/commands.js';
 
 let engine = new MatchingEngine();
 afterEach(() => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertBookInvariants, OrderBook, type Command, type EngineEvent, type SelfTradePrevention } from './index.js';
-import { ReferenceBook } from './reference-book.js';
+import { ReferenceBook } from '../../test/support/engine/reference-book.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertBookInvariants, OrderBook, REQUESTED_CANCEL_REASONS, type Command, type SelfTradePrevention } from './index.js';
-import { ReferenceBook } from './reference-book.js';
+import { ReferenceBook } from '../../test/support/engine/reference-book.js';
 
 /** Values that are not valid ids, quantities or prices. */
 const badNumber = fc.constantFrom(0, -1, 1.5, NaN, Infinity, 2 ** 53);

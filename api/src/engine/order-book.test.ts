@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertBookInvariants, OrderBook, type BookOptions, type Command, type CommandResult, type EngineEvent, type NewOrderCommand, type RestingOrder, type TradeEvent } from './index.js';
-import { amend, ask, bid, cancel, market } from './testing.js';
+import { amend, ask, bid, cancel, market } from '../../test/support/engine/commands.js';
 
 const books: OrderBook[] = [];
 function makeBook(options?: BookOptions): OrderBook {

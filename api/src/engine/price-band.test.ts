@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertBookInvariants, OrderBook, type Command, type EngineEvent } from './index.js';
-import { ReferenceBook } from './reference-book.js';
+import { ReferenceBook } from '../../test/support/engine/reference-book.js';
 
 let ids = 0;
 const sell = (account: number, price: number, qty: number): Command => ({ type: 'new', orderId: ++ids, account, side: 'SELL', ordType: 'LIMIT', tif: 'GTC', price, qty, timestamp: 1 });

@@ -7,24 +7,32 @@
  * environment, no clock of its own — every command carries its own timestamp.
  */
 
+// The FIX vocabulary is declared once here, as values; the GraphQL enums, the entity columns and
+// the FIX tag maps are derived from these lists.
+
 /** Side (54): BUY=1, SELL=2. */
-export type Side = 'BUY' | 'SELL';
+export const SIDES = ['BUY', 'SELL'] as const;
+export type Side = (typeof SIDES)[number];
 
 /** OrdType (40): MARKET=1, LIMIT=2. */
-export type OrdType = 'MARKET' | 'LIMIT';
+export const ORD_TYPES = ['MARKET', 'LIMIT'] as const;
+export type OrdType = (typeof ORD_TYPES)[number];
 
 /** TimeInForce (59): DAY=0, GTC=1, IOC=3, FOK=4. */
-export type TimeInForce = 'DAY' | 'GTC' | 'IOC' | 'FOK';
+export const TIMES_IN_FORCE = ['DAY', 'GTC', 'IOC', 'FOK'] as const;
+export type TimeInForce = (typeof TIMES_IN_FORCE)[number];
 
 /** OrdStatus (39) values the engine produces. PENDING_NEW exists only before the engine sees an order. */
-export type OrdStatus =
-  | 'PENDING_NEW'
-  | 'NEW'
-  | 'PARTIALLY_FILLED'
-  | 'FILLED'
-  | 'CANCELED'
-  | 'REJECTED'
-  | 'EXPIRED';
+export const ORD_STATUSES = ['PENDING_NEW', 'NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED'] as const;
+export type OrdStatus = (typeof ORD_STATUSES)[number];
+
+/** The statuses of an order that rests in its book and can still trade, be canceled or amended. */
+export const OPEN_STATUSES = ['NEW', 'PARTIALLY_FILLED'] as const satisfies readonly OrdStatus[];
+
+/** Whether an order in this status is open (see {@link OPEN_STATUSES}). */
+export function isOpenStatus(status: string): boolean {
+  return (OPEN_STATUSES as readonly string[]).includes(status);
+}
 
 /**
  * Self-trade prevention mode, applied when an incoming order would trade with a resting order

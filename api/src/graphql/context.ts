@@ -1,6 +1,6 @@
 import type { AuthUser } from '../modules/accounts/account.service.js';
 import type { Services } from '../services.js';
-import { Role } from '../modules/accounts/user.entity.js';
+import { Role } from '../modules/accounts/role.js';
 import { unauthenticated } from '../errors.js';
 import type { Actor } from '../modules/orders/order.service.js';
 

@@ -1,39 +1,25 @@
 import { registerEnumType } from 'type-graphql';
-import { Role } from '../modules/accounts/user.entity.js';
-import { ProductType, TradingStatus } from '../modules/products/product.entity.js';
+import { ORD_STATUSES, ORD_TYPES, SIDES, TIMES_IN_FORCE } from '../engine/index.js';
+import { Role } from '../modules/accounts/role.js';
+import { ProductType, TradingStatus } from '../modules/products/product-model.js';
+import { EXEC_TYPES } from '../modules/realtime/messages.js';
 
-/** GraphQL enums. Values are the FIX 4.4 names; the FIX tag values are in each description. */
-export enum SideEnum {
-  BUY = 'BUY',
-  SELL = 'SELL',
+/** A GraphQL enum object of a vocabulary list: each value's name is the value ({ BUY: 'BUY', … }). */
+function enumOf<const T extends string>(values: readonly T[]): { readonly [K in T]: K } {
+  const object: Partial<Record<T, T>> = {};
+  for (const v of values) object[v] = v;
+  return object as { readonly [K in T]: K };
 }
-export enum OrdTypeEnum {
-  MARKET = 'MARKET',
-  LIMIT = 'LIMIT',
-}
-export enum TimeInForceEnum {
-  DAY = 'DAY',
-  GTC = 'GTC',
-  IOC = 'IOC',
-  FOK = 'FOK',
-}
-export enum OrdStatusEnum {
-  PENDING_NEW = 'PENDING_NEW',
-  NEW = 'NEW',
-  PARTIALLY_FILLED = 'PARTIALLY_FILLED',
-  FILLED = 'FILLED',
-  CANCELED = 'CANCELED',
-  REJECTED = 'REJECTED',
-  EXPIRED = 'EXPIRED',
-}
-export enum ExecTypeEnum {
-  NEW = 'NEW',
-  CANCELED = 'CANCELED',
-  REPLACED = 'REPLACED',
-  REJECTED = 'REJECTED',
-  EXPIRED = 'EXPIRED',
-  TRADE = 'TRADE',
-}
+
+/**
+ * GraphQL enums, derived from the engine's vocabulary (engine/types.ts) and the report types
+ * (realtime/messages.ts): values are the FIX 4.4 names; the FIX tag values are in each description.
+ */
+export const SideEnum = enumOf(SIDES);
+export const OrdTypeEnum = enumOf(ORD_TYPES);
+export const TimeInForceEnum = enumOf(TIMES_IN_FORCE);
+export const OrdStatusEnum = enumOf(ORD_STATUSES);
+export const ExecTypeEnum = enumOf(EXEC_TYPES);
 export enum OrderSortEnum {
   TIME_DESC = 'TIME_DESC',
   TIME_ASC = 'TIME_ASC',

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { repoRoot } from '../../src/services.js';
+import { repoRoot } from '../../src/paths.js';
 import { PRODUCTS, QUOTE, newTrader, ok } from '../support/trading.js';
 
 const CATALOG = resolve(repoRoot, 'db/seeds/products.csv');

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isEnumType, isInputObjectType, isObjectType, isScalarType, type GraphQLSchema } from 'graphql';
 import { createSchema, printSortedSchema } from '../../src/graphql/schema.js';
-import { repoRoot } from '../../src/services.js';
+import { repoRoot } from '../../src/paths.js';
 
 describe('schema/schema.graphql', () => {
   it('is the schema the API serves (run `npm run schema` after changing it)', async () => {

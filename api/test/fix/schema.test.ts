@@ -8,7 +8,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { describe, expect, it } from 'vitest';
 import { knexOf } from '../../src/db/knex.js';
 import { openOrm } from '../../src/db/orm.js';
-import { migrate } from '../../src/services.js';
+import { migrate } from '../../src/db/migrations.js';
 import { freshDatabase, mysqlReachable } from '../support/databases.js';
 
 const FIX_TABLE = /`fix_/;

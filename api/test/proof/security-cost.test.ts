@@ -29,8 +29,8 @@ import { createSchema } from '../../src/graphql/schema.js';
 import { OperationLimits, complexityOf, operationBudget } from '../../src/graphql/limits.js';
 import { BROWSE_COUNT_COST, SEARCH_COUNT_COST } from '../../src/modules/products/product-search.js';
 import { loadConfig } from '../../src/config.js';
-import { repoRoot } from '../../src/services.js';
-import { ProductType } from '../../src/modules/products/product.entity.js';
+import { repoRoot } from '../../src/paths.js';
+import { ProductType } from '../../src/modules/products/product-model.js';
 
 const aliases = (n: number, sel: string, op = '') => `${op}{ ${Array.from({ length: n }, (_, i) => `a${i}: ${sel}`).join(' ')} }`;
 /** The request that froze the process: 1,000 aliased searches that match nothing (each was a scan). */

@@ -9,6 +9,7 @@ import { ExecutionReportsDocument, type ExecutionReportsSubscription } from '../
 import { formatPrice, formatQty, humanize } from '../lib/format';
 import type { Session } from './session';
 import type { Toasts } from './toasts';
+import { backoff, resilientSubscription } from '../lib/resilient-subscription';
 
 export type ExecutionReport = ExecutionReportsSubscription['executionReports'];
 
@@ -44,38 +45,21 @@ export function toastFor(r: ExecutionReport): { kind: 'buy' | 'sell' | 'error' |
 
 export function createExecutionFeed(client: ApolloClient<NormalizedCacheObject>, session: Session, toasts: Toasts): ExecutionFeed {
   const listeners = new Set<(r: ExecutionReport) => void>();
-  let subscription: { unsubscribe(): void } | null = null;
-  let retry: ReturnType<typeof setTimeout> | undefined;
-  let failures = 0;
-
-  const close = () => {
-    clearTimeout(retry);
-    subscription?.unsubscribe();
-    subscription = null;
-  };
-
-  const open = () => {
-    close();
-    if (!session.token()) return;
-    subscription = client.subscribe({ query: ExecutionReportsDocument }).subscribe({
+  const feed = resilientSubscription(
+    () => (session.token() ? client.subscribe({ query: ExecutionReportsDocument }) : null),
+    {
       next: ({ data }) => {
-        failures = 0;
         const report = data?.executionReports;
         if (!report) return;
         const toast = toastFor(report);
         if (toast) toasts.push(toast);
         for (const l of listeners) l(report);
       },
-      error: () => {
-        // The socket retries on its own; this is a refused subscription: try again later.
-        subscription = null;
-        failures += 1;
-        retry = setTimeout(open, Math.min(2_000 * 2 ** failures, 60_000));
-      },
-    });
-  };
+    },
+    backoff(2_000, 60_000),
+  );
 
-  const stopWatch = watch(() => session.state.token, open, { immediate: true });
+  const stopWatch = watch(() => session.state.token, feed.restart, { immediate: true });
 
   return {
     onReport(listener) {
@@ -84,7 +68,7 @@ export function createExecutionFeed(client: ApolloClient<NormalizedCacheObject>,
     },
     stop() {
       stopWatch();
-      close();
+      feed.stop();
     },
   };
 }

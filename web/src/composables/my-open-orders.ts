@@ -5,7 +5,7 @@
 import { computed, type Ref } from 'vue';
 import { useQuery } from '@vue/apollo-composable';
 import { MyOrdersDocument } from '../graphql/generated/graphql';
-import { OPEN_STATUSES } from '../lib/orders';
+import { OPEN_STATUSES } from '@trading-app/api/vocabulary';
 import { ownLevels } from '../lib/book';
 import { useExecutionReports } from './execution-feed';
 

@@ -8,6 +8,7 @@ import { useApolloClient } from '@vue/apollo-composable';
 import { OrderBookDocument, OrderBookUpdatesDocument } from '../graphql/generated/graphql';
 import { applyBookUpdate, emptyBook, type BookState } from '../lib/book';
 import { serverErrors } from '../lib/errors';
+import { every, resilientSubscription } from '../lib/resilient-subscription';
 
 export type BookStatus = 'loading' | 'live' | 'resyncing' | 'offline';
 
@@ -18,15 +19,6 @@ export function useOrderBook(symbol: Ref<string>, depth: Ref<number>) {
   const error = ref<string | null>(null);
   /** How many times a gap forced a refetch (shown, and handy in tests). */
   const resyncs = ref(0);
-  let sub: { unsubscribe(): void } | null = null;
-  let retry: ReturnType<typeof setTimeout> | undefined;
-
-  const stop = () => {
-    clearTimeout(retry);
-    sub?.unsubscribe();
-    sub = null;
-  };
-
   /** One-off snapshot over HTTP, when the subscription is refused. */
   const fetchOnce = async (s: string) => {
     try {
@@ -39,37 +31,33 @@ export function useOrderBook(symbol: Ref<string>, depth: Ref<number>) {
     }
   };
 
-  const subscribe = () => {
-    stop();
-    const s = symbol.value;
-    sub = client
-      .subscribe({ query: OrderBookUpdatesDocument, variables: { symbol: s, depth: depth.value }, fetchPolicy: 'no-cache' })
-      .subscribe({
-        next: ({ data }) => {
-          const update = data?.orderBook;
-          if (!update || s !== symbol.value) return;
-          const r = applyBookUpdate(book.value, update);
-          if (r.outcome === 'gap') {
-            resyncs.value += 1;
-            status.value = 'resyncing';
-            subscribe();
-            return;
-          }
-          book.value = r.book;
-          if (r.outcome === 'snapshot') {
-            status.value = 'live';
-            error.value = null;
-          }
-        },
-        error: (e) => {
-          sub = null;
-          status.value = 'offline';
-          error.value = serverErrors(e)[0]?.message ?? 'Live book unavailable.';
-          void fetchOnce(s);
-          retry = setTimeout(subscribe, 5_000);
-        },
-      });
-  };
+  const live = resilientSubscription(
+    () => client.subscribe({ query: OrderBookUpdatesDocument, variables: { symbol: symbol.value, depth: depth.value }, fetchPolicy: 'no-cache' }),
+    {
+      next: ({ data }) => {
+        const update = data?.orderBook;
+        if (!update || update.symbol !== symbol.value) return;
+        const r = applyBookUpdate(book.value, update);
+        if (r.outcome === 'gap') {
+          resyncs.value += 1;
+          status.value = 'resyncing';
+          live.restart();
+          return;
+        }
+        book.value = r.book;
+        if (r.outcome === 'snapshot') {
+          status.value = 'live';
+          error.value = null;
+        }
+      },
+      refused: (e) => {
+        status.value = 'offline';
+        error.value = serverErrors(e)[0]?.message ?? 'Live book unavailable.';
+        void fetchOnce(symbol.value);
+      },
+    },
+    every(5_000),
+  );
 
   watch(
     [symbol, depth],
@@ -77,11 +65,11 @@ export function useOrderBook(symbol: Ref<string>, depth: Ref<number>) {
       book.value = emptyBook(symbol.value);
       status.value = 'loading';
       error.value = null;
-      subscribe();
+      live.restart();
     },
     { immediate: true },
   );
-  onBeforeUnmount(stop);
+  onBeforeUnmount(live.stop);
 
   return { book, status, error, resyncs };
 }

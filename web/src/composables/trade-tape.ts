@@ -4,6 +4,7 @@ import { useApolloClient } from '@vue/apollo-composable';
 import { TradesDocument, TradeTapeDocument, type TradeFieldsFragment } from '../graphql/generated/graphql';
 import { mergeTrades } from '../lib/trades';
 import { serverErrors } from '../lib/errors';
+import { every, resilientSubscription } from '../lib/resilient-subscription';
 import { useConnection } from './connection';
 
 export function useTradeTape(symbol: Ref<string>, size = 200) {
@@ -12,8 +13,6 @@ export function useTradeTape(symbol: Ref<string>, size = 200) {
   const trades = shallowRef<TradeFieldsFragment[]>([]);
   const loading = ref(true);
   const error = ref<string | null>(null);
-  let sub: { unsubscribe(): void } | null = null;
-  let retry: ReturnType<typeof setTimeout> | undefined;
 
   const load = async (s: string) => {
     try {
@@ -26,31 +25,28 @@ export function useTradeTape(symbol: Ref<string>, size = 200) {
     }
   };
 
-  const subscribe = (s: string) => {
-    clearTimeout(retry);
-    sub?.unsubscribe();
-    sub = client.subscribe({ query: TradeTapeDocument, variables: { symbol: s }, fetchPolicy: 'no-cache' }).subscribe({
+  // Each (re)subscription also loads the latest page: what traded while it was refused.
+  const live = resilientSubscription(
+    () => {
+      const s = symbol.value;
+      void load(s);
+      return client.subscribe({ query: TradeTapeDocument, variables: { symbol: s }, fetchPolicy: 'no-cache' });
+    },
+    {
       next: ({ data }) => {
-        if (data?.trades && s === symbol.value) trades.value = mergeTrades(trades.value, [data.trades], size);
+        if (data?.trades && data.trades.symbol === symbol.value) trades.value = mergeTrades(trades.value, [data.trades], size);
       },
-      error: () => {
-        sub = null;
-        retry = setTimeout(() => {
-          void load(s);
-          subscribe(s);
-        }, 5_000);
-      },
-    });
-  };
+    },
+    every(5_000),
+  );
 
   watch(
     symbol,
-    (s) => {
+    () => {
       trades.value = [];
       loading.value = true;
       error.value = null;
-      subscribe(s);
-      void load(s);
+      live.restart();
     },
     { immediate: true },
   );
@@ -59,10 +55,7 @@ export function useTradeTape(symbol: Ref<string>, size = 200) {
     () => connection.state.value.resumes,
     () => void load(symbol.value),
   );
-  onBeforeUnmount(() => {
-    clearTimeout(retry);
-    sub?.unsubscribe();
-  });
+  onBeforeUnmount(live.stop);
 
   return { trades, loading, error };
 }

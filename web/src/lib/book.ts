@@ -6,7 +6,7 @@
  * updates were missed and the book must be fetched again (a new SNAPSHOT). In a DELTA a level
  * with quantity 0 is gone. Pure functions: no Apollo, no Vue.
  */
-import { compareDecimal, formatFixed, parseDecimal, type Fixed } from './decimal';
+import { compareDecimal, formatFixed, parseDecimal, type Fixed } from '@trading-app/api/decimal';
 
 /** One price level. Price is a decimal string. */
 export interface Level {

@@ -4,7 +4,7 @@
  * Prices stay decimal strings (the OHLC readout shows them exactly); they become floats only to
  * be drawn. Pure.
  */
-import { compareDecimal } from './decimal';
+import { compareDecimal } from '@trading-app/api/decimal';
 import type { TapeTrade } from './trades';
 
 /** The frames the chart offers, as the API names them, with their length. */

@@ -3,7 +3,7 @@
  * holdings rows, realised P&L from the server's `portfolioTotals` (which counts closed positions
  * too). Amounts of different currencies are never added together. Pure; decimals stay strings.
  */
-import { addDecimal } from './decimal';
+import { addDecimal } from '@trading-app/api/decimal';
 import type { Holding } from './holdings';
 
 /** One line of the totals. */

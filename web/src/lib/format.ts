@@ -5,7 +5,7 @@
  * float. Quantities are grouped integers; missing values are an em dash. Values typed into
  * inputs are never formatted here (they stay plain "1234.50" as the API takes them).
  */
-import { parseDecimal, formatFixed, roundDecimal, signOf } from './decimal';
+import { parseDecimal, formatFixed, roundDecimal, signOf } from '@trading-app/api/decimal';
 
 /** What an absent value (no trade yet, no bid) shows as. */
 export const MISSING = '—';

@@ -11,7 +11,7 @@
  * its cost exact where this rounds each step, so the Portfolio refetches shortly after a fill to
  * settle on its figures.
  */
-import { addDecimal, divDecimal, mulDecimalInt, roundDecimal, scaleOf, subDecimal } from './decimal';
+import { addDecimal, divDecimal, mulDecimalInt, roundDecimal, scaleOf, subDecimal } from '@trading-app/api/decimal';
 
 /** A holding as the `holdings` query returns it. */
 export interface Holding {

@@ -61,7 +61,7 @@ describe('isOpen', () => {
   it.each([
     ['NEW', true],
     ['PARTIALLY_FILLED', true],
-    ['PENDING_NEW', true],
+    ['PENDING_NEW', false], // never committed; the API would refuse its cancel (ORDER_NOT_OPEN)
     ['FILLED', false],
     ['CANCELED', false],
     ['REJECTED', false],

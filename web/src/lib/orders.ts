@@ -3,6 +3,7 @@
  * into the page of orders on screen, respecting the page's filters and sort. Pure.
  */
 import type { OrdStatus, OrderSort } from '../graphql/generated/graphql';
+import { isOpenStatus } from '@trading-app/api/vocabulary';
 
 /** The fields the merge needs; the rest of the order is carried along untouched. */
 export interface ListedOrder {
@@ -26,12 +27,9 @@ export interface OrderView {
   readonly hasNextPage: boolean;
 }
 
-/** Statuses of an order that can still trade. */
-export const OPEN_STATUSES: readonly OrdStatus[] = ['PENDING_NEW', 'NEW', 'PARTIALLY_FILLED'];
-
-/** Whether an order can still be canceled or amended. */
+/** Whether an order can still be canceled or amended: the API's rule. */
 export function isOpen(status: OrdStatus): boolean {
-  return OPEN_STATUSES.includes(status);
+  return isOpenStatus(status);
 }
 
 /** Whether an order belongs in a view by its filters. */

@@ -3,7 +3,7 @@
  * limits come from the API (`riskLimits`), never from constants here, and the reasons and fields
  * are the server's. The server stays the authority: its refusals are shown the same way.
  */
-import { compareDecimal, divDecimal, mulDecimalInt, parseDecimal, signOf, subDecimal } from './decimal';
+import { compareDecimal, divDecimal, mulDecimalInt, parseDecimal, signOf, subDecimal } from '@trading-app/api/decimal';
 import type { TicketErrors } from './ticket';
 
 /** What the ticket needs of the `riskLimits` query. */

@@ -4,10 +4,7 @@
  * the authority and its coded errors are shown the same way.
  */
 import type { OrdType, PlaceOrderInput, Side, TimeInForce } from '../graphql/generated/graphql';
-import { isMultipleOf, signOf } from './decimal';
-
-/** A well-formed price as the server reads it: unsigned, up to 18 + 12 digits. */
-const PRICE = /^\d{1,18}(\.\d{1,12})?$/;
+import { isDecimal, isOnTick, signOf } from '@trading-app/api/decimal';
 
 /** Largest order quantity the server accepts (MAX_ORDER_QTY default). */
 export const MAX_ORDER_QTY = 1_000_000_000;
@@ -68,11 +65,11 @@ export function validateTicket(draft: TicketDraft, product: TicketProduct, clOrd
   if (draft.type === 'LIMIT') {
     if (priceText === '') {
       errors.price = { reason: 'PRICE_REQUIRED', message: 'A limit order needs a price.' };
-    } else if (!PRICE.test(priceText)) {
+    } else if (!isDecimal(priceText)) {
       errors.price = { reason: 'INVALID_PRICE', message: 'Price must be a positive decimal such as 12.34.' };
     } else if (signOf(priceText) <= 0) {
       errors.price = { reason: 'INVALID_PRICE', message: 'Price must be positive.' };
-    } else if (!isMultipleOf(priceText, product.tickSize)) {
+    } else if (!isOnTick(priceText, product.tickSize)) {
       errors.price = { reason: 'PRICE_OFF_TICK', message: `Price must be a multiple of the tick size ${product.tickSize}.` };
     }
   }

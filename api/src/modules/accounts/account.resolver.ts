@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { GraphQLLocalDate } from 'graphql-scalars';
 import { AuthPayload, UserConnection, UserGql } from './account.types.js';
-import { Role } from './user.entity.js';
+import { Role } from './role.js';
 import { requireUser, type GqlContext } from '../../graphql/context.js';
 import { badInput, forbidden, notFound } from '../../errors.js';
 import { checkPageSize, parseId } from '../../graphql/args.js';

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { Role, User } from './user.entity.js';
+import { Role } from './role.js';
+import { User } from './user.entity.js';
 import { Session } from './session.entity.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { checkNewPassword } from './password-policy.js';

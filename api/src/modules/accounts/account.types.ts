@@ -1,6 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { GraphQLLocalDate } from 'graphql-scalars';
-import { Role, type User } from './user.entity.js';
+import { Role } from './role.js';
+import type { User } from './user.entity.js';
 import { PageInfo } from '../../graphql/page-info.js';
 
 @ObjectType('User', { description: 'A platform account.' })

@@ -1,11 +1,5 @@
 import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
-
-/** What an account may do. TRADER trades; SUPPORT also reads every account; ADMIN also manages accounts and products. */
-export enum Role {
-  TRADER = 'TRADER',
-  SUPPORT = 'SUPPORT',
-  ADMIN = 'ADMIN',
-}
+import { Role } from './role.js';
 
 /** A platform account. Password hashes are scrypt with a per-user salt (see password.ts). */
 @Entity({ tableName: 'users' })

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
-import { Role } from '../accounts/user.entity.js';
+import { Role } from '../accounts/role.js';
 import { checkPageSize, pageComplexity, parseId } from '../../graphql/args.js';
 import { requireUser, type GqlContext } from '../../graphql/context.js';
 import { AuditLog, type AuditActor } from './audit-log.js';

@@ -4,6 +4,7 @@
  */
 import type { Knex } from '../../db/knex.js';
 import { toDate } from '../../db/dialect.js';
+import { OPEN_STATUSES } from '../../engine/index.js';
 
 /** One row of `orders`, as the audit needs it (integers are ticks and lots). */
 export interface OrderRow {
@@ -111,7 +112,7 @@ export function groupTrades(executions: readonly ExecutionRow[]): { trades: Trad
 export const tradeKey = (symbol: string, tradeId: number) => `${symbol}#${tradeId}`;
 
 /** Statuses in which an order may rest in a book. */
-export const OPEN = new Set(['NEW', 'PARTIALLY_FILLED']);
+export const OPEN: ReadonlySet<string> = new Set(OPEN_STATUSES);
 /** Statuses in which an order is done without (necessarily) being filled: leavesQty is 0. */
 export const DONE_UNFILLED = new Set(['CANCELED', 'EXPIRED', 'REJECTED']);
 

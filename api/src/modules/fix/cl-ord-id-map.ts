@@ -1,5 +1,6 @@
 import type { Knex } from '../../db/knex.js';
-import { OPEN_STATUSES, type OrderRecord } from '../orders/order-record.js';
+import { OPEN_STATUSES } from '../../engine/index.js';
+import type { OrderRecord } from '../orders/order-record.js';
 import type { OrderService } from '../orders/order.service.js';
 import type { ClOrdIdKind } from './fix-cl-ord-id.entity.js';
 import { CL_ORD_ID_UNIQUENESS_MS } from './fix-codes.js';
@@ -56,7 +57,7 @@ export class ClOrdIdMap {
     const replaced = await this.knex(`${TABLE} as a`)
       .join('orders as o', 'o.id', 'a.order_id')
       .where({ 'a.account_id': accountId, 'a.kind': 'REPLACE' })
-      .whereIn('o.status', OPEN_STATUSES as string[])
+      .whereIn('o.status', OPEN_STATUSES)
       .orderBy('a.created_at')
       .select('a.order_id', 'a.cl_ord_id');
     const recent = await this.knex(TABLE)

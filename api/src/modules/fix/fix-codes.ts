@@ -14,7 +14,7 @@ import {
   TimeInForce as FixTimeInForce,
 } from 'jspurefix/dist/types/FIX4.4/quickfix/enum/all-enum.js';
 import { MsgType } from 'jspurefix';
-import type { CancelReason, OrdStatus, OrdType, Side, TimeInForce } from '../../engine/index.js';
+import { ORD_TYPES, SIDES, TIMES_IN_FORCE, type CancelReason, type OrdStatus, type OrdType, type Side, type TimeInForce } from '../../engine/index.js';
 import type { ExecType } from '../realtime/messages.js';
 
 /** BeginString (8) of every session. */
@@ -76,11 +76,11 @@ export const SUPPORTED_MSG_TYPES: ReadonlySet<string> = new Set([
 
 /** Side (54). */
 export const SIDE_TO_FIX: Readonly<Record<Side, string>> = { BUY: FixSide.Buy, SELL: FixSide.Sell };
-export const SIDE_FROM_FIX: Readonly<Record<string, Side>> = { [FixSide.Buy]: 'BUY', [FixSide.Sell]: 'SELL' };
+export const SIDE_FROM_FIX: Readonly<Record<string, Side>> = Object.fromEntries(SIDES.map((s) => [SIDE_TO_FIX[s], s]));
 
 /** OrdType (40). */
 export const ORD_TYPE_TO_FIX: Readonly<Record<OrdType, string>> = { MARKET: FixOrdType.Market, LIMIT: FixOrdType.Limit };
-export const ORD_TYPE_FROM_FIX: Readonly<Record<string, OrdType>> = { [FixOrdType.Market]: 'MARKET', [FixOrdType.Limit]: 'LIMIT' };
+export const ORD_TYPE_FROM_FIX: Readonly<Record<string, OrdType>> = Object.fromEntries(ORD_TYPES.map((t) => [ORD_TYPE_TO_FIX[t], t]));
 
 /** TimeInForce (59). */
 export const TIF_TO_FIX: Readonly<Record<TimeInForce, string>> = {
@@ -89,9 +89,7 @@ export const TIF_TO_FIX: Readonly<Record<TimeInForce, string>> = {
   IOC: FixTimeInForce.ImmediateOrCancel,
   FOK: FixTimeInForce.FillOrKill,
 };
-export const TIF_FROM_FIX: Readonly<Record<string, TimeInForce>> = Object.fromEntries(
-  Object.entries(TIF_TO_FIX).map(([k, v]) => [v, k as TimeInForce]),
-);
+export const TIF_FROM_FIX: Readonly<Record<string, TimeInForce>> = Object.fromEntries(TIMES_IN_FORCE.map((t) => [TIF_TO_FIX[t], t]));
 
 /** OrdStatus (39). */
 export const ORD_STATUS_TO_FIX: Readonly<Record<OrdStatus, string>> = {

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Field, ID, Mutation, ObjectType, Resolver } from 'type-graphql';
-import { Role } from '../accounts/user.entity.js';
+import { Role } from '../accounts/role.js';
 import type { GqlContext } from '../../graphql/context.js';
 import { parseId } from '../../graphql/args.js';
 import { FixCompIds, type CompIdBinding } from './fix-comp-ids.js';

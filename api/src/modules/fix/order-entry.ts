@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { MsgType } from 'jspurefix';
-import { badInput, conflict, notFound, toFixRejection, type FixRejection } from '../../errors.js';
+import { badInput, conflict, notFound } from '../../errors.js';
+import { toFixRejection, type FixRejection } from './fix-rejections.js';
 import type { Logger } from '../../logger.js';
 import type { Services } from '../../services.js';
 import type { OrderOutcome } from '../orders/order-path.js';
 import type { OrderRecord } from '../orders/order-record.js';
 import type { Actor } from '../orders/order.service.js';
-import { DEFAULT_TICK_SIZE } from '../products/catalog.js';
-import { executionReports } from '../realtime/publisher.js';
+import { tickSizeOf } from '../products/product.service.js';
+import { executionReports } from '../orders/execution-reports.js';
 import type { AccountClOrdIds, ClOrdIdMap } from './cl-ord-id-map.js';
 import { EXEC_TYPE_ORDER_STATUS, SIDE_TO_FIX } from './fix-codes.js';
 import {
@@ -307,7 +308,7 @@ export class OrderEntry {
   private async sendStatus(order: OrderRecord, clOrdId: string, statusReqId: string | null, text: string | null): Promise<void> {
     const product = await this.deps.services.products.cached(order.symbol);
     this.deps.send(
-      orderReport(order, product?.tickSize ?? DEFAULT_TICK_SIZE, {
+      orderReport(order, tickSizeOf(product), {
         execId: randomUUID(),
         execType: EXEC_TYPE_ORDER_STATUS,
         clOrdId,
@@ -337,7 +338,7 @@ function duplicateClOrdId(clOrdId: string) {
 
 /** The ExecIDs of the cancel/replace reports a request caused on its order, with the request's ClOrdIDs. */
 function attributionsOf(order: OrderRecord, outcome: OrderOutcome, attribution: Attribution): Attributions {
-  const reports = executionReports(order.symbol, outcome.events, new Map([[order.id, outcome.order]]), DEFAULT_TICK_SIZE);
+  const reports = executionReports(order.symbol, outcome.events, new Map([[order.id, outcome.order]]));
   return new Map(
     reports
       .filter((r) => r.order.id === order.id && (r.execType === 'CANCELED' || r.execType === 'REPLACED'))

@@ -12,7 +12,7 @@ import {
   OrdStatus as FixOrdStatus,
 } from 'jspurefix/dist/types/FIX4.4/quickfix/enum/all-enum.js';
 import { averagePrice, fromTicks } from '../../decimal.js';
-import type { FixRejection } from '../../errors.js';
+import type { FixRejection } from './fix-rejections.js';
 import {
   EXEC_INST_POST_ONLY,
   EXEC_TYPE_ORDER_STATUS,

@@ -1,5 +1,6 @@
 import type { Hub } from '../realtime/hub.js';
-import { engineError, toFixRejection } from '../../errors.js';
+import { engineError, isEngineReason } from '../../errors.js';
+import { toFixRejection } from './fix-rejections.js';
 import type { Logger } from '../../logger.js';
 import type { ExecReportMsg, Topics } from '../realtime/messages.js';
 import { EXEC_TYPE_TO_FIX, leftBookText } from './fix-codes.js';
@@ -121,7 +122,7 @@ export class ReportStream {
       latest.set(orderId, clOrdId);
     }
     if (TERMINAL.has(m.order.status)) latest.delete(orderId);
-    const rejection = m.execType === 'REJECTED' && m.reason ? toFixRejection(engineError(m.reason), this.deps.production) : undefined;
+    const rejection = m.execType === 'REJECTED' && m.reason && isEngineReason(m.reason) ? toFixRejection(engineError(m.reason), this.deps.production) : undefined;
     return orderReport(m.order, m.tickSize, {
       execId: m.execId,
       execType: EXEC_TYPE_TO_FIX[m.execType],

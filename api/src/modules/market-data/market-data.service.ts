@@ -1,4 +1,4 @@
-import type { MatchingEngine } from '../../engine/index.js';
+import type { Depth, MatchingEngine } from '../../engine/index.js';
 import { fromTicks } from '../../decimal.js';
 import type { ProductRecord } from '../products/product.service.js';
 import type { OrderPath } from '../orders/order-path.js';
@@ -28,6 +28,25 @@ export interface BookView {
   readonly asks: BookLevelView[];
 }
 
+/** A quote from its prices in ticks: the one rule for change and change in basis points. */
+export function quoteOf(q: { symbol: string; last: number | null; bid: number | null; ask: number | null; reference: number | null }): QuoteTicks {
+  const change = q.last !== null && q.reference !== null ? q.last - q.reference : null;
+  return {
+    symbol: q.symbol,
+    last: q.last,
+    bid: q.bid,
+    ask: q.ask,
+    reference: q.reference,
+    change,
+    changeBps: change !== null && q.reference ? Math.sign(change) * Math.round((Math.abs(change) * 10000) / q.reference) : null,
+  };
+}
+
+/** Book levels in ticks → the API's levels in the product's decimal prices. */
+export function levelsOf(levels: readonly { price: number; qty: number; count: number }[], tickSize: string): BookLevelView[] {
+  return levels.map((l) => ({ price: fromTicks(l.price, tickSize), quantity: l.qty, orderCount: l.count }));
+}
+
 /** Quotes and depth from the in-memory books (the committed state: books change only after commit). */
 export class MarketDataService {
   constructor(
@@ -37,35 +56,18 @@ export class MarketDataService {
 
   quote(p: ProductRecord): QuoteTicks {
     const book = this.engine.has(p.symbol) ? this.engine.book(p.symbol) : undefined;
-    const last = p.lastPriceTicks;
-    const ref = p.refPriceTicks;
-    const change = last !== null && ref !== null ? last - ref : null;
-    return {
-      symbol: p.symbol,
-      last,
-      bid: book?.bestBid() ?? null,
-      ask: book?.bestAsk() ?? null,
-      reference: ref,
-      change,
-      changeBps: change !== null && ref ? Math.sign(change) * Math.round((Math.abs(change) * 10000) / ref) : null,
-    };
+    return quoteOf({ symbol: p.symbol, last: p.lastPriceTicks, bid: book?.bestBid() ?? null, ask: book?.bestAsk() ?? null, reference: p.refPriceTicks });
   }
 
-  /** L2 depth, after catching up with other replicas when the database is ahead of this book. */
-  async book(p: ProductRecord & { bookSeq?: number }, depth: number): Promise<BookView> {
-    await this.path.syncBook(p.symbol);
-    return this.bookNow(p.symbol, p.tickSize, depth);
+  /** L2 depth in ticks, after catching up with other replicas when the database is ahead of this book. */
+  async depth(symbol: string, depth: number): Promise<Depth> {
+    await this.path.syncBook(symbol);
+    return this.engine.has(symbol) ? this.engine.book(symbol).depth(depth) : { seq: 0, bids: [], asks: [] };
   }
 
-  /** L2 depth as this process holds it now (for subscriptions, which follow commits). */
-  bookNow(symbol: string, tickSize: string, depth: number): BookView {
-    if (!this.engine.has(symbol)) return { symbol, seq: 0, bids: [], asks: [] };
-    const d = this.engine.book(symbol).depth(depth);
-    const level = (l: { price: number; qty: number; count: number }): BookLevelView => ({
-      price: fromTicks(l.price, tickSize),
-      quantity: l.qty,
-      orderCount: l.count,
-    });
-    return { symbol, seq: d.seq, bids: d.bids.map(level), asks: d.asks.map(level) };
+  /** L2 depth in the product's prices (the `orderBook` query; the subscription's snapshot). */
+  async book(p: ProductRecord, depth: number): Promise<BookView> {
+    const d = await this.depth(p.symbol, depth);
+    return { symbol: p.symbol, seq: d.seq, bids: levelsOf(d.bids, p.tickSize), asks: levelsOf(d.asks, p.tickSize) };
   }
 }

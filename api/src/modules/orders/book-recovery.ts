@@ -1,6 +1,6 @@
-import type { EngineEvent, LastTrade, MatchingEngine, RestingOrder } from '../../engine/index.js';
+import { OPEN_STATUSES, isOpenStatus, type EngineEvent, type LastTrade, type MatchingEngine, type RestingOrder } from '../../engine/index.js';
 import type { Knex } from '../../db/knex.js';
-import { OPEN_STATUSES, executionFromRow, orderFromRow, type OrderRecord } from './order-record.js';
+import { executionFromRow, orderFromRow, type OrderRecord } from './order-record.js';
 import { applyEntry, readEntries, type JournalEntry } from './journal.js';
 
 /**
@@ -123,7 +123,7 @@ async function reloadFrom(engine: MatchingEngine, knex: Knex | Knex.Transaction,
   const product = await knex('products').where({ symbol }).first('book_seq');
   const rows = await knex('orders')
     .where({ symbol, ord_type: 'LIMIT' })
-    .whereIn('status', OPEN_STATUSES as string[])
+    .whereIn('status', OPEN_STATUSES)
     .select('*');
   const last = await knex('executions').where({ symbol }).orderBy('id', 'desc').first('*');
   const lastTrade: LastTrade | undefined = last
@@ -138,7 +138,7 @@ export async function loadAllBooks(engine: MatchingEngine, db: Knex): Promise<nu
 }
 
 async function loadAllFrom(engine: MatchingEngine, knex: Knex | Knex.Transaction): Promise<number> {
-  const rows = await knex('orders').where({ ord_type: 'LIMIT' }).whereIn('status', OPEN_STATUSES as string[]).select('*');
+  const rows = await knex('orders').where({ ord_type: 'LIMIT' }).whereIn('status', OPEN_STATUSES).select('*');
   const bySymbol = new Map<string, OrderRecord[]>();
   for (const r of rows.map(orderFromRow)) {
     const list = bySymbol.get(r.symbol) ?? [];
@@ -163,7 +163,7 @@ export async function loadBooksFromRows(engine: MatchingEngine, knex: Knex | Kne
   let books = 0;
   for (let i = 0; i < symbols.length; i += 500) {
     const chunk = symbols.slice(i, i + 500);
-    const rows = await knex('orders').whereIn('symbol', chunk).andWhere({ ord_type: 'LIMIT' }).whereIn('status', OPEN_STATUSES as string[]).select('*');
+    const rows = await knex('orders').whereIn('symbol', chunk).andWhere({ ord_type: 'LIMIT' }).whereIn('status', OPEN_STATUSES).select('*');
     const bySymbol = new Map<string, OrderRecord[]>();
     for (const r of rows.map(orderFromRow)) {
       const list = bySymbol.get(r.symbol) ?? [];
@@ -181,7 +181,7 @@ export async function loadBooksFromRows(engine: MatchingEngine, knex: Knex | Kne
 
 /** Open limit orders → the engine's recovery list, in priority order (bids high→low, asks low→high, then time). */
 export function toResting(orders: readonly OrderRecord[]): RestingOrder[] {
-  const open = orders.filter((o) => o.ordType === 'LIMIT' && o.leavesQty > 0 && (OPEN_STATUSES as string[]).includes(o.status));
+  const open = orders.filter((o) => o.ordType === 'LIMIT' && o.leavesQty > 0 && isOpenStatus(o.status));
   open.sort((a, b) => {
     if (a.side !== b.side) return a.side === 'BUY' ? -1 : 1;
     if (a.priceTicks !== b.priceTicks) return a.side === 'BUY' ? b.priceTicks - a.priceTicks : a.priceTicks - b.priceTicks;

@@ -2,7 +2,7 @@ import type { Knex } from '../../db/knex.js';
 import { hoursFromRow } from '../products/trading-schedule.js';
 import type { TradingSessions } from '../products/trading-sessions.js';
 import type { ExpireOutcome } from './order-request.js';
-import { OPEN_STATUSES } from './order-record.js';
+import { OPEN_STATUSES } from '../../engine/index.js';
 
 /** One expiry the scheduler asked for. */
 export interface ExpiryRun {
@@ -51,7 +51,7 @@ export class ExpiryScheduler {
     const { knex, sessions, path } = this.options;
     if (!sessions.enforced) return [];
     const now = sessions.clock.now();
-    const symbols = (await knex('orders').whereIn('status', OPEN_STATUSES as string[]).where('tif', 'DAY').distinct('symbol')).map((r: Record<string, unknown>) => String(r.symbol));
+    const symbols = (await knex('orders').whereIn('status', OPEN_STATUSES).where('tif', 'DAY').distinct('symbol')).map((r: Record<string, unknown>) => String(r.symbol));
     const due: { symbol: string; closeMs: number }[] = [];
     for (let i = 0; i < symbols.length; i += 500) {
       const rows = await knex('products')

@@ -4,7 +4,8 @@ import { DomainError, badInput } from '../../errors.js';
 import type { ProductService } from '../products/product.service.js';
 import { recordAudit, type AuditActor } from '../admin-audit/audit-log.js';
 import type { OrderPath } from './order-path.js';
-import { OPEN_STATUSES, type Channel } from './order-record.js';
+import { OPEN_STATUSES } from '../../engine/index.js';
+import type { Channel } from './order-record.js';
 
 /** Which open orders a kill switch cancels: one account's, optionally of one symbol and side. */
 export interface CancelScope {
@@ -54,7 +55,7 @@ export class KillSwitch {
     for (;;) {
       const q = this.knex('orders')
         .where('account_id', scope.accountId)
-        .whereIn('status', OPEN_STATUSES as string[])
+        .whereIn('status', OPEN_STATUSES)
         .where('id', '>', after)
         .orderBy('id')
         .limit(PAGE)

@@ -42,8 +42,6 @@ export interface ExecutionRecord {
 }
 
 /** Open statuses: the order may still rest in a book. */
-export const OPEN_STATUSES: readonly OrdStatus[] = ['NEW', 'PARTIALLY_FILLED'];
-
 /** Applies an engine state to a record (engine states carry no clOrdId, symbol or times). */
 export function withState(r: OrderRecord, s: OrderState, updatedAt: Date, extra?: Partial<OrderRecord>): OrderRecord {
   return {

@@ -1,4 +1,4 @@
-import { Role } from '../accounts/user.entity.js';
+import { Role } from '../accounts/role.js';
 
 /** Who is looking at an order: the caller's account and role (undefined: not logged in). */
 export interface OrderViewer {

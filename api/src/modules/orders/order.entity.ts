@@ -1,10 +1,5 @@
 import { BigIntType, Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import type { OrdStatus, OrdType, Side, TimeInForce } from '../../engine/index.js';
-
-const SIDES: Side[] = ['BUY', 'SELL'];
-const ORD_TYPES: OrdType[] = ['MARKET', 'LIMIT'];
-const TIFS: TimeInForce[] = ['DAY', 'GTC', 'IOC', 'FOK'];
-const STATUSES: OrdStatus[] = ['PENDING_NEW', 'NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED'];
+import { ORD_STATUSES, ORD_TYPES, SIDES, TIMES_IN_FORCE, type OrdStatus, type OrdType, type Side, type TimeInForce } from '../../engine/index.js';
 
 /**
  * An order as committed. Quantities are lots, prices ticks of the product's tick size,
@@ -31,13 +26,13 @@ export class Order {
   @Property({ type: 'string', length: 32 })
   symbol!: string;
 
-  @Enum({ items: SIDES })
+  @Enum({ items: [...SIDES] })
   side!: Side;
 
-  @Enum({ items: ORD_TYPES })
+  @Enum({ items: [...ORD_TYPES] })
   ordType!: OrdType;
 
-  @Enum({ items: TIFS })
+  @Enum({ items: [...TIMES_IN_FORCE] })
   tif!: TimeInForce;
 
   @Property({ type: 'boolean' })
@@ -59,7 +54,7 @@ export class Order {
   @Property({ type: new BigIntType('number') })
   cumNotional = 0;
 
-  @Enum({ items: STATUSES })
+  @Enum({ items: [...ORD_STATUSES] })
   status!: OrdStatus;
 
   /** Why the order was rejected or canceled (engine reason code), if it was. */

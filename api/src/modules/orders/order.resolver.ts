@@ -1,13 +1,14 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { OrderBookGql, OrderConnection, OrderGql, PlaceOrderInput, TradeGql } from './order.types.js';
 import { OrdStatusEnum, OrderSortEnum } from '../../graphql/enums.js';
+import type { OrdStatus } from '../../engine/index.js';
 import { DecimalScalar } from '../../graphql/scalars.js';
 import { actorOf, requireUser, type GqlContext } from '../../graphql/context.js';
 import { checkPageSize, pageComplexity, parseId } from '../../graphql/args.js';
 import { badInput } from '../../errors.js';
 import type { OrderRecord } from './order-record.js';
 import type { OrderFilter } from './order.service.js';
-import { DEFAULT_TICK_SIZE } from '../products/catalog.js';
+import { tickSizeOf } from '../products/product.service.js';
 
 
 @Resolver()
@@ -48,7 +49,7 @@ export class OrderResolver {
   async orders(
     @Ctx() ctx: GqlContext,
     @Arg('symbol', () => String, { nullable: true, description: 'Only this product.' }) symbol?: string,
-    @Arg('statuses', () => [OrdStatusEnum], { nullable: true, description: 'Only these statuses.' }) statuses?: OrdStatusEnum[],
+    @Arg('statuses', () => [OrdStatusEnum], { nullable: true, description: 'Only these statuses.' }) statuses?: OrdStatus[],
     @Arg('sort', () => OrderSortEnum, { nullable: true, description: 'Sort (default newest first).' }) sort?: OrderSortEnum,
     @Arg('first', () => Int, { nullable: true, description: 'Page size (default 50, at most the server limit).' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
@@ -61,7 +62,7 @@ export class OrderResolver {
   async myOrders(
     @Ctx() ctx: GqlContext,
     @Arg('symbol', () => String, { nullable: true, description: 'Only this product.' }) symbol?: string,
-    @Arg('statuses', () => [OrdStatusEnum], { nullable: true, description: 'Only these statuses.' }) statuses?: OrdStatusEnum[],
+    @Arg('statuses', () => [OrdStatusEnum], { nullable: true, description: 'Only these statuses.' }) statuses?: OrdStatus[],
     @Arg('sort', () => OrderSortEnum, { nullable: true, description: 'Sort (default newest first).' }) sort?: OrderSortEnum,
     @Arg('first', () => Int, { nullable: true, description: 'Page size (default 50, at most the server limit).' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
@@ -113,13 +114,13 @@ export class OrderResolver {
     const products = await ctx.services.products.many(page.items.map((o) => o.symbol));
     const viewer = ctx.user;
     return {
-      nodes: page.items.map((o) => OrderGql.from(o, products.get(o.symbol)?.tickSize ?? DEFAULT_TICK_SIZE, viewer)),
+      nodes: page.items.map((o) => OrderGql.from(o, tickSizeOf(products.get(o.symbol)), viewer)),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
     };
   }
 
   private async view(ctx: GqlContext, o: OrderRecord): Promise<OrderGql> {
     const p = await ctx.services.products.cached(o.symbol);
-    return OrderGql.from(o, p?.tickSize ?? DEFAULT_TICK_SIZE, ctx.user);
+    return OrderGql.from(o, tickSizeOf(p), ctx.user);
   }
 }

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { OrdStatus, OrdType, Side, TimeInForce } from '../../engine/index.js';
+import { isOpenStatus, type OrdStatus, type OrdType, type Side, type TimeInForce } from '../../engine/index.js';
 import type { Knex } from '../../db/knex.js';
 import { isOnTick, toTicks } from '../../decimal.js';
 import { DomainError, badInput, conflict, notFound } from '../../errors.js';
 import type { ProductService } from '../products/product.service.js';
 import type { Admission, RiskService } from '../risk/risk.service.js';
-import { TradingStatus } from '../products/product.entity.js';
+import { TradingStatus } from '../products/product-model.js';
 import type { TradingSessions } from '../products/trading-sessions.js';
 import type { TradingHours } from '../products/trading-schedule.js';
 import type { OrderOutcome, OrderPath } from './order-path.js';
-import { OPEN_STATUSES, executionFromRow, orderFromRow, type Channel, type ExecutionRecord, type OrderRecord } from './order-record.js';
+import { executionFromRow, orderFromRow, type Channel, type ExecutionRecord, type OrderRecord } from './order-record.js';
 
 /** Who is acting: the account id and whether they may act on other accounts' orders. */
 export interface Actor {
@@ -291,7 +291,7 @@ export class OrderService {
     const order = await this.get(orderId);
     // Another account's order looks exactly like a missing one to a trader.
     if (!order || (!actor.admin && order.accountId !== actor.id)) throw notFound('ORDER_NOT_FOUND', 'No such order.');
-    if (!(OPEN_STATUSES as string[]).includes(order.status)) {
+    if (!isOpenStatus(order.status)) {
       throw conflict('ORDER_NOT_OPEN', `The order is ${order.status.toLowerCase().replace('_', ' ')}.`);
     }
     return order;

@@ -4,6 +4,7 @@ import { DecimalScalar } from '../../graphql/scalars.js';
 import { PageInfo } from '../../graphql/page-info.js';
 import { OrdStatusEnum, OrdTypeEnum, SideEnum, TimeInForceEnum } from '../../graphql/enums.js';
 import { averagePrice, fromTicks } from '../../decimal.js';
+import type { OrdStatus, OrdType, Side, TimeInForce } from '../../engine/index.js';
 import type { OrderRecord } from './order-record.js';
 import { identifiesOwner, type OrderViewer } from './order-visibility.js';
 import type { TradeRecord } from './order.service.js';
@@ -26,13 +27,13 @@ export class OrderGql {
   symbol!: string;
 
   @Field(() => SideEnum, { description: 'Side (54).' })
-  side!: SideEnum;
+  side!: Side;
 
   @Field(() => OrdTypeEnum, { description: 'OrdType (40).' })
-  type!: OrdTypeEnum;
+  type!: OrdType;
 
   @Field(() => TimeInForceEnum, { description: 'TimeInForce (59).' })
-  timeInForce!: TimeInForceEnum;
+  timeInForce!: TimeInForce;
 
   @Field({ description: 'Post-only: refused rather than taking liquidity.' })
   postOnly!: boolean;
@@ -53,7 +54,7 @@ export class OrderGql {
   avgPx!: string | null;
 
   @Field(() => OrdStatusEnum, { description: 'OrdStatus (39).' })
-  status!: OrdStatusEnum;
+  status!: OrdStatus;
 
   @Field(() => String, {
     nullable: true,
@@ -114,10 +115,10 @@ export class PlaceOrderInput {
   symbol!: string;
 
   @Field(() => SideEnum, { description: 'Side (54).' })
-  side!: SideEnum;
+  side!: Side;
 
   @Field(() => OrdTypeEnum, { description: 'OrdType (40).' })
-  type!: OrdTypeEnum;
+  type!: OrdType;
 
   @Field(() => DecimalScalar, { nullable: true, description: "Limit price (44), a positive multiple of the product's tick size; omit for market orders." })
   price?: string | null;
@@ -126,7 +127,7 @@ export class PlaceOrderInput {
   quantity!: number;
 
   @Field(() => TimeInForceEnum, { nullable: true, description: 'TimeInForce (59); default DAY for limit, IOC for market orders.' })
-  timeInForce?: TimeInForceEnum | null;
+  timeInForce?: TimeInForce | null;
 
   @Field(() => Boolean, { nullable: true, description: 'Post-only (limit DAY/GTC only): refused if it would trade on arrival.' })
   postOnly?: boolean | null;
@@ -147,7 +148,7 @@ export class TradeGql {
   quantity!: number;
 
   @Field(() => SideEnum, { description: 'Side of the incoming (aggressing) order.' })
-  aggressorSide!: SideEnum;
+  aggressorSide!: Side;
 
   @Field({ description: 'When it happened.' })
   time!: Date;

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
 import { requireUser, type GqlContext } from '../../graphql/context.js';
 import { checkPageSize, pageComplexity } from '../../graphql/args.js';
-import { DEFAULT_TICK_SIZE } from '../products/catalog.js';
+import { tickSizeOf } from '../products/product.service.js';
 import { currencyOf } from '../products/currency.js';
 import { PortfolioReads } from './portfolio.js';
 import { CurrencyTotalGql, FillConnection, FillGql, HoldingGql } from './portfolio.types.js';
@@ -50,7 +50,7 @@ export class PortfolioResolver {
     const page = await new PortfolioReads(ctx.services.knex).fills(requireUser(ctx).id, symbol, size, after);
     const products = await ctx.services.products.many(page.items.map((f) => f.symbol));
     return {
-      nodes: page.items.map((f) => FillGql.from(f, currencyOf(f.symbol), products.get(f.symbol)?.tickSize ?? DEFAULT_TICK_SIZE)),
+      nodes: page.items.map((f) => FillGql.from(f, currencyOf(f.symbol), tickSizeOf(products.get(f.symbol)))),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
     };
   }
@@ -66,7 +66,7 @@ export class PortfolioResolver {
     const products = await ctx.services.products.many([...positions.keys()]);
     return [...positions].map(([symbol, p]) => {
       const product = products.get(symbol);
-      return { symbol, p, tickSize: product?.tickSize ?? DEFAULT_TICK_SIZE, lastTicks: product?.lastPriceTicks ?? null };
+      return { symbol, p, tickSize: tickSizeOf(product), lastTicks: product?.lastPriceTicks ?? null };
     });
   }
 }

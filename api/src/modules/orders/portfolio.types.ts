@@ -3,6 +3,7 @@ import { GraphQLSafeInt } from 'graphql-scalars';
 import { DecimalScalar } from '../../graphql/scalars.js';
 import { PageInfo } from '../../graphql/page-info.js';
 import { SideEnum } from '../../graphql/enums.js';
+import type { Side } from '../../engine/index.js';
 import { averagePrice, fromTicks } from '../../decimal.js';
 import { COST_SCALE, type LedgerPosition } from './position-ledger.js';
 import { addMoney, formatMoney, moneyOf, tickScale, type FillRecord, type Money } from './portfolio.js';
@@ -142,7 +143,7 @@ export class FillGql {
   currency!: string;
 
   @Field(() => SideEnum, { description: 'Side (54) of your order.' })
-  side!: SideEnum;
+  side!: Side;
 
   @Field(() => Int, { description: 'LastQty (32).' })
   quantity!: number;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { catalogPriceTicks } from '../../decimal.js';
 import type { Knex } from '../../db/knex.js';
-import { ProductType } from './product.entity.js';
+import { DEFAULT_TICK_SIZE, ProductType } from './product-model.js';
 import type { Dialect } from '../../db/dialect.js';
 import { indexNames } from './product-search.js';
 
@@ -15,7 +15,6 @@ export interface CatalogRow {
 }
 
 const TYPES = new Set<string>(Object.values(ProductType));
-export const DEFAULT_TICK_SIZE = '0.01';
 
 /** Parses the catalog CSV. Rows with an unknown type or an empty symbol are reported, not loaded. */
 export function parseCatalog(csv: string): { rows: CatalogRow[]; skipped: string[] } {

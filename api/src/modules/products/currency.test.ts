@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CURRENCY_BY_SUFFIX, currencyOf } from './currency.js';
-import { repoRoot } from '../../services.js';
+import { repoRoot } from '../../paths.js';
 
 describe('currencyOf', () => {
   it.each([

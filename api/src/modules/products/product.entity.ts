@@ -1,16 +1,5 @@
 import { BigIntType, Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
-
-export enum ProductType {
-  STOCK = 'stock',
-  ETF = 'etf',
-  FUND = 'fund',
-  TRUST = 'trust',
-}
-
-export enum TradingStatus {
-  TRADING = 'TRADING',
-  HALTED = 'HALTED',
-}
+import { ProductType, TradingStatus } from './product-model.js';
 
 /**
  * A tradable product. Prices are stored in ticks (integers) of `tickSize`, a decimal string.

@@ -3,11 +3,19 @@ import { recordAudit, type AuditActor } from '../admin-audit/audit-log.js';
 import { isDecimal, toTicks } from '../../decimal.js';
 import { badInput, conflict, notFound } from '../../errors.js';
 import { toDate } from '../../db/dialect.js';
-import { ProductType, TradingStatus } from './product.entity.js';
-import { DEFAULT_TICK_SIZE } from './catalog.js';
+import { DEFAULT_TICK_SIZE, ProductType, TradingStatus } from './product-model.js';
 import type { Dialect } from '../../db/dialect.js';
 import { formatTime, hoursFromRow, validHours, type TradingHours } from './trading-schedule.js';
 import { COUNT_CACHE_MS, indexName, listingOrder, parseSearchText, searchPage, searchRank, type SearchCursor, type SearchText } from './product-search.js';
+
+/**
+ * The tick size to show a symbol's prices in. Orders, trades and holdings always name a listed
+ * product (products are never deleted); the default covers a row read while its product's cache
+ * entry was being replaced, never a price the engine saw.
+ */
+export function tickSizeOf(product: Pick<ProductRecord, 'tickSize'> | undefined): string {
+  return product?.tickSize ?? DEFAULT_TICK_SIZE;
+}
 
 /** A product as services use it (prices in ticks of `tickSize`). */
 export interface ProductRecord {

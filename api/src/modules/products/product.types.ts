@@ -1,7 +1,7 @@
 import { Field, InputType, Int, ObjectType } from 'type-graphql';
 import { DecimalScalar } from '../../graphql/scalars.js';
 import { PageInfo } from '../../graphql/page-info.js';
-import { ProductType, TradingStatus } from './product.entity.js';
+import { ProductType, TradingStatus } from './product-model.js';
 import { fromTicks } from '../../decimal.js';
 import { currencyOf } from './currency.js';
 import type { ProductRecord } from './product.service.js';

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { GqlContext } from '../../graphql/context.js';
 import { badInput } from '../../errors.js';
-import { Role } from '../accounts/user.entity.js';
+import { Role } from '../accounts/role.js';
 import { ProductGql } from './product.types.js';
 import { parseTime, type TradingHours } from './trading-schedule.js';
 import { TradingHoursInput, TradingSessionGql } from './trading-session.types.js';

@@ -7,7 +7,9 @@ import type { JournalEntry } from '../orders/journal.js';
  * as epoch milliseconds, prices in ticks with the tick size alongside.
  */
 
-export type ExecType = 'NEW' | 'CANCELED' | 'REPLACED' | 'REJECTED' | 'EXPIRED' | 'TRADE';
+/** ExecType (150) of an execution report. */
+export const EXEC_TYPES = ['NEW', 'CANCELED', 'REPLACED', 'REJECTED', 'EXPIRED', 'TRADE'] as const;
+export type ExecType = (typeof EXEC_TYPES)[number];
 
 /** An order's state on the wire: a record with its times as epoch milliseconds. */
 export type OrderWire = Omit<OrderRecord, 'createdAt' | 'updatedAt'> & { readonly createdAt: number; readonly updatedAt: number };

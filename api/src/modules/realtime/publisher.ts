@@ -1,11 +1,11 @@
-import type { Depth, EngineEvent, MatchingEngine, OrderState } from '../../engine/index.js';
+import type { Depth, MatchingEngine } from '../../engine/index.js';
 import type { CommittedBatch } from '../orders/order-path.js';
-import type { OrderRecord } from '../orders/order-record.js';
+import { executionReports } from '../orders/execution-reports.js';
 import type { ProductService } from '../products/product.service.js';
 import type { Logger } from '../../logger.js';
-import { BOOK_WIRE_DEPTH, orderToWire, type ExecReportMsg, type ExecType, type Topics } from './messages.js';
+import { BOOK_WIRE_DEPTH, orderToWire, type Topics } from './messages.js';
 import type { Hub } from './hub.js';
-import { DEFAULT_TICK_SIZE } from '../products/catalog.js';
+import { tickSizeOf } from '../products/product.service.js';
 
 /** Publishes committed batches on the bus. */
 export interface Publisher {
@@ -57,9 +57,11 @@ export function createPublisher(deps: {
     }
     const tick = new Map<string, string>();
     const refs = new Map<string, number | null>();
-    for (const symbol of batch.events.keys()) {
+    const symbols = new Set(batch.events.keys());
+    for (const o of batch.orders.values()) symbols.add(o.symbol);
+    for (const symbol of symbols) {
       const p = await products.cached(symbol);
-      tick.set(symbol, p?.tickSize ?? DEFAULT_TICK_SIZE);
+      tick.set(symbol, tickSizeOf(p));
       refs.set(symbol, p?.refPriceTicks ?? null);
     }
     // The public messages, published after the execution reports.
@@ -87,59 +89,12 @@ export function createPublisher(deps: {
     // and a fill would wait for the whole fan-out).
     if (reports) {
       for (const [symbol, events] of batch.events) {
-        for (const report of executionReports(symbol, events, batch.orders, tick.get(symbol)!)) pubsub.publish('exec', report.order.accountId, report);
+        const tickSize = tick.get(symbol)!;
+        for (const report of executionReports(symbol, events, batch.orders)) pubsub.publish('exec', report.order.accountId, { ...report, tickSize });
       }
     }
     await new Promise((r) => setImmediate(r));
     for (const publishOne of market) publishOne();
-    if (reports) for (const o of batch.orders.values()) pubsub.publish('orders', { order: orderToWire(o), tickSize: tick.get(o.symbol) ?? DEFAULT_TICK_SIZE });
+    if (reports) for (const o of batch.orders.values()) pubsub.publish('orders', { order: orderToWire(o), tickSize: tick.get(o.symbol)! });
   }
-}
-
-/** Execution reports for one symbol's events, each carrying the order's state as of that event. */
-export function executionReports(
-  symbol: string,
-  events: readonly EngineEvent[],
-  orders: ReadonlyMap<number, OrderRecord>,
-  tickSize: string,
-): ExecReportMsg[] {
-  const out: ExecReportMsg[] = [];
-  const report = (execId: string, execType: ExecType, s: OrderState | undefined, orderId: number, time: number, extra: Partial<ExecReportMsg> = {}) => {
-    const final = orders.get(orderId);
-    if (!final) return;
-    const order = s
-      ? { ...orderToWire(final), priceTicks: s.price, qty: s.qty, cumQty: s.cumQty, leavesQty: s.leavesQty, cumNotional: s.cumNotional, status: s.status }
-      : orderToWire(final);
-    out.push({ execId, execType, order, tickSize, lastQty: null, lastPxTicks: null, tradeId: null, reason: null, time, ...extra });
-  };
-  for (const e of events) {
-    switch (e.type) {
-      case 'accepted':
-        report(`${symbol}:${e.seq}:${e.order.orderId}`, 'NEW', e.order, e.order.orderId, e.timestamp);
-        break;
-      case 'trade':
-        for (const s of [e.maker, e.taker]) {
-          report(`${symbol}:${e.tradeId}:${s.side === 'BUY' ? 'B' : 'S'}`, 'TRADE', s, s.orderId, e.timestamp, {
-            lastQty: e.qty,
-            lastPxTicks: e.price,
-            tradeId: e.tradeId,
-          });
-        }
-        break;
-      case 'amended':
-        report(`${symbol}:${e.seq}:${e.order.orderId}`, 'REPLACED', e.order, e.order.orderId, e.timestamp);
-        break;
-      case 'canceled':
-        report(`${symbol}:${e.seq}:${e.order.orderId}`, 'CANCELED', e.order, e.order.orderId, e.timestamp, { reason: e.reason });
-        break;
-      case 'expired':
-        report(`${symbol}:${e.seq}:${e.order.orderId}`, 'EXPIRED', e.order, e.order.orderId, e.timestamp, { reason: 'DAY_EXPIRED' });
-        break;
-      case 'rejected':
-        // Only a refused new order has a row (status REJECTED); refused cancels and amends are answered to their caller.
-        if (e.command === 'new') report(`${symbol}:r:${e.orderId}`, 'REJECTED', undefined, e.orderId, e.timestamp, { reason: e.reason });
-        break;
-    }
-  }
-  return out;
 }

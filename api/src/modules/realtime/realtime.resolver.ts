@@ -1,8 +1,9 @@
 import { Arg, Int, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { ExecutionReport, OrderBookUpdate, BookUpdateKind } from './realtime.types.js';
-import { OrderGql, TradeGql, BookLevel } from '../orders/order.types.js';
+import { OrderGql, TradeGql } from '../orders/order.types.js';
 import { Quote } from '../products/product.types.js';
-import { OrdStatusEnum, type ExecTypeEnum } from '../../graphql/enums.js';
+import { OrdStatusEnum } from '../../graphql/enums.js';
+import type { OrdStatus } from '../../engine/index.js';
 import { requireUser, sessionHolds, type GqlContext } from '../../graphql/context.js';
 import { badInput } from '../../errors.js';
 import { fromTicks } from '../../decimal.js';
@@ -10,6 +11,7 @@ import { coalesce, merge, onEnd, pipe, stream, type Stream } from './streams.js'
 import { diffLevels } from './book-delta.js';
 import { BOOK_WIRE_DEPTH, orderFromWire, type LevelWire, type QuoteMsg } from './messages.js';
 import { sharedValue } from './shared.js';
+import { levelsOf, quoteOf } from '../market-data/market-data.service.js';
 import type { SUBSCRIPTION_TOPICS } from '../../metrics.js';
 
 type SubscriptionTopic = (typeof SUBSCRIPTION_TOPICS)[number];
@@ -29,24 +31,8 @@ async function productOrFail(ctx: GqlContext, symbol: string) {
   return p;
 }
 
-function toLevels(levels: readonly LevelWire[], tickSize: string): BookLevel[] {
-  return levels.map((l) => ({ price: fromTicks(l.price, tickSize), quantity: l.qty, orderCount: l.count }));
-}
-
 function quoteFrom(q: QuoteMsg): Quote {
-  const change = q.last !== null && q.reference !== null ? q.last - q.reference : null;
-  return Quote.from(
-    {
-      symbol: q.symbol,
-      last: q.last,
-      bid: q.bid,
-      ask: q.ask,
-      reference: q.reference,
-      change,
-      changeBps: change !== null && q.reference ? Math.sign(change) * Math.round((Math.abs(change) * 10000) / q.reference) : null,
-    },
-    q.tickSize,
-  );
+  return Quote.from(quoteOf(q), q.tickSize);
 }
 
 function bookStream(ctx: GqlContext, symbol: string, depth: number): Stream<OrderBookUpdate> {
@@ -58,10 +44,9 @@ function bookStream(ctx: GqlContext, symbol: string, depth: number): Stream<Orde
     async () => {
       if (!view) {
         const product = await productOrFail(ctx, symbol);
-        await services.path.syncBook(symbol);
-        const d = services.engine.has(symbol) ? services.engine.book(symbol).depth(depth) : { seq: 0, bids: [], asks: [] };
+        const d = await services.marketData.depth(symbol, depth);
         view = { bids: d.bids, asks: d.asks, seq: d.seq };
-        return { done: false, value: { symbol, kind: BookUpdateKind.SNAPSHOT, seq: d.seq, prevSeq: d.seq, bids: toLevels(d.bids, product.tickSize), asks: toLevels(d.asks, product.tickSize) } };
+        return { done: false, value: { symbol, kind: BookUpdateKind.SNAPSHOT, seq: d.seq, prevSeq: d.seq, bids: levelsOf(d.bids, product.tickSize), asks: levelsOf(d.asks, product.tickSize) } };
       }
       for (;;) {
         const r = await source.next();
@@ -78,8 +63,8 @@ function bookStream(ctx: GqlContext, symbol: string, depth: number): Stream<Orde
           kind: BookUpdateKind.DELTA,
           seq: msg.seq,
           prevSeq: from.seq,
-          bids: toLevels(diffLevels(from.bids, nextBids), msg.tickSize),
-          asks: toLevels(diffLevels(from.asks, nextAsks), msg.tickSize),
+          bids: levelsOf(diffLevels(from.bids, nextBids), msg.tickSize),
+          asks: levelsOf(diffLevels(from.asks, nextAsks), msg.tickSize),
         }));
         view = { bids: nextBids, asks: nextAsks, seq: msg.seq };
         return { done: false, value: update };
@@ -105,7 +90,7 @@ export class RealtimeResolver {
           !sessionHolds(context) ? undefined : sharedValue(m, `viewer:${viewer.id}:${viewer.role}`, () => {
             const report: ExecutionReport = {
               execId: m.execId,
-              execType: m.execType as ExecTypeEnum,
+              execType: m.execType,
               order: OrderGql.from(orderFromWire(m.order), m.tickSize, viewer),
               lastQty: m.lastQty,
               lastPx: m.lastPxTicks === null ? null : fromTicks(m.lastPxTicks, m.tickSize),
@@ -188,14 +173,14 @@ export class RealtimeResolver {
       // The viewer as of each event: a demotion takes others' ClOrdIDs away from a running subscription.
       const viewer = () => context.currentUser?.() ?? user;
       const symbol = args.symbol as string | undefined;
-      const statuses = args.statuses as OrdStatusEnum[] | undefined;
+      const statuses = args.statuses as OrdStatus[] | undefined;
       return tracked(
         context,
         'orderUpdates',
         pipe(context.services.bus.pubsub.subscribe('orders'), (m) => {
           if (!sessionHolds(context)) return undefined;
           if (symbol && m.order.symbol !== symbol) return undefined;
-          if (statuses?.length && !statuses.includes(m.order.status as OrdStatusEnum)) return undefined;
+          if (statuses?.length && !statuses.includes(m.order.status)) return undefined;
           return OrderGql.from(orderFromWire(m.order), m.tickSize, viewer());
         }),
       );
@@ -204,7 +189,7 @@ export class RealtimeResolver {
   orderUpdates(
     @Root() order: OrderGql,
     @Arg('symbol', () => String, { nullable: true, description: 'Only this product.' }) _symbol?: string,
-    @Arg('statuses', () => [OrdStatusEnum], { nullable: true, description: 'Only orders now in these statuses.' }) _statuses?: OrdStatusEnum[],
+    @Arg('statuses', () => [OrdStatusEnum], { nullable: true, description: 'Only orders now in these statuses.' }) _statuses?: OrdStatus[],
   ): OrderGql {
     return order;
   }

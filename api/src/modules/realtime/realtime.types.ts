@@ -2,6 +2,7 @@ import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { DecimalScalar } from '../../graphql/scalars.js';
 import { ExecTypeEnum } from '../../graphql/enums.js';
+import type { ExecType } from './messages.js';
 import { BookLevel, OrderGql } from '../orders/order.types.js';
 
 export enum BookUpdateKind {
@@ -23,7 +24,7 @@ export class ExecutionReport {
   execId!: string;
 
   @Field(() => ExecTypeEnum, { description: 'ExecType (150): what happened.' })
-  execType!: ExecTypeEnum;
+  execType!: ExecType;
 
   @Field(() => OrderGql, { description: 'The order as of this report: OrdStatus, CumQty, LeavesQty, AvgPx.' })
   order!: OrderGql;

@@ -5,10 +5,10 @@ import type { Logger } from '../../logger.js';
 import type { CommittedBatch } from '../orders/order-path.js';
 import type { JournalEntry } from '../orders/journal.js';
 import { orderFromRow, withState, type OrderRecord } from '../orders/order-record.js';
-import { DEFAULT_TICK_SIZE } from '../products/catalog.js';
+import { DEFAULT_TICK_SIZE } from '../products/product-model.js';
 import type { Hub } from './hub.js';
 import { orderFromWire, orderToWire, type JournalMsg, type Topics } from './messages.js';
-import { executionReports } from './publisher.js';
+import { executionReports } from '../orders/execution-reports.js';
 
 /**
  * Execution reports and order changes on every replica, complete and in order, whether or not
@@ -219,7 +219,7 @@ export function createReportFeed(options: ReportFeedOptions): ReportFeed {
 
   async function deliver(symbol: string, events: readonly EngineEvent[], orders: ReadonlyMap<number, OrderRecord>): Promise<void> {
     const tickSize = (await options.tickSize(symbol)) ?? DEFAULT_TICK_SIZE;
-    for (const report of executionReports(symbol, events, orders, tickSize)) pubsub.publish('exec', report.order.accountId, report);
+    for (const report of executionReports(symbol, events, orders)) pubsub.publish('exec', report.order.accountId, { ...report, tickSize });
     for (const o of orders.values()) if (o.symbol === symbol) pubsub.publish('orders', { order: orderToWire(o), tickSize });
   }
 

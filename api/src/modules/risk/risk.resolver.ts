@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { GraphQLSafeInt } from 'graphql-scalars';
-import { Role } from '../accounts/user.entity.js';
+import { Role } from '../accounts/role.js';
 import { actorOf, requireUser, type GqlContext } from '../../graphql/context.js';
 import { parseId } from '../../graphql/args.js';
 import { badInput } from '../../errors.js';

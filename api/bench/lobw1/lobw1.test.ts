@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { engineAdapter } from '../../bench/lobw1/adapters.js';
-import { generateLobw1, OP_CANCEL, OP_LIMIT, OP_MARKET } from '../../bench/lobw1/generate.js';
-import { checkResults } from '../../bench/lobw1/measure.js';
-import { LOBW1_SEED, mulberry32 } from '../../bench/lobw1/prng.js';
+import { engineAdapter } from './adapters.js';
+import { generateLobw1, OP_CANCEL, OP_LIMIT, OP_MARKET } from './generate.js';
+import { checkResults } from './measure.js';
+import { LOBW1_SEED, mulberry32 } from './prng.js';
 
 describe('LOBW1 benchmark workload', () => {
   it('uses mulberry32 with the published first outputs for seed 42', () => {

@@ -2,7 +2,7 @@
  * Command builders for engine tests (pure; no test-framework imports). Defaults: GTC limit,
  * account = order id (so orders never self-trade unless a test says so), timestamp 1.
  */
-import type { AmendCommand, CancelCommand, NewOrderCommand, Side } from './types.js';
+import type { AmendCommand, CancelCommand, NewOrderCommand, Side } from '../../../src/engine/types.js';
 
 /** A LIMIT order; `o` overrides any field. */
 export function limit(side: Side, orderId: number, price: number, qty: number, o: Partial<NewOrderCommand> = {}): NewOrderCommand {

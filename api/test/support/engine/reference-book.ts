@@ -4,7 +4,7 @@
  * {@link OrderBook} (types.ts) in the most obvious way, so any disagreement points at a bug in
  * one of them. Not for production use.
  */
-import { DEFAULT_MAX_ORDER_QTY, DEFAULT_MAX_RESTING_ORDERS, REQUESTED_CANCEL_REASONS } from './types.js';
+import { DEFAULT_MAX_ORDER_QTY, DEFAULT_MAX_RESTING_ORDERS, REQUESTED_CANCEL_REASONS } from '../../../src/engine/types.js';
 import type {
   AmendCommand,
   BookOptions,
@@ -23,7 +23,7 @@ import type {
   SelfTradePrevention,
   Side,
   TimeInForce,
-} from './types.js';
+} from '../../../src/engine/types.js';
 
 interface RefOrder {
   orderId: number;
