@@ -20,6 +20,7 @@ import { Admission } from './modules/orders/admission.js';
 import { replicate } from './modules/orders/replication.js';
 import { loadBooks, pruneJournal, startSnapshots, type Snapshotter } from './modules/orders/snapshots.js';
 import { OrderService } from './modules/orders/order.service.js';
+import { consistentRead } from './modules/orders/book-recovery.js';
 import { RiskService } from './modules/risk/risk.service.js';
 import { OrderRate } from './modules/risk/order-rate.js';
 import { KillSwitch } from './modules/orders/kill-switch.js';
@@ -291,12 +292,13 @@ export async function createServices(config: Config, logger: Logger, progress: (
   const accountFeeds = [bus.pubsub.subscribe('revoked'), bus.pubsub.subscribe('userChanged')];
   for (const feed of accountFeeds) void forEach(feed, (m) => accounts.forget(m.userId));
   const loadStarted = performance.now();
-  const loaded = await loadBooks(engine, knex, {
+  // One consistent read: another replica may commit while this one loads (see consistentRead).
+  const loaded = await consistentRead(knex, (db) => loadBooks(engine, db, {
     onRejected: (symbol, seq, reason, detail) => {
       metrics.bookSnapshotsRejected.inc({ reason });
       logger.error({ component: 'order-path', symbol, seq, reason, detail }, 'book snapshot rejected; book loaded from the order rows instead');
     },
-  });
+  }));
   metrics.booksLoaded.set(loaded.books);
   metrics.booksLoadSeconds.set((performance.now() - loadStarted) / 1000);
   metrics.restingOrders.set(engine.symbols().reduce((n, s) => n + engine.book(s).restingCount, 0));

@@ -108,7 +108,7 @@ export function applyEntries(engine: MatchingEngine, entries: readonly JournalEn
  * replica may commit between two reads (a book with the old orders and the new seq would then
  * take the next entries on the wrong state).
  */
-async function snapshot<T>(knex: Knex | Knex.Transaction, read: (db: Knex | Knex.Transaction) => Promise<T>): Promise<T> {
+export async function consistentRead<T>(knex: Knex | Knex.Transaction, read: (db: Knex | Knex.Transaction) => Promise<T>): Promise<T> {
   if ((knex as Knex.Transaction).isTransaction) return read(knex);
   const mysql = /mysql/.test(String(knex.client.config.client));
   return knex.transaction((trx) => read(trx), mysql ? { isolationLevel: 'repeatable read' } : undefined);
@@ -116,7 +116,7 @@ async function snapshot<T>(knex: Knex | Knex.Transaction, read: (db: Knex | Knex
 
 /** Rebuilds one symbol's book from the database (in `trx` when given, to read inside a batch's lock). */
 export async function reloadBook(engine: MatchingEngine, db: Knex | Knex.Transaction, symbol: string): Promise<void> {
-  await snapshot(db, (knex) => reloadFrom(engine, knex, symbol));
+  await consistentRead(db, (knex) => reloadFrom(engine, knex, symbol));
 }
 
 async function reloadFrom(engine: MatchingEngine, knex: Knex | Knex.Transaction, symbol: string): Promise<void> {
@@ -134,7 +134,7 @@ async function reloadFrom(engine: MatchingEngine, knex: Knex | Knex.Transaction,
 
 /** Rebuilds every book that has open orders or history (start-up). Returns the number of books. */
 export async function loadAllBooks(engine: MatchingEngine, db: Knex): Promise<number> {
-  return snapshot(db, (knex) => loadAllFrom(engine, knex));
+  return consistentRead(db, (knex) => loadAllFrom(engine, knex));
 }
 
 async function loadAllFrom(engine: MatchingEngine, knex: Knex | Knex.Transaction): Promise<number> {
