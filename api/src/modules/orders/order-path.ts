@@ -323,6 +323,8 @@ export class OrderPath {
     const newCount = batch.filter((p) => p.request.kind === 'new').length;
     const ids = newCount > 0 ? await this.options.ids.take(newCount) : [];
     let engineMs = 0;
+    /** Time spent waiting for the group before (not this transaction's own time). */
+    let waitedMs = 0;
     const touchedBooks = new Set<string>();
 
     let work: BatchWork;
@@ -339,7 +341,11 @@ export class OrderPath {
         ]);
         // The group before has committed (or failed and its books were rebuilt): the books are
         // the committed state from here on.
-        if (previous) await previous;
+        if (previous) {
+          const w0 = performance.now();
+          await previous;
+          waitedMs = performance.now() - w0;
+        }
         const products = productsFrom(lockRows!);
         const journal = journalRows!.map(entryFromRow);
         for (const symbol of symbols) {
@@ -371,7 +377,7 @@ export class OrderPath {
       throw error;
     }
 
-    const elapsed = performance.now() - started;
+    const elapsed = performance.now() - started - waitedMs;
     this.ratePerMs = 0.8 * this.ratePerMs + 0.2 * (batch.length / Math.max(1, elapsed));
     const commitMs = elapsed - engineMs;
     this.options.onStats?.({ size: batch.length, engineMs, commitMs });
