@@ -184,9 +184,9 @@ const schema = z.object({
    * at most (answered rate × this target) of them in the system at once, beyond which they are
    * refused at once with SERVICE_UNAVAILABLE/OVERLOADED and a retry hint; 0 disables.
    */
-  ORDER_ADMISSION_TARGET_MS: z.coerce.number().int().min(0).default(50),
+  ORDER_ADMISSION_TARGET_MS: z.coerce.number().int().min(0).default(100),
   /** Order-path requests always admitted at once, whatever the answered rate. */
-  ORDER_ADMISSION_MIN_IN_FLIGHT: z.coerce.number().int().positive().default(64),
+  ORDER_ADMISSION_MIN_IN_FLIGHT: z.coerce.number().int().positive().default(128),
   /** Requests waiting for the order path's next transaction (every channel) beyond which SERVICE_UNAVAILABLE/ORDER_QUEUE_FULL. */
   ORDER_QUEUE_MAX: z.coerce.number().int().positive().default(4096),
   /** Journal entries carry the book's state hash every this many seqs (replicas check their replay against it); 0 = never. */

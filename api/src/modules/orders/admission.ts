@@ -10,7 +10,7 @@ import { unavailable, type DomainError } from '../../errors.js';
  * A request is refused only when both say the system is full:
  * - the orders in the system (admitted, not yet answered) reach the limit of Little's law: the
  *   rate the exchange is answering at times the target time in the system, never below a floor
- *   (a server answering 2,000 orders/s with a 50 ms target holds 100 at once); and
+ *   (a server answering 2,000 orders/s with a 100 ms target holds 200 at once); and
  * - the oldest of them has been in the system longer than the target: a standing queue, not a
  *   burst (as CoDel tells a queue that drains from one that does not). A burst after a quiet
  *   spell, when the measured rate is still low, is admitted; a server falling behind is not fed.

@@ -60,6 +60,11 @@ export interface OrderPathOptions {
    * SERVICE_UNAVAILABLE/ORDER_QUEUE_FULL (the queue is bounded whatever the channel); default 4096.
    */
   readonly maxQueued?: number;
+  /**
+   * Start the next group's transaction while the previous one commits (see `drain`); default:
+   * on MySQL, off on SQLite (one connection in process: nothing to overlap).
+   */
+  readonly pipeline?: boolean;
   /** Called for each request refused with SERVICE_UNAVAILABLE (queue full, database unavailable), for metrics. */
   readonly onRefused?: (reason: string) => void;
   readonly onStats?: (stats: BatchStats) => void;
@@ -77,6 +82,8 @@ interface Pending {
   readonly request: PathRequest;
   readonly resolve: (o: OrderOutcome | ExpireOutcome) => void;
   readonly reject: (e: unknown) => void;
+  /** Retried in a group of its own (its group failed). */
+  readonly alone?: boolean;
 }
 
 /**
@@ -106,6 +113,9 @@ export class OrderPath {
   private readonly now: () => number;
   private readonly maxBatch: number;
   private readonly maxQueued: number;
+  /** Whether the next group's transaction starts while the previous one commits (MySQL). */
+  private readonly pipelined: boolean;
+  private inFlightGroups = 0;
   /** Requests answered per ms, smoothed: the retry hint of a full queue. */
   private ratePerMs = 1;
   private idle: Promise<void> = Promise.resolve();
@@ -117,6 +127,7 @@ export class OrderPath {
     this.now = options.now ?? Date.now;
     this.maxBatch = options.maxBatch ?? 256;
     this.maxQueued = options.maxQueued ?? 4096;
+    this.pipelined = options.pipeline ?? options.dialect === 'mysql';
     this.sql = new BatchSql(options.dialect, options.multiStatements ?? false);
     this.hashEvery = options.hashEvery ?? 100;
   }
@@ -219,6 +230,11 @@ export class OrderPath {
     });
   }
 
+  /** Groups whose transaction is in flight (at most two when pipelined). */
+  get groupsInFlight(): number {
+    return this.inFlightGroups;
+  }
+
   /** Number of requests waiting for the next transaction. */
   get queued(): number {
     return this.queue.length;
@@ -245,38 +261,43 @@ export class OrderPath {
     setImmediate(() => void this.drain());
   }
 
+  /**
+   * Takes groups off the queue and commits them, pipelined on MySQL: as soon as a group has been
+   * matched (its engine work done; its writes and COMMIT under way), the next group is taken and
+   * its transaction started: BEGIN, the product locks and its reads go to the database while the
+   * previous one commits (a lock on a shared symbol simply waits in the database for that
+   * COMMIT). Its engine work waits until the previous group has settled: committed and answered,
+   * or failed and its books rebuilt from the database. So the engine never holds uncommitted
+   * state of more than one group, a failed group's rollback needs nothing from the next, and
+   * answers and listeners follow commit order. At most two transactions are in flight (the order
+   * path's pool holds two connections). SQLite (one connection, in process) commits one group at
+   * a time. Book maintenance tasks run with nothing in flight.
+   */
   private async drain(): Promise<void> {
     try {
-      while (this.queue.length > 0 || this.tasks.length > 0) {
-        for (const task of this.tasks.splice(0)) await task();
-        if (this.queue.length === 0) continue;
-        const batch = this.queue.splice(0, this.maxBatch);
-        try {
-          await this.commit(batch);
-        } catch (error) {
-          if (isDatabaseUnavailable(error)) {
-            // Nothing to learn from retrying one by one: every request gets the coded refusal.
-            for (const p of batch) {
-              this.options.onRefused?.('DATABASE_UNAVAILABLE');
-              p.reject(databaseUnavailable());
-            }
-            continue;
-          }
-          if (batch.length === 1) {
-            batch[0]!.reject(error);
-            continue;
-          }
-          for (const p of batch) {
-            try {
-              await this.commit([p]);
-            } catch (e) {
-              if (isDatabaseUnavailable(e)) {
-                this.options.onRefused?.('DATABASE_UNAVAILABLE');
-                p.reject(databaseUnavailable());
-              } else p.reject(e);
-            }
-          }
+      let previous: Promise<void> | undefined;
+      for (;;) {
+        if (this.queue.length === 0 && this.tasks.length === 0) {
+          if (!previous) break;
+          await previous;
+          previous = undefined;
+          continue;
         }
+        if (this.tasks.length > 0) {
+          await previous;
+          previous = undefined;
+          for (const task of this.tasks.splice(0)) await task();
+          continue;
+        }
+        const batch = this.take();
+        let matched!: () => void;
+        const isMatched = new Promise<void>((r) => (matched = r));
+        this.inFlightGroups++;
+        const done = this.settle(batch, this.pipelined ? previous : undefined, matched).finally(() => this.inFlightGroups--);
+        if (this.pipelined) {
+          await isMatched;
+          previous = done;
+        } else await done;
       }
     } finally {
       this.draining = false;
@@ -284,14 +305,53 @@ export class OrderPath {
     }
   }
 
-  /** Commits one group. Resolves each request's promise (or rejects those the engine refused). */
-  private async commit(batch: Pending[]): Promise<void> {
+  /** The next group: up to maxBatch requests, or one request alone when it is retried alone. */
+  private take(): Pending[] {
+    if (this.queue[0]!.alone) return this.queue.splice(0, 1);
+    let n = 0;
+    while (n < this.queue.length && n < this.maxBatch && !this.queue[n]!.alone) n++;
+    return this.queue.splice(0, n);
+  }
+
+  /**
+   * Commits a group after `previous` has settled; never rejects. A group that fails has its
+   * books rebuilt (in {@link commit}); its requests are refused as DATABASE_UNAVAILABLE when the
+   * database is away, else retried one at a time at the head of the queue, so one bad request
+   * cannot sink the others.
+   */
+  private async settle(batch: Pending[], previous: Promise<void> | undefined, matched: () => void): Promise<void> {
+    try {
+      await this.commit(batch, previous, matched);
+    } catch (error) {
+      matched();
+      if (isDatabaseUnavailable(error)) {
+        // Nothing to learn from retrying one by one: every request gets the coded refusal.
+        for (const p of batch) {
+          this.options.onRefused?.('DATABASE_UNAVAILABLE');
+          p.reject(databaseUnavailable());
+        }
+      } else if (batch.length === 1) batch[0]!.reject(error);
+      else this.queue.unshift(...batch.map((p) => ({ ...p, alone: true })));
+    } finally {
+      // A group that failed before reaching the engine still settles after the one before it.
+      if (previous) await previous;
+    }
+  }
+
+  /**
+   * Commits one group. Resolves each request's promise (or rejects those the engine refused).
+   * The engine is touched only once `previous` (the group before, in flight) has settled;
+   * `matched` is called once this group's engine work is done.
+   */
+  private async commit(batch: Pending[], previous?: Promise<void>, matched?: () => void): Promise<void> {
     const { knex, engine } = this.options;
     const started = performance.now();
     const symbols = [...new Set(batch.map((p) => p.request.symbol))].sort();
     const newCount = batch.filter((p) => p.request.kind === 'new').length;
     const ids = newCount > 0 ? await this.options.ids.take(newCount) : [];
     let engineMs = 0;
+    /** Time spent waiting for the group before (not this transaction's own time). */
+    let waitedMs = 0;
     const touchedBooks = new Set<string>();
 
     let work: BatchWork;
@@ -306,6 +366,13 @@ export class OrderPath {
           selectEntriesAfter(trx, bookSeqs),
           ...this.sql.findExistingClOrdIds(trx, wanted),
         ]);
+        // The group before has committed (or failed and its books were rebuilt): the books are
+        // the committed state from here on.
+        if (previous) {
+          const w0 = performance.now();
+          await previous;
+          waitedMs = performance.now() - w0;
+        }
         const products = productsFrom(lockRows!);
         const journal = journalRows!.map(entryFromRow);
         for (const symbol of symbols) {
@@ -326,6 +393,7 @@ export class OrderPath {
         const t0 = performance.now();
         const w = foldBatch(engine, batch.map((p) => p.request), { ids, products, existing, nowMs: this.now(), touched: touchedBooks, hashEvery: this.hashEvery, session: this.options.session });
         engineMs = performance.now() - t0;
+        matched?.();
         const appended = insertEntries(trx, w.journal);
         await this.sql.writeHydrateCommit(trx, w, appended ? [appended] : []);
         return w;
@@ -335,7 +403,7 @@ export class OrderPath {
       throw error;
     }
 
-    const elapsed = performance.now() - started;
+    const elapsed = performance.now() - started - waitedMs;
     this.ratePerMs = 0.8 * this.ratePerMs + 0.2 * (batch.length / Math.max(1, elapsed));
     const commitMs = elapsed - engineMs;
     this.options.onStats?.({ size: batch.length, engineMs, commitMs });
