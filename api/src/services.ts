@@ -17,7 +17,7 @@ import { ProductService } from './modules/products/product.service.js';
 import { seedCatalog } from './modules/products/catalog.js';
 import { OrderPath } from './modules/orders/order-path.js';
 import { replicate } from './modules/orders/replication.js';
-import { loadBooks, pruneJournal, startSnapshots, type Snapshotter } from './modules/orders/snapshots.js';
+import { loadBooks, pruneJournal, snapshotRestore, startSnapshots, type SnapshotRejection, type Snapshotter } from './modules/orders/snapshots.js';
 import { OrderService } from './modules/orders/order.service.js';
 import { MarketDataService } from './modules/market-data/market-data.service.js';
 import { createBus, type Bus } from './modules/realtime/bus.js';
@@ -141,6 +141,10 @@ export async function createServices(config: Config, logger: Logger, progress: (
   }
   const metrics = createMetrics();
   const engine = new MatchingEngine({ maxOrderQty: config.MAX_ORDER_QTY, maxRestingOrders: config.MAX_RESTING_ORDERS_PER_BOOK });
+  const onSnapshotRejected = (symbol: string, seq: number, reason: SnapshotRejection, detail: string) => {
+    metrics.bookSnapshotsRejected.inc({ reason });
+    logger.error({ component: 'order-path', symbol, seq, reason, detail }, 'book snapshot rejected; book loaded from the order rows instead');
+  };
   const pathDb = orderPathKnex(orm, dialect);
   const path = new OrderPath({
     knex: pathDb.knex,
@@ -155,6 +159,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     onFailure: (error, symbols) => logger.error({ component: 'order-path', err: error, symbols }, 'order batch failed; books rebuilt from the database'),
     hashEvery: config.JOURNAL_HASH_EVERY,
     sync: {
+      restore: snapshotRestore({ onRejected: onSnapshotRejected }),
       onApplied: (_symbol, entries) => metrics.journalEntriesApplied.inc(entries),
       onReload: (symbol, reason) => {
         metrics.bookReloads.inc({ reason });
@@ -236,12 +241,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
   const accountFeeds = [bus.pubsub.subscribe('revoked'), bus.pubsub.subscribe('userChanged')];
   for (const feed of accountFeeds) void forEach(feed, (m) => accounts.forget(m.userId));
   const loadStarted = performance.now();
-  const loaded = await loadBooks(engine, knex, {
-    onRejected: (symbol, seq, reason, detail) => {
-      metrics.bookSnapshotsRejected.inc({ reason });
-      logger.error({ component: 'order-path', symbol, seq, reason, detail }, 'book snapshot rejected; book loaded from the order rows instead');
-    },
-  });
+  const loaded = await loadBooks(engine, knex, { onRejected: onSnapshotRejected });
   metrics.booksLoaded.set(loaded.books);
   metrics.booksLoadSeconds.set((performance.now() - loadStarted) / 1000);
   metrics.restingOrders.set(engine.symbols().reduce((n, s) => n + engine.book(s).restingCount, 0));

@@ -26,6 +26,12 @@ export interface SyncHooks {
   readonly onReload?: (symbol: string, reason: ReloadReason) => void;
   /** A replay gave another state than the writer's: the book was reloaded. */
   readonly onDivergence?: (symbol: string, entry: Pick<JournalEntry, 'fromSeq' | 'toSeq' | 'stateHash'>) => void;
+  /**
+   * A faster full load tried before the order rows (except after a divergence, where the rows
+   * are the truth): e.g. the newest snapshot plus the journal after it. True when the book is
+   * now at `targetSeq`; false to fall back to the rows.
+   */
+  readonly restore?: (engine: MatchingEngine, knex: Knex | Knex.Transaction, symbol: string, targetSeq: number) => Promise<boolean>;
 }
 
 /**
@@ -44,7 +50,7 @@ export async function catchUp(
   prefetched?: readonly JournalEntry[],
 ): Promise<void> {
   const reload = async (reason: ReloadReason) => {
-    await reloadBook(engine, knex, symbol);
+    if (reason === 'divergence' || !hooks.restore || !(await hooks.restore(engine, knex, symbol, targetSeq))) await reloadBook(engine, knex, symbol);
     hooks.onReload?.(symbol, reason);
   };
   if (!engine.has(symbol)) return targetSeq === 0 ? undefined : reload('missing');
