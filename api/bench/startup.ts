@@ -119,6 +119,7 @@ try {
     if (Number(done!.n) > 0) break;
     await new Promise((r) => setTimeout(r, 200));
   }
+  while ((await metric(writer, 'trading_book_snapshots_total')) < 1) await new Promise((r) => setTimeout(r, 100));
   const pauseSum = await metric(writer, 'trading_book_snapshot_pause_seconds_sum');
   const snapshotMs = Math.round(performance.now() - t0);
   const price = (MID / 100).toFixed(2);
