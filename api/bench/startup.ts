@@ -169,7 +169,11 @@ try {
       console.log(`run ${r + 1}: from the snapshot + journal tail ${s.ms} ms (books ${loadWith[r]} ms); from the order rows ${fromRows[r]} ms (books ${loadRows[r]} ms); load average ${loadavg()[0]!.toFixed(1)}`);
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(s.length / 2);
+    return s.length % 2 ? s[m]! : Math.round((s[m - 1]! + s[m]!) / 2);
+  };
   const result = {
     dialect,
     orders,
