@@ -119,6 +119,7 @@ try {
     if (Number(done!.n) > 0) break;
     await new Promise((r) => setTimeout(r, 200));
   }
+  while ((await metric(writer, 'trading_book_snapshots_total')) < 1) await new Promise((r) => setTimeout(r, 100));
   const pauseSum = await metric(writer, 'trading_book_snapshot_pause_seconds_sum');
   const snapshotMs = Math.round(performance.now() - t0);
   const price = (MID / 100).toFixed(2);
@@ -168,7 +169,11 @@ try {
       console.log(`run ${r + 1}: from the snapshot + journal tail ${s.ms} ms (books ${loadWith[r]} ms); from the order rows ${fromRows[r]} ms (books ${loadRows[r]} ms); load average ${loadavg()[0]!.toFixed(1)}`);
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(s.length / 2);
+    return s.length % 2 ? s[m]! : Math.round((s[m - 1]! + s[m]!) / 2);
+  };
   const result = {
     dialect,
     orders,

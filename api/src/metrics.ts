@@ -97,7 +97,7 @@ export function createMetrics() {
     }),
     bookReloads: new Counter({
       name: 'trading_book_reloads_total',
-      help: 'Books rebuilt from the order rows instead of caught up from the journal, by reason.',
+      help: 'Books rebuilt (from their newest snapshot + journal, or the order rows) instead of caught up from the journal, by reason.',
       labelNames: ['reason'] as const,
       registers: [registry],
     }),

@@ -18,7 +18,7 @@ import { seedCatalog } from './modules/products/catalog.js';
 import { OrderPath } from './modules/orders/order-path.js';
 import { Admission } from './modules/orders/admission.js';
 import { replicate } from './modules/orders/replication.js';
-import { loadBooks, pruneJournal, startSnapshots, type Snapshotter } from './modules/orders/snapshots.js';
+import { loadBooks, pruneJournal, snapshotRestore, startSnapshots, type SnapshotRejection, type Snapshotter } from './modules/orders/snapshots.js';
 import { OrderService } from './modules/orders/order.service.js';
 import { consistentRead } from './modules/orders/book-recovery.js';
 import { RiskService } from './modules/risk/risk.service.js';
@@ -156,6 +156,10 @@ export async function createServices(config: Config, logger: Logger, progress: (
   }
   const metrics = createMetrics();
   const engine = new MatchingEngine({ maxOrderQty: config.MAX_ORDER_QTY, maxRestingOrders: config.MAX_RESTING_ORDERS_PER_BOOK });
+  const onSnapshotRejected = (symbol: string, seq: number, reason: SnapshotRejection, detail: string) => {
+    metrics.bookSnapshotsRejected.inc({ reason });
+    logger.error({ component: 'order-path', symbol, seq, reason, detail }, 'book snapshot rejected; book loaded from the order rows instead');
+  };
   const pathDb = orderPathKnex(orm, dialect);
   /** Execution reports across replicas (set once the bus is up; see report-feed.ts). */
   let reports: ReportFeed | undefined;
@@ -177,6 +181,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     maxQueued: config.ORDER_QUEUE_MAX,
     onRefused: (reason) => metrics.serviceUnavailable.inc({ reason }),
     sync: {
+      restore: snapshotRestore({ onRejected: onSnapshotRejected }),
       onApplied: (_symbol, entries) => metrics.journalEntriesApplied.inc(entries),
       onReplayed: (entry, events) => reports?.replayed(entry, events),
       onReload: (symbol, reason) => {
@@ -293,12 +298,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
   for (const feed of accountFeeds) void forEach(feed, (m) => accounts.forget(m.userId));
   const loadStarted = performance.now();
   // One consistent read: another replica may commit while this one loads (see consistentRead).
-  const loaded = await consistentRead(knex, (db) => loadBooks(engine, db, {
-    onRejected: (symbol, seq, reason, detail) => {
-      metrics.bookSnapshotsRejected.inc({ reason });
-      logger.error({ component: 'order-path', symbol, seq, reason, detail }, 'book snapshot rejected; book loaded from the order rows instead');
-    },
-  }));
+  const loaded = await consistentRead(knex, (db) => loadBooks(engine, db, { onRejected: onSnapshotRejected }));
   metrics.booksLoaded.set(loaded.books);
   metrics.booksLoadSeconds.set((performance.now() - loadStarted) / 1000);
   metrics.restingOrders.set(engine.symbols().reduce((n, s) => n + engine.book(s).restingCount, 0));

@@ -12,10 +12,11 @@ import { dialects } from '../support/databases.js';
 import { adminClient, createProduct } from '../support/trading.js';
 import { MatchingEngine, IMAGE_FIELDS, imageStateHash } from '../../src/engine/index.js';
 import { DomainError } from '../../src/errors.js';
-import type { OrderRequest } from '../../src/modules/orders/order-path.js';
+import { OrderPath, type OrderRequest } from '../../src/modules/orders/order-path.js';
+import { IdAllocator } from '../../src/db/id-allocator.js';
 import { loadAllBooks } from '../../src/modules/orders/book-recovery.js';
 import { auditDatabase } from '../../src/modules/audit/audit.js';
-import { loadBooks, pruneJournal, startSnapshots, trimSnapshots, writeSnapshot, type SnapshotRejection } from '../../src/modules/orders/snapshots.js';
+import { loadBooks, pruneJournal, snapshotRestore, startSnapshots, trimSnapshots, writeSnapshot, type SnapshotRejection } from '../../src/modules/orders/snapshots.js';
 
 /** Property runs per dialect (SNAPSHOT_RUNS overrides both). */
 const RUNS: Record<string, number> = process.env.SNAPSHOT_RUNS ? { sqlite: Number(process.env.SNAPSHOT_RUNS), mysql: Number(process.env.SNAPSHOT_RUNS) } : { sqlite: 12, mysql: 5 };
@@ -153,6 +154,47 @@ describe.skipIf(skip)(`book snapshots on ${dialect}`, () => {
     const again = await startUps();
     expectSameBook(symbol, t.app.services.engine, again.fromSnapshots, again.fromRows);
     expect((await auditDatabase(knex)).violations).toEqual([]);
+  });
+
+  it('a replica behind a pruned journal rebuilds the book from the snapshot and the journal after it, not the rows', async () => {
+    const symbol = await newSymbol();
+    const { knex, dialect: d, engine } = t.app.services;
+    await run(symbol, flow(5));
+    const replicaEngine = new MatchingEngine();
+    const reloads: string[] = [];
+    let fromSnapshot = 0;
+    const restore = snapshotRestore();
+    const replica = new OrderPath({
+      knex,
+      dialect: d,
+      engine: replicaEngine,
+      ids: new IdAllocator(knex, 'orders'),
+      sync: {
+        onReload: (_s, reason) => reloads.push(reason),
+        restore: async (...args) => {
+          const ok = await restore(...args);
+          if (ok) fromSnapshot++;
+          return ok;
+        },
+      },
+    });
+    try {
+      await loadAllBooks(replicaEngine, knex);
+      await run(symbol, flow(10));
+      expect((await snapshot(symbol)).written).toBe(true);
+      const snapSeq = engine.book(symbol).seq;
+      await run(symbol, flow(3));
+      await knex('book_journal').where({ symbol }).andWhere('to_seq', '<=', snapSeq).delete();
+      await replica.submit({ kind: 'new', accountId: 9101, clOrdId: `s${++clOrd}`, symbol, side: 'SELL', ordType: 'LIMIT', tif: 'GTC', priceTicks: MID + 5, qty: 2, postOnly: false, channel: 'graphql' });
+      expect(reloads).toEqual(['pruned']);
+      expect(fromSnapshot).toBe(1);
+      await t.app.services.path.syncBook(symbol);
+      expectSameBook(symbol, engine, replicaEngine);
+      const { fromRows } = await startUps();
+      expectSameBook(symbol, engine, fromRows);
+    } finally {
+      await replica.stop();
+    }
   });
 
   it('the snapshotter snapshots the books that moved enough, once, and keeps the newest', async () => {

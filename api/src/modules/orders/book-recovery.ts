@@ -31,6 +31,12 @@ export interface SyncHooks {
    * same as the writer's, so this process can report what another replica committed.
    */
   readonly onReplayed?: (entry: JournalEntry, events: readonly EngineEvent[]) => void;
+  /**
+   * A faster full load tried before the order rows (except after a divergence, where the rows
+   * are the truth): e.g. the newest snapshot plus the journal after it. True when the book is
+   * now at `targetSeq`; false to fall back to the rows.
+   */
+  readonly restore?: (engine: MatchingEngine, knex: Knex | Knex.Transaction, symbol: string, targetSeq: number) => Promise<boolean>;
 }
 
 /** Seqs of history a missing book is replayed from the journal (from seq 0) rather than reloaded. */
@@ -52,7 +58,7 @@ export async function catchUp(
   prefetched?: readonly JournalEntry[],
 ): Promise<void> {
   const reload = async (reason: ReloadReason) => {
-    await reloadBook(engine, knex, symbol);
+    if (reason === 'divergence' || !hooks.restore || !(await hooks.restore(engine, knex, symbol, targetSeq))) await reloadBook(engine, knex, symbol);
     hooks.onReload?.(symbol, reason);
   };
   if (!engine.has(symbol)) {

@@ -210,6 +210,20 @@ export async function restoreFromSnapshot(
   return true;
 }
 
+/**
+ * A {@link SyncHooks.restore} for replicas: a book to be rebuilt (missing here, or behind a
+ * pruned journal) comes from its newest snapshot at or before `targetSeq` plus the journal
+ * after it, read through `knex` (under the batch's lock when called from it). False when there
+ * is no such snapshot or it is rejected (then reported to `onRejected`): the caller loads the
+ * order rows.
+ */
+export function snapshotRestore(hooks: SnapshotHooks = {}): NonNullable<SyncHooks['restore']> {
+  return async (engine, knex, symbol, targetSeq) => {
+    const row = await knex('book_snapshots').where({ symbol }).whereNotNull('state_hash').andWhere('seq', '<=', targetSeq).orderBy('seq', 'desc').first('*');
+    return row ? restoreFromSnapshot(engine, knex, headerFromRow(row as Record<string, unknown>), targetSeq, hooks) : false;
+  };
+}
+
 /** How the books were loaded at start-up. */
 export interface LoadReport {
   readonly books: number;
