@@ -258,7 +258,8 @@ export class OrderPath {
           if (!row) continue;
           if (!engine.has(symbol) || engine.book(symbol).seq !== row.seq) {
             touchedBooks.add(symbol);
-            const entries = journal.filter((e) => e.symbol === symbol && e.toSeq <= row.seq);
+            // No book here: catch-up reads the journal from seq 0 itself (or reloads).
+            const entries = engine.has(symbol) ? journal.filter((e) => e.symbol === symbol && e.toSeq <= row.seq) : undefined;
             await catchUp(engine, trx, symbol, row.seq, this.options.sync, entries);
           }
         }
