@@ -13,7 +13,7 @@
  *
  * Prints p50/p99, the ratios, and how the replicas kept their books (journal entries applied,
  * book reloads by reason). `--json`: the last line is one JSON object.
- * Options: --orders-seq N (default 300 per mode and depth), --depths 5000,50000, --concurrent-only,
+ * Options: --orders-seq N (default 300 per mode and depth), --depths 5000,50000,
  * --clients N (default 32), --orders N (default 4000), --no-build.
  * MySQL: TEST_MYSQL_URL's server; Redis: TEST_REDIS_URL (default redis://127.0.0.1:6379/15).
  */
@@ -26,8 +26,7 @@ const arg = (name: string, fallback: string) => {
 };
 const json = process.argv.includes('--json');
 const seqOrders = Number(arg('orders-seq', '300'));
-/** `--concurrent-only`: skip the sequential part (no deep books seeded). */
-const depths = process.argv.includes('--concurrent-only') ? [] : arg('depths', '5000,50000').split(',').map(Number);
+const depths = arg('depths', '5000,50000').split(',').map(Number);
 const clients = Number(arg('clients', '32'));
 const concurrentOrders = Number(arg('orders', '4000'));
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';

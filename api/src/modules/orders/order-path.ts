@@ -272,8 +272,9 @@ export class OrderPath {
         const t0 = performance.now();
         const w = foldBatch(engine, batch.map((p) => p.request), { ids, products, existing, nowMs: this.now(), touched: touchedBooks, hashEvery: this.hashEvery });
         engineMs = performance.now() - t0;
+        await this.sql.hydrate(trx, w);
         const appended = insertEntries(trx, w.journal);
-        await this.sql.writeHydrateCommit(trx, w, appended ? [appended] : []);
+        await this.sql.write(trx, w, appended ? [appended] : []);
         return w;
       }, this.options.dialect === 'mysql' && !this.options.multiStatements ? { isolationLevel: 'read committed' } : undefined);
     } catch (error) {
