@@ -186,6 +186,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
       onReplayed: (entry, events) => reports?.replayed(entry, events),
       onReload: (symbol, reason) => {
         metrics.bookReloads.inc({ reason });
+        reports?.reloaded(symbol);
         if (reason !== 'failure') logger.info({ component: 'order-path', symbol, reason }, 'book reloaded from the database');
       },
       onDivergence: (symbol, entry) => {

@@ -258,6 +258,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       const sendTime = Date.now();
       const sends = await Promise.all((twice ? [0, 1] : [0]).map(() => send<{ placeOrder: Ack }>(PLACE, { i: input }, acct.token)));
       const ids = new Set<string>();
+      // Two sends at once may be answered by different replicas, each with the order as it stood
+      // when it answered: neither came after the other, so they are recorded least advanced first.
+      const rank = (x: (typeof sends)[number]) => (x.answer?.kind === 'data' ? RANK[x.answer.data.placeOrder.status]! : -1);
+      sends.sort((x, y) => rank(x) - rank(y));
       for (const { answer, firstErrorAt } of sends) {
         if (answer?.kind !== 'data') {
           if (answer) refused('placeOrder', answer);

@@ -4,37 +4,10 @@
  * queue (the rest are dropped and counted, so memory stays bounded), and messages flow again
  * once Redis is back.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createBus, type Bus } from '../../src/modules/realtime/bus.js';
-import { IN_CI } from '../support/ci.js';
-
-const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
-if (!hasRedis && IN_CI) throw new Error('redis-server is required under CI (apt-get install redis-server)');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-    s.on('error', reject);
-  });
-}
-
-function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Ready to accept connections')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
-  });
-}
+import { freePort, hasRedisServer as hasRedis, startRedis } from '../support/redis-server.js';
 
 describe.skipIf(!hasRedis)('the Redis bus when Redis goes away and comes back', () => {
   let redis: ChildProcess | undefined;

@@ -11,9 +11,11 @@ import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startReplica, startTestApp, type TestApp } from '../support/app.js';
 import { mysqlReachable } from '../support/databases.js';
-import { CANCEL, gql, ok, PLACE, trader } from '../support/gql.js';
+import { CANCEL, gql, ok, passwordOf, PLACE, trader } from '../support/gql.js';
 import { freePort, hasRedisServer, killRedis, startRedis } from '../support/redis-server.js';
 import { serverSubscribed, subscribe, wsClient, type Sub } from '../support/ws.js';
+import { FixClient } from '../fix/support/fix-client.js';
+import { EXEC as FIX_EXEC, report, sendOrder, STATUS, Tag, tags } from '../fix/support/orders.js';
 
 const EXEC = `subscription { executionReports { execId execType order { id symbol status cumQty } } }`;
 const UPDATES = `subscription { orderUpdates { id symbol status cumQty } }`;
@@ -200,6 +202,26 @@ describe.skipIf(!ready)('execution reports across two replicas while Redis is do
     // The bus's clients handle their errors: ioredis prints nothing of its own on each retry.
     expect(printed.mock.calls.filter((c) => String(c[0]).includes('[ioredis]'))).toEqual([]);
     printed.mockRestore();
+  });
+
+  it('sends a FIX session on one replica the fills of its order made on the other while Redis is down', async () => {
+    expect(a.app.services.bus.connected() || b.app.services.bus.connected()).toBe(false);
+    await trader(b.url, 'replayfix');
+    const buyer = traders[0]!;
+    const fix = await FixClient.connect({ port: b.app.fixPort!, username: 'replayfix', password: passwordOf('replayfix'), senderCompId: 'REPLAYFIX' });
+    try {
+      // A symbol nobody traded yet: no book on A until the cross.
+      sendOrder(fix, 'rf-1', { symbol: 'TSLA', price: '90.00', qty: 7 });
+      await report(fix, 'rf-1', FIX_EXEC.NEW);
+      // The cross is committed by A: B's gateway hears of it from the journal.
+      await ok(a.url, PLACE, { i: { symbol: 'TSLA', side: 'BUY', type: 'LIMIT', price: '90.00', quantity: 7, clOrdId: 'rf-buy' } }, buyer.token);
+      const fill = await fix.next((m) => m.get(Tag.ClOrdID) === 'rf-1' && m.get(Tag.ExecType) === FIX_EXEC.TRADE, 20_000, 'the fill of rf-1');
+      expect(tags(fill, Tag.OrdStatus, Tag.CumQty, Tag.LastQty)).toEqual({ [Tag.OrdStatus]: STATUS.FILLED, [Tag.CumQty]: '7', [Tag.LastQty]: '7' });
+      expect(fix.received.filter((m) => m.get(Tag.ClOrdID) === 'rf-1' && m.get(Tag.ExecType) === FIX_EXEC.TRADE)).toHaveLength(1);
+    } finally {
+      await fix.logout();
+    }
+    await allDelivered();
   });
 
   it('delivers nothing twice once Redis is back and the held messages arrive', async () => {

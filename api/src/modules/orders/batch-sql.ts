@@ -70,31 +70,22 @@ export class BatchSql {
     return out;
   }
 
-  /**
-   * Writes a batch not yet hydrated, then reads back the rows of the orders it changed from
-   * earlier transactions (now in their committed state) and hydrates `w` with them; with
-   * several statements per query, all in one round trip that ends with COMMIT. So a batch holds
-   * its product locks for two round trips (the reads, then this one) instead of four (reads,
-   * hydrate, writes, COMMIT): another replica waiting on the same symbols waits that much less.
-   * The caller's own COMMIT then finds nothing to commit.
-   */
-  async writeHydrateCommit(trx: Knex.Transaction, w: BatchWork, extra: readonly Statement[] = []): Promise<void> {
-    const writes = this.writes(trx, w, extra);
+  /** Replaces the stubs of orders from earlier transactions with their full rows plus the new state. */
+  async hydrate(trx: Knex.Transaction, w: BatchWork): Promise<void> {
     const ids = [...w.prior];
-    const reads: Statement[] = [];
-    for (let i = 0; i < ids.length; i += 500) reads.push(trx('orders').whereIn('id', ids.slice(i, i + 500)).select('*'));
-    const commit = this.multiStatements ? [trx.raw('COMMIT')] : [];
-    const results = await this.run(trx, [...writes, ...reads, ...commit]);
-    for (const row of results.slice(writes.length, writes.length + reads.length).flat()) {
-      const full = orderFromRow(row);
-      w.orders.set(full.id, hydrated(w.orders.get(full.id)!, full));
-      w.prior.delete(full.id);
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await trx('orders').whereIn('id', ids.slice(i, i + 500)).select('*');
+      for (const row of rows) {
+        const full = orderFromRow(row);
+        w.orders.set(full.id, hydrated(w.orders.get(full.id)!, full));
+        w.prior.delete(full.id);
+      }
     }
     if (w.prior.size > 0) throw new Error(`orders ${[...w.prior].join(',')} changed in the book but have no row`);
   }
 
-  /** The writes of a batch: new orders, changed orders, executions, products; `extra` statements go last. */
-  private writes(trx: Knex.Transaction, w: BatchWork, extra: readonly Statement[]): Statement[] {
+  /** Writes a hydrated batch: new orders, changed orders, executions, products; `extra` statements go last. */
+  async write(trx: Knex.Transaction, w: BatchWork, extra: readonly Statement[] = []): Promise<void> {
     const inserts: Record<string, unknown>[] = [];
     const updates: OrderRecord[] = [];
     for (const o of w.orders.values()) {
@@ -110,7 +101,7 @@ export class BatchSql {
     const products = updateProducts(trx, w);
     if (products) statements.push(products);
     statements.push(...extra);
-    return statements;
+    await this.run(trx, statements);
   }
 }
 
@@ -157,25 +148,23 @@ function updateProducts(trx: Knex.Transaction, w: BatchWork): Statement | undefi
 /** One UPDATE … CASE per 200 changed resting orders. */
 function updateOrders(trx: Knex.Transaction, orders: OrderRecord[]): Statement[] {
   const out: Statement[] = [];
-  // An order from an earlier transaction not yet hydrated keeps its reason and priority unless the
-  // batch set them (its stub has reason null and prioritySeq -1): the same as its hydrated record.
-  const cols: [string, (o: OrderRecord) => unknown, string?][] = [
+  const cols: [string, (o: OrderRecord) => unknown][] = [
     ['price_ticks', (o) => o.priceTicks],
     ['qty', (o) => o.qty],
     ['cum_qty', (o) => o.cumQty],
     ['leaves_qty', (o) => o.leavesQty],
     ['cum_notional', (o) => o.cumNotional],
     ['status', (o) => o.status],
-    ['reason', (o) => o.reason, 'COALESCE(?, reason)'],
-    ['priority_seq', (o) => (o.prioritySeq >= 0 ? o.prioritySeq : null), 'COALESCE(?, priority_seq)'],
+    ['reason', (o) => o.reason],
+    ['priority_seq', (o) => o.prioritySeq],
     ['updated_at', (o) => o.updatedAt],
   ];
   for (let i = 0; i < orders.length; i += 200) {
     const chunk = orders.slice(i, i + 200);
     const sets: string[] = [];
     const bindings: unknown[] = [];
-    for (const [col, get, value = '?'] of cols) {
-      sets.push(`${col} = CASE id ${chunk.map(() => `WHEN ? THEN ${value}`).join(' ')} END`);
+    for (const [col, get] of cols) {
+      sets.push(`${col} = CASE id ${chunk.map(() => 'WHEN ? THEN ?').join(' ')} END`);
       for (const o of chunk) bindings.push(o.id, get(o));
     }
     bindings.push(...chunk.map((o) => o.id));

@@ -116,7 +116,8 @@ export function applyEntries(engine: MatchingEngine, entries: readonly JournalEn
  */
 export async function consistentRead<T>(knex: Knex | Knex.Transaction, read: (db: Knex | Knex.Transaction) => Promise<T>): Promise<T> {
   if ((knex as Knex.Transaction).isTransaction) return read(knex);
-  const mysql = /mysql/.test(String(knex.client.config.client));
+  // knex's dialect name ('mysql' for mysql2 too); MikroORM passes a client class, not a name.
+  const mysql = /mysql/i.test(String((knex.client as { dialect?: string }).dialect));
   return knex.transaction((trx) => read(trx), mysql ? { isolationLevel: 'repeatable read' } : undefined);
 }
 

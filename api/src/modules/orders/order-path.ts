@@ -380,7 +380,8 @@ export class OrderPath {
           if (!row) continue;
           if (!engine.has(symbol) || engine.book(symbol).seq !== row.seq) {
             touchedBooks.add(symbol);
-            const entries = journal.filter((e) => e.symbol === symbol && e.toSeq <= row.seq);
+            // No book here: catch-up reads the journal from seq 0 itself (or reloads).
+            const entries = engine.has(symbol) ? journal.filter((e) => e.symbol === symbol && e.toSeq <= row.seq) : undefined;
             await catchUp(engine, trx, symbol, row.seq, this.options.sync, entries);
           }
         }
@@ -394,8 +395,9 @@ export class OrderPath {
         const w = foldBatch(engine, batch.map((p) => p.request), { ids, products, existing, nowMs: this.now(), touched: touchedBooks, hashEvery: this.hashEvery, session: this.options.session });
         engineMs = performance.now() - t0;
         matched?.();
+        await this.sql.hydrate(trx, w);
         const appended = insertEntries(trx, w.journal);
-        await this.sql.writeHydrateCommit(trx, w, appended ? [appended] : []);
+        await this.sql.write(trx, w, appended ? [appended] : []);
         return w;
       }, this.options.dialect === 'mysql' && !this.options.multiStatements ? { isolationLevel: 'read committed' } : undefined);
     } catch (error) {

@@ -45,6 +45,11 @@ export interface ReportFeed {
   heard(msg: JournalMsg): void;
   /** A journal entry replayed into this process's book, with its engine events (SyncHooks.onReplayed). */
   replayed(entry: JournalEntry, events: readonly EngineEvent[]): void;
+  /**
+   * A book was rebuilt from the order rows (SyncHooks.onReload): the seqs it skipped have no
+   * replay here, so a gap at them is given up after a short wait for the bus, not the long one.
+   */
+  reloaded(symbol: string): void;
   /** The bus messages of a commit (one per symbol with events). */
   messages(batch: CommittedBatch): JournalMsg[];
   /** Starts delivering: cursors at the books' seqs (call once the books are loaded) and the tail. */
@@ -102,6 +107,8 @@ interface SymbolState {
   timer: NodeJS.Timeout | undefined;
   /** Since when the span at the cursor has been missing while later ones wait. */
   gapSince: number | undefined;
+  /** The book was reloaded since the last span delivered: a gap will not be replayed. */
+  reloaded: boolean;
   synced: boolean;
 }
 
@@ -123,7 +130,7 @@ export function createReportFeed(options: ReportFeedOptions): ReportFeed {
 
   const state = (symbol: string): SymbolState => {
     let s = states.get(symbol);
-    if (!s) states.set(symbol, (s = { cursor: 0, spans: new Map(), running: undefined, timer: undefined, gapSince: undefined, synced: false }));
+    if (!s) states.set(symbol, (s = { cursor: 0, spans: new Map(), running: undefined, timer: undefined, gapSince: undefined, synced: false, reloaded: false }));
     return s;
   };
 
@@ -166,6 +173,7 @@ export function createReportFeed(options: ReportFeedOptions): ReportFeed {
       }
       s.gapSince = undefined;
       s.synced = false;
+      s.reloaded = false;
       let orders = span.orders;
       if (!orders) {
         const waited = performance.now() - span.offered;
@@ -186,20 +194,22 @@ export function createReportFeed(options: ReportFeedOptions): ReportFeed {
     const now = performance.now();
     s.gapSince ??= now;
     const waited = now - s.gapSince;
-    if (waited >= gapTimeoutMs) {
+    const timeout = s.reloaded ? Math.min(gapTimeoutMs, Math.max(graceMs, 1000)) : gapTimeoutMs;
+    if (waited >= timeout) {
       const next = Math.min(...s.spans.keys());
       logger.warn({ component: 'bus', symbol, fromSeq: s.cursor, toSeq: next }, 'execution reports of these seqs cannot be rebuilt here (the book was reloaded past them); skipping');
       options.onGap?.(symbol, s.cursor, next);
       s.cursor = next;
       s.gapSince = undefined;
       s.synced = false;
+      s.reloaded = false;
       return later(symbol, s, 0);
     }
     if (!s.synced && (!options.connected() || waited >= graceMs)) {
       s.synced = true;
       options.sync(symbol).catch((err: unknown) => logger.warn({ component: 'bus', symbol, err }, 'catching a book up for its reports failed'));
     }
-    later(symbol, s, Math.min(graceMs, gapTimeoutMs - waited));
+    later(symbol, s, Math.max(1, Math.min(graceMs, timeout - waited)));
   }
 
   /** The orders of a replayed span as the writer committed them: their rows with the replay's states. */
@@ -277,6 +287,10 @@ export function createReportFeed(options: ReportFeedOptions): ReportFeed {
     },
     replayed(entry, events) {
       offer(entry.symbol, { fromSeq: entry.fromSeq, toSeq: entry.toSeq, events, time: entry.time, offered: performance.now() });
+    },
+    reloaded(symbol) {
+      if (!started || closed) return;
+      state(symbol).reloaded = true;
     },
     messages(batch) {
       const out: JournalMsg[] = [];
