@@ -5,7 +5,7 @@ import type { IdAllocator } from '../../db/id-allocator.js';
 import { DomainError } from '../../errors.js';
 import { orderFromRow, type ExecutionRecord, type OrderRecord } from './order-record.js';
 import type { ExpireOutcome, OrderOutcome, OrderRequest, PathRequest } from './order-request.js';
-import type { FoldContext, ProductLock } from './batch-fold.js';
+import type { FoldContext } from './batch-fold.js';
 import { clKey, foldBatch, type BatchWork } from './batch-fold.js';
 import { BatchSql, productsFrom } from './batch-sql.js';
 import { applyEntries, catchUp, loadAllBooks, reloadBook, type SyncHooks } from './book-recovery.js';
