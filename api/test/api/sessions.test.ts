@@ -14,6 +14,7 @@ import { serverSubscribed, subscribe, wsClient } from '../support/ws.js';
 import { FixClient } from '../fix/support/fix-client.js';
 import { BUY, DAY, EXEC, report, sendOrder, SELL, Tag, tags } from '../fix/support/orders.js';
 import type { Clock } from '../../src/modules/products/trading-sessions.js';
+import { auditDatabase } from '../../src/modules/audit/audit.js';
 
 /** A clock the test sets. */
 class TestClock implements Clock {
@@ -198,5 +199,10 @@ describe.skipIf(!mysqlOk && !IN_CI)('two replicas on one MySQL at the close', ()
       }
     }
     expect([...(await a.app.services.expiry.runOnce()), ...(await b.app.services.expiry.runOnce())]).toEqual([]);
+    // The audit replays every symbol's journal from seq 0 (the expiries included) and finds the rows and books it gives.
+    const report = await auditDatabase(knex, { engine: b.app.services.engine });
+    expect(report.violations).toEqual([]);
+    expect(report.stats.journal.symbolsReplayed).toBeGreaterThanOrEqual(symbols.length);
+    expect(report.stats.byStatus.EXPIRED).toBe(10);
   });
 });
