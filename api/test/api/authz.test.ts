@@ -9,7 +9,7 @@ import { createHash, scrypt as scryptCb } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
-import { startTestApp, ADMIN_PASSWORD, type TestApp } from '../support/app.js';
+import { startTestApp, ADMIN_PASSWORD, WIDE_BAND, type TestApp } from '../support/app.js';
 import { dialects } from '../support/databases.js';
 import { AMEND, CANCEL, LOGIN, PLACE, SIGN_UP, passwordOf } from '../support/gql.js';
 import { wsClient } from '../support/ws.js';
@@ -140,7 +140,7 @@ describe.skipIf(skip)(`authorization on ${dialect}`, () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp(dialect);
+    t = await startTestApp(dialect, { ...WIDE_BAND });
     admin = await adminClient(t.url);
     [alice, bob, sue] = await Promise.all([newTrader(t.url, 'alice'), newTrader(t.url, 'bob'), newTrader(t.url, 'sue')]);
     await ok(t.url, 'mutation($id: ID!) { setUserRole(userId: $id, role: SUPPORT) { id } }', { id: sue.id }, admin.token);

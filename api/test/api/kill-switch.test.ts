@@ -4,7 +4,7 @@
  * the order path (journaled with its reason, reported to the owner) and admin uses are audited.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { startTestApp, WIDE_BAND, type TestApp } from '../support/app.js';
 import { dialects } from '../support/databases.js';
 import { serverSubscribed, subscribe, wsClient } from '../support/ws.js';
 import { adminClient, bookOf, createProduct, errorOf, newTrader, ok, type TradingClient } from '../support/trading.js';
@@ -28,7 +28,7 @@ describe.skipIf(skip)(`kill switches on ${dialect}`, () => {
     (await t.app.services.knex('orders').whereIn('id', ids.map(Number)).select('status', 'reason')).map((r) => `${r.status}:${r.reason}`);
 
   beforeAll(async () => {
-    t = await startTestApp(dialect);
+    t = await startTestApp(dialect, { ...WIDE_BAND });
     admin = await adminClient(t.url);
     [alice, bob] = await Promise.all([newTrader(t.url, 'ks-alice'), newTrader(t.url, 'ks-bob')]);
     await Promise.all(['KSA', 'KSB', 'KSC', 'KSD'].map((s) => createProduct(t.url, admin.token, s)));

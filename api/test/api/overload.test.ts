@@ -5,7 +5,7 @@
  * /metrics; a refused order leaves nothing behind, and every accepted one is committed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { startTestApp, WIDE_BAND, type TestApp } from '../support/app.js';
 import { dialects } from '../support/databases.js';
 import { PLACE, ORDER_FIELDS } from '../support/gql.js';
 import { newTrader, type TradingClient } from '../support/trading.js';
@@ -51,7 +51,7 @@ describe.skipIf(skip)(`overload on ${dialect}`, () => {
     let client: TradingClient;
     beforeAll(async () => {
       // Admit one order at a time once it has waited 1 ms: any concurrency is an overload.
-      t = await startTestApp(dialect, { ORDER_ADMISSION_MIN_IN_FLIGHT: '1', ORDER_ADMISSION_TARGET_MS: '1' });
+      t = await startTestApp(dialect, { ...WIDE_BAND, ORDER_ADMISSION_MIN_IN_FLIGHT: '1', ORDER_ADMISSION_TARGET_MS: '1' });
       client = await newTrader(t.url, `adm-${dialect}`);
     });
     afterAll(async () => t?.dispose());
@@ -78,25 +78,30 @@ describe.skipIf(skip)(`overload on ${dialect}`, () => {
 
     it('applies to placeOrder over graphql-ws too, and every admission is given back once answered', async () => {
       const socket = wsClient(t.url, client.token);
+      /** One wave of `n` concurrent placeOrder operations over the socket. */
+      const wave = (tag: string, n: number) =>
+        Promise.all(
+          Array.from({ length: n }, (_, k) => {
+            const i = { symbol: 'AAPL', side: 'BUY', type: 'LIMIT', price: '80.00', quantity: 1, timeInForce: 'GTC', clOrdId: `ws-${tag}-${k}` };
+            return new Promise<{ data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] }>((resolve) => {
+              let last: { data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] } = {};
+              socket.subscribe({ query: PLACE, variables: { i } }, { next: (r) => (last = r), error: (e) => resolve({ errors: e as never }), complete: () => resolve(last) });
+            });
+          }),
+        );
       try {
-        let refused: Record<string, unknown>[] = [];
-        let accepted: string[] = [];
-        for (let wave = 0; wave < 10 && (refused.length === 0 || accepted.length === 0); wave++) {
-          const answers = await Promise.all(
-            Array.from({ length: 40 }, (_, k) => {
-              const i = { symbol: 'AAPL', side: 'BUY', type: 'LIMIT', price: '80.00', quantity: 1, timeInForce: 'GTC', clOrdId: `ws-${wave}-${k}` };
-              return new Promise<{ data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] }>((resolve) => {
-                let last: { data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] } = {};
-                socket.subscribe({ query: PLACE, variables: { i } }, { next: (r) => (last = r), error: (e) => resolve({ errors: e as never }), complete: () => resolve(last) });
-              });
-            }),
-          );
-          refused = [...refused, ...answers.flatMap((a) => (a.errors?.length ? [a.errors[0]!.extensions ?? {}] : []))];
-          accepted = [...accepted, ...answers.flatMap((a, k) => (a.data ? [`ws-${wave}-${k}`] : []))];
-        }
-        expect(accepted.length).toBeGreaterThan(0);
-        expect(refused.length).toBeGreaterThan(0);
+        // A standing queue: one order admitted (held here, not answered) 20 ms ago, beyond the 1 ms target.
+        const held = t.app.services.admission.enter();
+        if (!('release' in held)) throw new Error('the first order must be admitted');
+        await new Promise((r) => setTimeout(r, 20));
+        const refusedWave = await wave('held', 10);
+        held.release();
+        const refused = refusedWave.flatMap((a) => (a.errors?.length ? [a.errors[0]!.extensions ?? {}] : []));
+        expect(refused).toHaveLength(10);
         for (const e of refused) expect(e).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'OVERLOADED', retryAfterMs: expect.any(Number) });
+        // With the queue gone, the socket's orders are admitted again.
+        const acceptedWave = await wave('free', 1);
+        expect(acceptedWave[0]!.data).toBeTruthy();
         expect(t.app.services.admission.admitted).toBe(0);
       } finally {
         await socket.dispose();
@@ -113,7 +118,7 @@ describe.skipIf(skip)(`overload on ${dialect}`, () => {
     let t: TestApp;
     let client: TradingClient;
     beforeAll(async () => {
-      t = await startTestApp(dialect, { ORDER_ADMISSION_TARGET_MS: '0', ORDER_QUEUE_MAX: '1' });
+      t = await startTestApp(dialect, { ...WIDE_BAND, ORDER_ADMISSION_TARGET_MS: '0', ORDER_QUEUE_MAX: '1' });
       client = await newTrader(t.url, `queue-${dialect}`);
     });
     afterAll(async () => t?.dispose());

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../support/databases.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { startTestApp, WIDE_BAND, type TestApp } from '../support/app.js';
 import { adminClient, createProduct, errorOf, newTrader, ok, type TradingClient } from '../support/trading.js';
 
 const HOLDINGS = `{ holdings { symbol currency quantity avgPrice lastPrice marketValue unrealizedPnl realizedPnl } }`;
@@ -58,7 +58,7 @@ for (const { dialect, skip } of await dialects()) {
     let t: TestApp;
     let admin: TradingClient;
     beforeAll(async () => {
-      t = await startTestApp(dialect);
+      t = await startTestApp(dialect, { ...WIDE_BAND });
       admin = await adminClient(t.url);
     }, 60_000);
     afterAll(async () => {

@@ -6,7 +6,7 @@
  */
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReplica, startTestApp, type TestApp } from '../support/app.js';
+import { startReplica, startTestApp, WIDE_BAND, type TestApp } from '../support/app.js';
 import { dialects, IN_CI, mysqlReachable } from '../support/databases.js';
 import { errorOf, ok, passwordOf } from '../support/gql.js';
 import { adminClient, newTrader, type TradingClient } from '../support/trading.js';
@@ -27,7 +27,7 @@ class TestClock implements Clock {
 const MON_1000_NY = Date.parse('2026-03-02T15:00:00Z');
 const MON_CLOSE_NY = Date.parse('2026-03-02T21:00:00Z');
 const TUE_OPEN_NY = Date.parse('2026-03-03T14:30:00Z');
-const ENFORCE = { TRADING_HOURS: 'enforce', SESSION_CHECK_SECONDS: '3600' };
+const ENFORCE = { ...WIDE_BAND, TRADING_HOURS: 'enforce', SESSION_CHECK_SECONDS: '3600' };
 const SESSION = `query($s: String!) { product(symbol: $s) { symbol session { open enforced timeZone opens closes days custom nextOpen nextClose } } }`;
 const SET_HOURS = `mutation($s: String!, $h: TradingHoursInput) { setTradingHours(symbol: $s, hours: $h) { symbol session { open timeZone opens closes days custom } } }`;
 const EXEC_SUB = `subscription { executionReports { execType reason order { id status timeInForce leavesQty } } }`;

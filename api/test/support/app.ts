@@ -8,6 +8,11 @@ import { freshDatabase, type TestDialect } from './databases.js';
 
 export const SMALL_CATALOG = resolve(fileURLToPath(import.meta.url), '../../fixtures/products-small.csv');
 export const ADMIN_PASSWORD = 'root-passphrase-for-tests';
+/**
+ * For suites about something else whose prices roam far from the catalog references: the price
+ * band still applies, 100× wide (the default ±10% is tested in risk.test.ts).
+ */
+export const WIDE_BAND = { RISK_PRICE_BAND_PERCENT: '10000' } as const;
 
 /** A running API for a test, on its own fresh database, listening on a random loopback port. */
 export interface TestApp {
