@@ -76,6 +76,9 @@ interface Cached<T> {
   readonly at: number;
 }
 
+/** Pairs whose filled position a replica keeps (beyond it the map starts again: a cache, not the truth). */
+const MAX_FILLED_ENTRIES = 200_000;
+
 const NONE: ProductLimitsRow = { bandBps: null, maxOrderQty: null, maxOrderNotional: null, maxLong: null, maxShort: null };
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
@@ -103,6 +106,8 @@ export class RiskService {
   private readonly accounts = new Map<string, Cached<{ maxLong: number | null; maxShort: number | null }>>();
   /** (account, symbol) → leaves of this process's orders between check and commit. */
   private readonly inFlight = new Map<string, { buy: bigint; sell: bigint }>();
+  /** (account, symbol) → filled net position up to execution id `lastId` (see {@link exposure}). */
+  private readonly filled = new Map<string, { net: bigint; lastId: number }>();
   /** (account, symbol) → the tail of its check queue. */
   private readonly locks = new Map<string, Promise<void>>();
 
@@ -197,12 +202,21 @@ export class RiskService {
     return this.reserve(accountId, product.symbol, order.side, more, limits);
   }
 
-  /** The filled position and open leaves of an account in a product, from the database. */
+  /**
+   * The filled position and open leaves of an account in a product, from the database. The
+   * filled net is read incrementally: executions of one symbol are committed in id order (the
+   * order path writes them under the product's row lock), so a replica keeps each pair's sum
+   * and the last id it covers and reads only the executions after it, whichever replica wrote
+   * them.
+   */
   async exposure(accountId: number, symbol: string): Promise<Exposure> {
+    const key = `${accountId}\u0000${symbol}`;
+    const known = this.filled.get(key);
     const [filled, open] = await Promise.all([
       this.knex('executions')
         .where({ account_id: accountId, symbol })
-        .first(this.knex.raw(`CAST(COALESCE(SUM(CASE WHEN side = 'BUY' THEN qty ELSE -qty END), 0) AS CHAR) AS net`)),
+        .andWhere('id', '>', known?.lastId ?? 0)
+        .first(this.knex.raw(`CAST(COALESCE(SUM(CASE WHEN side = 'BUY' THEN qty ELSE -qty END), 0) AS CHAR) AS net`), this.knex.raw('MAX(id) AS last')),
       this.knex('orders')
         .where({ account_id: accountId, symbol })
         .whereIn('status', ['NEW', 'PARTIALLY_FILLED'])
@@ -215,7 +229,17 @@ export class RiskService {
       if (r.side === 'BUY') openBuy = BigInt(String(r.leaves));
       else openSell = BigInt(String(r.leaves));
     }
-    return { net: BigInt(String((filled as { net?: unknown } | undefined)?.net ?? 0)), openBuy, openSell };
+    const row = filled as { net?: unknown; last?: unknown } | undefined;
+    const delta = BigInt(String(row?.net ?? 0));
+    const last = row?.last == null ? (known?.lastId ?? 0) : Number(row.last);
+    const net = (known?.net ?? 0n) + delta;
+    // Re-read by the latest writer: a later read that raced an earlier one never moves the mark back.
+    const now = this.filled.get(key);
+    if (!now || now.lastId <= last) {
+      if (this.filled.size >= MAX_FILLED_ENTRIES && !now) this.filled.clear();
+      this.filled.set(key, { net, lastId: last });
+    }
+    return { net, openBuy, openSell };
   }
 
   /** Sets a product's limits (admin); a null field returns to the default. */
