@@ -76,6 +76,12 @@ interface Cached<T> {
   readonly at: number;
 }
 
+/**
+ * How long a replica admits an account's orders on one product against the upper bound of its
+ * exposure without reading the database (other replicas' orders are seen at the next read).
+ */
+const BOUND_MS = 1_000;
+
 /** Pairs whose filled position a replica keeps (beyond it the map starts again: a cache, not the truth). */
 const MAX_FILLED_ENTRIES = 200_000;
 
@@ -97,9 +103,11 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
  * process's orders still in flight. An account's checks on one product run one at a time and
  * snapshot the in-flight orders before reading the database, so two concurrent orders of one
  * account on one replica never both pass on the same room (an order counted twice in the short
- * window around its commit errs on the safe side). Across replicas, orders of one account that
- * are in flight at the same moment on different replicas may together pass the limit by at
- * most what the rate limit lets through meanwhile.
+ * window around its commit errs on the safe side). Between reads (at most {@link BOUND_MS}
+ * apart) orders are admitted against an upper bound: the last read plus what this replica
+ * admitted since, since fills and cancels never increase the largest long or short. Across
+ * replicas, orders of one account admitted within that time on different replicas may together
+ * pass the limit by at most what the rate limit lets through meanwhile.
  */
 export class RiskService {
   private readonly products = new Map<string, Cached<ProductLimitsRow>>();
@@ -108,6 +116,8 @@ export class RiskService {
   private readonly inFlight = new Map<string, { buy: bigint; sell: bigint }>();
   /** (account, symbol) → filled net position up to execution id `lastId` (see {@link exposure}). */
   private readonly filled = new Map<string, { net: bigint; lastId: number }>();
+  /** (account, symbol) → upper bounds of its largest long and short as of `at` (see {@link reserve}). */
+  private readonly bounds = new Map<string, { long: bigint; short: bigint; at: number }>();
   /** (account, symbol) → the tail of its check queue. */
   private readonly locks = new Map<string, Promise<void>>();
 
@@ -298,27 +308,47 @@ export class RiskService {
     this.locks.set(key, tail);
     await before;
     try {
+      const position = await this.positionLimits(accountId, symbol, limits);
+      const q = BigInt(qty);
+      const limit = side === 'BUY' ? BigInt(position.maxLong) : this.defaults.shortSale === 'COVERED_ONLY' ? 0n : BigInt(position.maxShort);
+      // Fast path: the largest long (net + open buys) only grows by admitted buys, and the largest
+      // short (−net + open sells) only by admitted sells; fills and cancels never grow either. So
+      // the last exact read plus what this replica admitted since bounds them from above.
+      const bound = this.bounds.get(key);
+      if (bound && this.now() - bound.at < BOUND_MS && (side === 'BUY' ? bound.long : bound.short) + q <= limit) {
+        if (side === 'BUY') bound.long += q;
+        else bound.short += q;
+        return this.hold(key, side, q);
+      }
       const pending = { ...(this.inFlight.get(key) ?? { buy: 0n, sell: 0n }) };
-      const [db, position] = await Promise.all([this.exposure(accountId, symbol), this.positionLimits(accountId, symbol, limits)]);
+      const db = await this.exposure(accountId, symbol);
       const exposure: Exposure = { net: db.net, openBuy: db.openBuy + pending.buy, openSell: db.openSell + pending.sell };
       checkPosition(side, qty, exposure, position, this.defaults.shortSale);
-      const q = BigInt(qty);
-      const cur = this.inFlight.get(key) ?? { buy: 0n, sell: 0n };
-      this.inFlight.set(key, side === 'BUY' ? { buy: cur.buy + q, sell: cur.sell } : { buy: cur.buy, sell: cur.sell + q });
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        const c = this.inFlight.get(key);
-        if (!c) return;
-        const next = side === 'BUY' ? { buy: c.buy - q, sell: c.sell } : { buy: c.buy, sell: c.sell - q };
-        if (next.buy === 0n && next.sell === 0n) this.inFlight.delete(key);
-        else this.inFlight.set(key, next);
-      };
+      const long = exposure.net + exposure.openBuy + (side === 'BUY' ? q : 0n);
+      const short = -exposure.net + exposure.openSell + (side === 'SELL' ? q : 0n);
+      if (this.bounds.size >= MAX_FILLED_ENTRIES && !this.bounds.has(key)) this.bounds.clear();
+      this.bounds.set(key, { long, short, at: this.now() });
+      return this.hold(key, side, q);
     } finally {
       unlock();
       if (this.locks.get(key) === tail) this.locks.delete(key);
     }
+  }
+
+  /** Counts `q` lots of an admitted order as in flight until the returned release is called. */
+  private hold(key: string, side: Side, q: bigint): () => void {
+    const cur = this.inFlight.get(key) ?? { buy: 0n, sell: 0n };
+    this.inFlight.set(key, side === 'BUY' ? { buy: cur.buy + q, sell: cur.sell } : { buy: cur.buy, sell: cur.sell + q });
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const c = this.inFlight.get(key);
+      if (!c) return;
+      const next = side === 'BUY' ? { buy: c.buy - q, sell: c.sell } : { buy: c.buy, sell: c.sell - q };
+      if (next.buy === 0n && next.sell === 0n) this.inFlight.delete(key);
+      else this.inFlight.set(key, next);
+    };
   }
 
   private async productRow(symbol: string): Promise<ProductLimitsRow> {
