@@ -111,7 +111,8 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
  */
 export class RiskService {
   private readonly products = new Map<string, Cached<ProductLimitsRow>>();
-  private readonly accounts = new Map<string, Cached<{ maxLong: number | null; maxShort: number | null }>>();
+  /** account → its position-limit rows by symbol ('*' = every product). */
+  private readonly accounts = new Map<number, Cached<Map<string, { maxLong: number | null; maxShort: number | null }>>>();
   /** (account, symbol) → leaves of this process's orders between check and commit. */
   private readonly inFlight = new Map<string, { buy: bigint; sell: bigint }>();
   /** (account, symbol) → filled net position up to execution id `lastId` (see {@link exposure}). */
@@ -222,24 +223,24 @@ export class RiskService {
   async exposure(accountId: number, symbol: string): Promise<Exposure> {
     const key = `${accountId}\u0000${symbol}`;
     const known = this.filled.get(key);
-    const [filled, open] = await Promise.all([
-      this.knex('executions')
-        .where({ account_id: accountId, symbol })
-        .andWhere('id', '>', known?.lastId ?? 0)
-        .first(this.knex.raw(`CAST(COALESCE(SUM(CASE WHEN side = 'BUY' THEN qty ELSE -qty END), 0) AS CHAR) AS net`), this.knex.raw('MAX(id) AS last')),
-      this.knex('orders')
-        .where({ account_id: accountId, symbol })
-        .whereIn('status', ['NEW', 'PARTIALLY_FILLED'])
-        .groupBy('side')
-        .select('side', this.knex.raw('CAST(SUM(leaves_qty) AS CHAR) AS leaves')),
-    ]);
+    // One round trip: on SQLite every read waits for the order path's transaction on the one connection.
+    const res = await this.knex.raw(
+      `SELECT 'NET' AS k, CAST(COALESCE(SUM(CASE WHEN side = 'BUY' THEN qty ELSE -qty END), 0) AS CHAR) AS v, MAX(id) AS m
+         FROM executions WHERE account_id = ? AND symbol = ? AND id > ?
+       UNION ALL
+       SELECT side AS k, CAST(SUM(leaves_qty) AS CHAR) AS v, NULL AS m
+         FROM orders WHERE account_id = ? AND symbol = ? AND status IN ('NEW', 'PARTIALLY_FILLED') GROUP BY side`,
+      [accountId, symbol, known?.lastId ?? 0, accountId, symbol],
+    );
+    const rows = (Array.isArray(res[0]) ? res[0] : res) as { k: string; v: unknown; m: unknown }[];
     let openBuy = 0n;
     let openSell = 0n;
-    for (const r of open as { side: string; leaves: unknown }[]) {
-      if (r.side === 'BUY') openBuy = BigInt(String(r.leaves));
-      else openSell = BigInt(String(r.leaves));
+    let row: { net?: unknown; last?: unknown } | undefined;
+    for (const r of rows) {
+      if (r.k === 'NET') row = { net: r.v, last: r.m };
+      else if (r.k === 'BUY') openBuy = BigInt(String(r.v));
+      else openSell = BigInt(String(r.v));
     }
-    const row = filled as { net?: unknown; last?: unknown } | undefined;
     const delta = BigInt(String(row?.net ?? 0));
     const last = row?.last == null ? (known?.lastId ?? 0) : Number(row.last);
     const net = (known?.net ?? 0n) + delta;
@@ -286,7 +287,7 @@ export class RiskService {
     if (symbol !== '*' && !(await this.knex('products').where({ symbol }).first('symbol'))) throw notFound('UNKNOWN_SYMBOL', `No product ${symbol}.`);
     const values = { max_long: maxLong, max_short: maxShort, updated_at: new Date(this.now()) };
     await this.knex('account_risk_limits').insert({ account_id: accountId, symbol, ...values }).onConflict(['account_id', 'symbol']).merge(values);
-    this.accounts.set(`${accountId}\u0000${symbol}`, { value: { maxLong, maxShort }, at: this.now() });
+    this.accounts.delete(accountId);
   }
 
   private bestOpposite(symbol: string, side: Side): number | null {
@@ -363,13 +364,15 @@ export class RiskService {
   }
 
   private async accountRow(accountId: number, symbol: string): Promise<{ maxLong: number | null; maxShort: number | null }> {
-    const key = `${accountId}\u0000${symbol}`;
-    const hit = this.accounts.get(key);
-    if (hit && this.now() - hit.at < CACHE_MS) return hit.value;
-    const r = await this.knex('account_risk_limits').where({ account_id: accountId, symbol }).first('max_long', 'max_short');
-    const value = { maxLong: num(r?.max_long), maxShort: num(r?.max_short) };
-    this.accounts.set(key, { value, at: this.now() });
-    return value;
+    let hit = this.accounts.get(accountId);
+    if (!hit || this.now() - hit.at >= CACHE_MS) {
+      const rows = await this.knex('account_risk_limits').where({ account_id: accountId }).select('symbol', 'max_long', 'max_short');
+      const value = new Map(rows.map((r: Record<string, unknown>) => [String(r.symbol), { maxLong: num(r.max_long), maxShort: num(r.max_short) }]));
+      if (this.accounts.size >= MAX_FILLED_ENTRIES) this.accounts.clear();
+      hit = { value, at: this.now() };
+      this.accounts.set(accountId, hit);
+    }
+    return hit.value.get(symbol) ?? { maxLong: null, maxShort: null };
   }
 }
 
