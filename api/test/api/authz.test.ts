@@ -9,11 +9,11 @@ import { createHash, scrypt as scryptCb } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
-import { startTestApp, ADMIN_PASSWORD, WIDE_BAND, type TestApp } from '../support/app.js';
+import { startTestApp, ADMIN_PASSWORD, type TestApp } from '../support/app.js';
 import { dialects } from '../support/databases.js';
 import { AMEND, CANCEL, LOGIN, PLACE, SIGN_UP, passwordOf } from '../support/gql.js';
 import { wsClient } from '../support/ws.js';
-import { CREATE_PRODUCT, HALT, ORDER, RESUME, adminClient, createProduct, errorOf, gql, newTrader, ok, type TradingClient } from '../support/trading.js';
+import { CREATE_PRODUCT, HALT, ORDER, RESUME, adminClient, createProduct, errorOf, gql, newTrader, ok, type TradingClient, widenCatalogBands } from '../support/trading.js';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
 
@@ -76,6 +76,7 @@ describe.skipIf(skip)(`authorization on ${dialect}`, () => {
     'Query.order': { expect: OWNER_OR_STAFF, op: async () => ({ query: ORDER, variables: { id: aliceOrderId } }) },
     'Query.orderBook': { expect: PUBLIC, op: async () => ({ query: '{ orderBook(symbol: "MSFT") { seq } }' }) },
     'Query.product': { expect: PUBLIC, op: async () => ({ query: '{ product(symbol: "MSFT") { symbol } }' }) },
+    'Query.riskLimits': { expect: PUBLIC, op: async () => ({ query: '{ riskLimits(symbol: "MSFT") { bandLow bandHigh } }' }) },
     'Query.products': { expect: PUBLIC, op: async () => ({ query: '{ products(first: 1) { nodes { symbol } } }' }) },
     'Query.trades': { expect: PUBLIC, op: async () => ({ query: '{ trades(symbol: "MSFT") { tradeId } }' }) },
     'Query.candles': { expect: PUBLIC, op: async () => ({ query: '{ candles(symbol: "MSFT", frame: M1) { time } }' }) },
@@ -102,6 +103,9 @@ describe.skipIf(skip)(`authorization on ${dialect}`, () => {
       expect: ADMIN_ONLY,
       op: async () => ({ query: 'mutation { updateProduct(symbol: "AZHALT", input: { name: "Authz Halt Product" }) { symbol } }' }),
     },
+    'Mutation.setProductRiskLimits': { expect: ADMIN_ONLY, op: async () => ({ query: 'mutation { setProductRiskLimits(symbol: "QQQ", input: { priceBandPercent: "1000" }) { symbol } }' }) },
+    'Mutation.setTradingHours': { expect: ADMIN_ONLY, op: async () => ({ query: 'mutation { setTradingHours(symbol: "QQQ", hours: null) { symbol } }' }) },
+    'Mutation.setAccountPositionLimits': { expect: ADMIN_ONLY, op: async () => ({ query: 'mutation($id: ID!) { setAccountPositionLimits(userId: $id, maxLongPosition: 1000000) }', variables: { id: targetUserId } }) },
     'Mutation.haltTrading': { expect: ADMIN_ONLY, op: async () => ({ query: HALT, variables: { s: 'AZHALT' } }) },
     'Mutation.resumeTrading': { expect: ADMIN_ONLY, op: async () => ({ query: RESUME, variables: { s: 'AZHALT' } }) },
     'Mutation.setUserRole': {
@@ -140,7 +144,8 @@ describe.skipIf(skip)(`authorization on ${dialect}`, () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp(dialect, { ...WIDE_BAND });
+    t = await startTestApp(dialect);
+    await widenCatalogBands(t.app); // prices here are far from the catalog references
     admin = await adminClient(t.url);
     [alice, bob, sue] = await Promise.all([newTrader(t.url, 'alice'), newTrader(t.url, 'bob'), newTrader(t.url, 'sue')]);
     await ok(t.url, 'mutation($id: ID!) { setUserRole(userId: $id, role: SUPPORT) { id } }', { id: sue.id }, admin.token);
@@ -310,6 +315,7 @@ describe.skipIf(skip)(`session expiry on ${dialect}`, () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(dialect, { TOKEN_TTL_SECONDS: '1' });
+    await widenCatalogBands(t.app); // prices here are far from the catalog references
   });
   afterAll(async () => t?.dispose());
 

@@ -7,7 +7,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/databases.js';
 import { auditOrderPath } from '../support/audit.js';
 import { flowViolations, runFlow, seededCommands, type FlowContext } from '../support/commands.js';
-import { ORDERS, QUOTE, TRADES, TradingClient, adminClient, bookOf, newTrader, ok, type OrderView } from '../support/trading.js';
+import { ORDERS, QUOTE, TRADES, TradingClient, adminClient, bookOf, newTrader, ok, type OrderView, widenCatalogBands } from '../support/trading.js';
 
 const SYMBOLS = ['AAPL', 'MSFT', 'SPY'];
 const SHAPE = { accounts: 4, symbols: SYMBOLS.length };
@@ -49,6 +49,7 @@ describe.skipIf(skip)(`restart on ${dialect}`, () => {
 
   beforeAll(async () => {
     t = await startTestApp(dialect);
+    await widenCatalogBands(t.app); // prices here are far from the catalog references
     admin = await adminClient(t.url);
     clients = await Promise.all(['ann', 'ben', 'cat', 'dan'].map((name) => newTrader(t.url, name)));
   });

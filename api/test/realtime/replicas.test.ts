@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startReplica, startTestApp, type TestApp } from '../support/app.js';
+import { widenCatalogBands } from '../support/trading.js';
 import { mysqlReachable, redisReachable, REDIS_URL } from '../support/databases.js';
 import { ok, gql, PLACE, trader } from '../support/gql.js';
 import { subscribe, wsClient, serverSubscribed } from '../support/ws.js';
@@ -68,6 +69,7 @@ describe.skipIf(!ready)('two API processes on one MySQL and one Redis', () => {
   beforeAll(async () => {
     const env = { REDIS_URL, REDIS_CHANNEL_PREFIX: prefix };
     a = await startTestApp('mysql', env);
+    await widenCatalogBands(a.app); // prices here are far from the catalog references
     b = await startReplica(a, env);
     redis = new Redis(REDIS_URL);
   });

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
 import { startReplica, startTestApp, type TestApp } from '../support/app.js';
+import { widenCatalogBands } from '../support/trading.js';
 import { mysqlReachable, redisReachable, REDIS_URL } from '../support/databases.js';
 import { startDelayProxy, type DelayProxy } from '../support/delay-proxy.js';
 import { ok, PLACE, trader } from '../support/gql.js';
@@ -24,6 +25,7 @@ describe('graceful stop', () => {
   const clients: Client[] = [];
   beforeAll(async () => {
     t = await startTestApp('sqlite');
+    await widenCatalogBands(t.app); // prices here are far from the catalog references
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.dispose()));
@@ -76,6 +78,7 @@ describe.skipIf(!replicasReady)('graceful stop of one replica of two (MySQL + Re
     viaProxy.port = String(slowRedis.port);
     const prefix = `test-stop-${randomBytes(4).toString('hex')}:`;
     a = await startTestApp('mysql', { REDIS_URL: viaProxy.toString(), REDIS_CHANNEL_PREFIX: prefix });
+    await widenCatalogBands(a.app); // prices here are far from the catalog references
     b = await startReplica(a, { REDIS_URL, REDIS_CHANNEL_PREFIX: prefix });
   });
   afterAll(async () => {

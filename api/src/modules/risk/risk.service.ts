@@ -76,6 +76,15 @@ interface Cached<T> {
   readonly at: number;
 }
 
+/**
+ * How long a replica admits an account's orders on one product against the upper bound of its
+ * exposure without reading the database (other replicas' orders are seen at the next read).
+ */
+const BOUND_MS = 1_000;
+
+/** Pairs whose filled position a replica keeps (beyond it the map starts again: a cache, not the truth). */
+const MAX_FILLED_ENTRIES = 200_000;
+
 const NONE: ProductLimitsRow = { bandBps: null, maxOrderQty: null, maxOrderNotional: null, maxLong: null, maxShort: null };
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
@@ -94,15 +103,22 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
  * process's orders still in flight. An account's checks on one product run one at a time and
  * snapshot the in-flight orders before reading the database, so two concurrent orders of one
  * account on one replica never both pass on the same room (an order counted twice in the short
- * window around its commit errs on the safe side). Across replicas, orders of one account that
- * are in flight at the same moment on different replicas may together pass the limit by at
- * most what the rate limit lets through meanwhile.
+ * window around its commit errs on the safe side). Between reads (at most {@link BOUND_MS}
+ * apart) orders are admitted against an upper bound: the last read plus what this replica
+ * admitted since, since fills and cancels never increase the largest long or short. Across
+ * replicas, orders of one account admitted within that time on different replicas may together
+ * pass the limit by at most what the rate limit lets through meanwhile.
  */
 export class RiskService {
   private readonly products = new Map<string, Cached<ProductLimitsRow>>();
-  private readonly accounts = new Map<string, Cached<{ maxLong: number | null; maxShort: number | null }>>();
+  /** account → its position-limit rows by symbol ('*' = every product). */
+  private readonly accounts = new Map<number, Cached<Map<string, { maxLong: number | null; maxShort: number | null }>>>();
   /** (account, symbol) → leaves of this process's orders between check and commit. */
   private readonly inFlight = new Map<string, { buy: bigint; sell: bigint }>();
+  /** (account, symbol) → filled net position up to execution id `lastId` (see {@link exposure}). */
+  private readonly filled = new Map<string, { net: bigint; lastId: number }>();
+  /** (account, symbol) → upper bounds of its largest long and short as of `at` (see {@link reserve}). */
+  private readonly bounds = new Map<string, { long: bigint; short: bigint; at: number }>();
   /** (account, symbol) → the tail of its check queue. */
   private readonly locks = new Map<string, Promise<void>>();
 
@@ -197,25 +213,44 @@ export class RiskService {
     return this.reserve(accountId, product.symbol, order.side, more, limits);
   }
 
-  /** The filled position and open leaves of an account in a product, from the database. */
+  /**
+   * The filled position and open leaves of an account in a product, from the database. The
+   * filled net is read incrementally: executions of one symbol are committed in id order (the
+   * order path writes them under the product's row lock), so a replica keeps each pair's sum
+   * and the last id it covers and reads only the executions after it, whichever replica wrote
+   * them.
+   */
   async exposure(accountId: number, symbol: string): Promise<Exposure> {
-    const [filled, open] = await Promise.all([
-      this.knex('executions')
-        .where({ account_id: accountId, symbol })
-        .first(this.knex.raw(`CAST(COALESCE(SUM(CASE WHEN side = 'BUY' THEN qty ELSE -qty END), 0) AS CHAR) AS net`)),
-      this.knex('orders')
-        .where({ account_id: accountId, symbol })
-        .whereIn('status', ['NEW', 'PARTIALLY_FILLED'])
-        .groupBy('side')
-        .select('side', this.knex.raw('CAST(SUM(leaves_qty) AS CHAR) AS leaves')),
-    ]);
+    const key = `${accountId}\u0000${symbol}`;
+    const known = this.filled.get(key);
+    // One round trip: on SQLite every read waits for the order path's transaction on the one connection.
+    const res = await this.knex.raw(
+      `SELECT 'NET' AS k, CAST(COALESCE(SUM(CASE WHEN side = 'BUY' THEN qty ELSE -qty END), 0) AS CHAR) AS v, MAX(id) AS m
+         FROM executions WHERE account_id = ? AND symbol = ? AND id > ?
+       UNION ALL
+       SELECT side AS k, CAST(SUM(leaves_qty) AS CHAR) AS v, NULL AS m
+         FROM orders WHERE account_id = ? AND symbol = ? AND status IN ('NEW', 'PARTIALLY_FILLED') GROUP BY side`,
+      [accountId, symbol, known?.lastId ?? 0, accountId, symbol],
+    );
+    const rows = (Array.isArray(res[0]) ? res[0] : res) as { k: string; v: unknown; m: unknown }[];
     let openBuy = 0n;
     let openSell = 0n;
-    for (const r of open as { side: string; leaves: unknown }[]) {
-      if (r.side === 'BUY') openBuy = BigInt(String(r.leaves));
-      else openSell = BigInt(String(r.leaves));
+    let row: { net?: unknown; last?: unknown } | undefined;
+    for (const r of rows) {
+      if (r.k === 'NET') row = { net: r.v, last: r.m };
+      else if (r.k === 'BUY') openBuy = BigInt(String(r.v));
+      else openSell = BigInt(String(r.v));
     }
-    return { net: BigInt(String((filled as { net?: unknown } | undefined)?.net ?? 0)), openBuy, openSell };
+    const delta = BigInt(String(row?.net ?? 0));
+    const last = row?.last == null ? (known?.lastId ?? 0) : Number(row.last);
+    const net = (known?.net ?? 0n) + delta;
+    // Re-read by the latest writer: a later read that raced an earlier one never moves the mark back.
+    const now = this.filled.get(key);
+    if (!now || now.lastId <= last) {
+      if (this.filled.size >= MAX_FILLED_ENTRIES && !now) this.filled.clear();
+      this.filled.set(key, { net, lastId: last });
+    }
+    return { net, openBuy, openSell };
   }
 
   /** Sets a product's limits (admin); a null field returns to the default. */
@@ -252,7 +287,7 @@ export class RiskService {
     if (symbol !== '*' && !(await this.knex('products').where({ symbol }).first('symbol'))) throw notFound('UNKNOWN_SYMBOL', `No product ${symbol}.`);
     const values = { max_long: maxLong, max_short: maxShort, updated_at: new Date(this.now()) };
     await this.knex('account_risk_limits').insert({ account_id: accountId, symbol, ...values }).onConflict(['account_id', 'symbol']).merge(values);
-    this.accounts.set(`${accountId}\u0000${symbol}`, { value: { maxLong, maxShort }, at: this.now() });
+    this.accounts.delete(accountId);
   }
 
   private bestOpposite(symbol: string, side: Side): number | null {
@@ -274,27 +309,47 @@ export class RiskService {
     this.locks.set(key, tail);
     await before;
     try {
+      const position = await this.positionLimits(accountId, symbol, limits);
+      const q = BigInt(qty);
+      const limit = side === 'BUY' ? BigInt(position.maxLong) : this.defaults.shortSale === 'COVERED_ONLY' ? 0n : BigInt(position.maxShort);
+      // Fast path: the largest long (net + open buys) only grows by admitted buys, and the largest
+      // short (−net + open sells) only by admitted sells; fills and cancels never grow either. So
+      // the last exact read plus what this replica admitted since bounds them from above.
+      const bound = this.bounds.get(key);
+      if (bound && this.now() - bound.at < BOUND_MS && (side === 'BUY' ? bound.long : bound.short) + q <= limit) {
+        if (side === 'BUY') bound.long += q;
+        else bound.short += q;
+        return this.hold(key, side, q);
+      }
       const pending = { ...(this.inFlight.get(key) ?? { buy: 0n, sell: 0n }) };
-      const [db, position] = await Promise.all([this.exposure(accountId, symbol), this.positionLimits(accountId, symbol, limits)]);
+      const db = await this.exposure(accountId, symbol);
       const exposure: Exposure = { net: db.net, openBuy: db.openBuy + pending.buy, openSell: db.openSell + pending.sell };
       checkPosition(side, qty, exposure, position, this.defaults.shortSale);
-      const q = BigInt(qty);
-      const cur = this.inFlight.get(key) ?? { buy: 0n, sell: 0n };
-      this.inFlight.set(key, side === 'BUY' ? { buy: cur.buy + q, sell: cur.sell } : { buy: cur.buy, sell: cur.sell + q });
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        const c = this.inFlight.get(key);
-        if (!c) return;
-        const next = side === 'BUY' ? { buy: c.buy - q, sell: c.sell } : { buy: c.buy, sell: c.sell - q };
-        if (next.buy === 0n && next.sell === 0n) this.inFlight.delete(key);
-        else this.inFlight.set(key, next);
-      };
+      const long = exposure.net + exposure.openBuy + (side === 'BUY' ? q : 0n);
+      const short = -exposure.net + exposure.openSell + (side === 'SELL' ? q : 0n);
+      if (this.bounds.size >= MAX_FILLED_ENTRIES && !this.bounds.has(key)) this.bounds.clear();
+      this.bounds.set(key, { long, short, at: this.now() });
+      return this.hold(key, side, q);
     } finally {
       unlock();
       if (this.locks.get(key) === tail) this.locks.delete(key);
     }
+  }
+
+  /** Counts `q` lots of an admitted order as in flight until the returned release is called. */
+  private hold(key: string, side: Side, q: bigint): () => void {
+    const cur = this.inFlight.get(key) ?? { buy: 0n, sell: 0n };
+    this.inFlight.set(key, side === 'BUY' ? { buy: cur.buy + q, sell: cur.sell } : { buy: cur.buy, sell: cur.sell + q });
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const c = this.inFlight.get(key);
+      if (!c) return;
+      const next = side === 'BUY' ? { buy: c.buy - q, sell: c.sell } : { buy: c.buy, sell: c.sell - q };
+      if (next.buy === 0n && next.sell === 0n) this.inFlight.delete(key);
+      else this.inFlight.set(key, next);
+    };
   }
 
   private async productRow(symbol: string): Promise<ProductLimitsRow> {
@@ -309,13 +364,15 @@ export class RiskService {
   }
 
   private async accountRow(accountId: number, symbol: string): Promise<{ maxLong: number | null; maxShort: number | null }> {
-    const key = `${accountId}\u0000${symbol}`;
-    const hit = this.accounts.get(key);
-    if (hit && this.now() - hit.at < CACHE_MS) return hit.value;
-    const r = await this.knex('account_risk_limits').where({ account_id: accountId, symbol }).first('max_long', 'max_short');
-    const value = { maxLong: num(r?.max_long), maxShort: num(r?.max_short) };
-    this.accounts.set(key, { value, at: this.now() });
-    return value;
+    let hit = this.accounts.get(accountId);
+    if (!hit || this.now() - hit.at >= CACHE_MS) {
+      const rows = await this.knex('account_risk_limits').where({ account_id: accountId }).select('symbol', 'max_long', 'max_short');
+      const value = new Map(rows.map((r: Record<string, unknown>) => [String(r.symbol), { maxLong: num(r.max_long), maxShort: num(r.max_short) }]));
+      if (this.accounts.size >= MAX_FILLED_ENTRIES) this.accounts.clear();
+      hit = { value, at: this.now() };
+      this.accounts.set(accountId, hit);
+    }
+    return hit.value.get(symbol) ?? { maxLong: null, maxShort: null };
   }
 }
 
