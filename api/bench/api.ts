@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { call, ensureBuilt, freshDatabaseUrl, startApi, ADMIN_PASSWORD } from './support/api-process.js';
+import { call, ensureBuilt, freshDatabaseUrl, startApi, ADMIN_PASSWORD } from '../harness/api-process.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -14,7 +14,7 @@
  * created and dropped. Loopback only.
  */
 import { parseArgs } from 'node:util';
-import { CHAOS_DEFAULTS, runChaos } from './support/proof-chaos.js';
+import { CHAOS_DEFAULTS, runChaos } from '../harness/proof-chaos.js';
 
 const { values } = parseArgs({
   options: {

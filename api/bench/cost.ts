@@ -11,7 +11,7 @@
  * Options: --seconds N per request kind (default 5), --concurrency N requests in flight (default 1),
  * --only mysql|sqlite, --no-build, --json (the last line is one JSON object).
  */
-import { ensureBuilt, freshDatabaseUrl, percentile, repoRoot, startApi, type ApiProcess } from './support/api-process.js';
+import { ensureBuilt, freshDatabaseUrl, percentile, repoRoot, startApi, type ApiProcess } from '../harness/api-process.js';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 

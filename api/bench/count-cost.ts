@@ -11,7 +11,7 @@ import { openOrm } from '../src/db/orm.js';
 import { knexOf } from '../src/db/knex.js';
 import { seedCatalog } from '../src/modules/products/catalog.js';
 import { ProductService } from '../src/modules/products/product.service.js';
-import { percentile, repoRoot } from './support/api-process.js';
+import { percentile, repoRoot } from '../harness/api-process.js';
 
 const rounds = process.argv.includes('--rounds') ? Number(process.argv[process.argv.indexOf('--rounds') + 1]) : 15;
 const url = `sqlite:${join(mkdtempSync(join(tmpdir(), 'count-bench-')), 'c.sqlite')}`;

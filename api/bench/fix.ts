@@ -9,7 +9,7 @@
  */
 import 'reflect-metadata';
 import { MsgType } from 'jspurefix';
-import { call, ensureBuilt, freePort, freshDatabaseUrl, percentile, startApi } from './support/api-process.js';
+import { call, ensureBuilt, freePort, freshDatabaseUrl, percentile, startApi } from '../harness/api-process.js';
 import { logOn } from './fix-initiator.js';
 
 const arg = (name: string, fallback: string) => {

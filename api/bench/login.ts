@@ -6,7 +6,7 @@
  * /healthz latency during the flood. `--json`: the last line is one JSON object.
  * Options: --signups N (default 150), --logins N (default 10), --no-build.
  */
-import { ensureBuilt, freshDatabaseUrl, percentile, startApi } from './support/api-process.js';
+import { ensureBuilt, freshDatabaseUrl, percentile, startApi } from '../harness/api-process.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);

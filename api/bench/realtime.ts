@@ -20,7 +20,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { call, ensureBuilt, freshDatabaseUrl, percentile, startApi, type ApiProcess } from './support/api-process.js';
+import { call, ensureBuilt, freshDatabaseUrl, percentile, startApi, type ApiProcess } from '../harness/api-process.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -18,7 +18,7 @@
  * MySQL: TEST_MYSQL_URL's server; Redis: TEST_REDIS_URL (default redis://127.0.0.1:6379/15).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { call, ensureBuilt, freshDatabaseUrl, percentile, startApi, ADMIN_PASSWORD, type ApiProcess } from './support/api-process.js';
+import { call, ensureBuilt, freshDatabaseUrl, percentile, startApi, ADMIN_PASSWORD, type ApiProcess } from '../harness/api-process.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -14,7 +14,7 @@
  * `--capacity N` (orders/s of a run at capacity) the accepted rate must reach 90 % of N.
  */
 import { parseArgs } from 'node:util';
-import { SOAK_DEFAULTS, runSoak } from './support/proof-soak.js';
+import { SOAK_DEFAULTS, runSoak } from '../harness/proof-soak.js';
 
 const { values } = parseArgs({
   options: {

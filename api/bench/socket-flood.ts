@@ -18,7 +18,7 @@ import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { call, ensureBuilt, freshDatabaseUrl, percentile, startApi } from './support/api-process.js';
+import { call, ensureBuilt, freshDatabaseUrl, percentile, startApi } from '../harness/api-process.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -20,7 +20,7 @@ import 'reflect-metadata';
 import { loadavg } from 'node:os';
 import { openOrm } from '../src/db/orm.js';
 import { knexOf } from '../src/db/knex.js';
-import { call, ensureBuilt, freshDatabaseUrl, startApi, type ApiProcess } from './support/api-process.js';
+import { call, ensureBuilt, freshDatabaseUrl, startApi, type ApiProcess } from '../harness/api-process.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);

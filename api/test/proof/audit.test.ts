@@ -12,7 +12,7 @@ import { auditDatabase, auditOrderPath, holdingsOf } from '../../src/modules/aud
 import { flowViolations, runFlow, seededCommands } from '../support/commands.js';
 import { adminClient, createProduct, newTrader, type TradingClient } from '../support/trading.js';
 import type { Knex } from '../../src/db/knex.js';
-import { ensureProofBuild } from '../../bench/support/proof-build.js';
+import { ensureProofBuild } from '../../harness/proof-build.js';
 
 /** Rules that look at sequence and replay, not at row arithmetic. */
 const REPLAY_RULES = ['replay gives the same trades', 'replay leaves the same book', 'commands are atomic', 'sequence numbers are unique', 'book_seq accounts for every event'];

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mysqlReachable, redisReachable } from '../support/databases.js';
-import { runChaos } from '../../bench/support/proof-chaos.js';
+import { runChaos } from '../../harness/proof-chaos.js';
 
 const mysqlOk = await mysqlReachable();
 const redisOk = await redisReachable();

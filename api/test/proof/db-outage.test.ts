@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { IN_CI } from '../support/databases.js';
-import { runDbOutage } from '../../bench/support/proof-db-outage.js';
+import { runDbOutage } from '../../harness/proof-db-outage.js';
 
 const hasMariaDb = (() => {
   try {

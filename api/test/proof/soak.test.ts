@@ -5,7 +5,7 @@
  * (1,000 orders/s for 60 s, 100 subscribers, memory verdict).
  */
 import { describe, expect, it } from 'vitest';
-import { runSoak } from '../../bench/support/proof-soak.js';
+import { runSoak } from '../../harness/proof-soak.js';
 
 describe('soak', () => {
   it('holds 100 orders/s for 20 s with 10 subscribers: no error, every order answered, audit clean', async () => {

@@ -1,7 +1,7 @@
 /**
  * The real API for the live tests: `node api/dist/main.js` on a free loopback port, its stdout
  * and stderr captured line by line, its exit observed. Port, database and GraphQL helpers come
- * from the API's own bench support (api/bench/support/api-process.ts); its `startApi` discards
+ * from the API's own bench support (api/harness/api-process.ts); its `startApi` discards
  * stdout and hides the exit code, which these tests need, hence this variant.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'vitest';
 import { IN_CI, REPO } from '../../lib/tools.js';
 import { API_MAIN } from './build.js';
-import { freePort, freshDatabaseUrl, SMALL_CATALOG } from '../../../../api/bench/support/api-process.js';
+import { freePort, freshDatabaseUrl, SMALL_CATALOG } from '../../../../api/harness/api-process.js';
 
 export { freePort, freshDatabaseUrl, SMALL_CATALOG };
 

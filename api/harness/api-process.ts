@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { repoRoot } from '../../src/paths.js';
+import { repoRoot } from '../src/paths.js';
 
 export { repoRoot };
 export const SMALL_CATALOG = join(repoRoot, 'api/test/fixtures/products-small.csv');
