@@ -43,7 +43,8 @@ describe.skipIf(!available && !CI)('portfolio, blotter and chart in Chromium', (
   beforeAll(async () => {
     if (!available) throw new Error(`Chromium not found at ${CHROMIUM_PATH}; CI does not skip browser tests.`);
     await buildIfStale();
-    [server, browser] = await Promise.all([startServer(), launchChromium()]);
+    // Fills far from the catalog references (AAPL at 100.00 and 110.00): the price band still applies, 100× wide.
+    [server, browser] = await Promise.all([startServer({ RISK_PRICE_BAND_PERCENT: '10000' }), launchChromium()]);
     context = await browser.newContext({ viewport: { width: 1366, height: 900 }, baseURL: server.url, acceptDownloads: true });
     context.setDefaultTimeout(10_000);
     page = await context.newPage();

@@ -4,7 +4,7 @@
  * session by Logon tag 8013 or by the account's setting; FIX logons in the audit trail.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { startTestApp, WIDE_BAND, type TestApp } from '../support/app.js';
 import { ok, passwordOf } from '../support/gql.js';
 import { adminClient, createProduct, newTrader, type TradingClient } from '../support/trading.js';
 import { MsgType, Tag } from './support/orders.js';
@@ -47,7 +47,7 @@ describe('FIX kill switches (sqlite)', () => {
   }
 
   beforeAll(async () => {
-    t = await startTestApp('sqlite');
+    t = await startTestApp('sqlite', { ...WIDE_BAND });
     admin = await adminClient(t.url);
     await Promise.all(['MCA', 'MCB'].map((s) => createProduct(t.url, admin.token, s)));
   });

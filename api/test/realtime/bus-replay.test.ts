@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startReplica, startTestApp, type TestApp } from '../support/app.js';
+import { startReplica, startTestApp, WIDE_BAND, type TestApp } from '../support/app.js';
 import { mysqlReachable } from '../support/databases.js';
 import { CANCEL, gql, ok, passwordOf, PLACE, trader } from '../support/gql.js';
 import { freePort, hasRedisServer, killRedis, startRedis } from '../support/redis-server.js';
@@ -60,7 +60,7 @@ describe.skipIf(!ready)('execution reports across two replicas while Redis is do
   beforeAll(async () => {
     port = await freePort();
     redis = await startRedis(port);
-    const env = { REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_CHANNEL_PREFIX: `replay-${randomBytes(4).toString('hex')}:` };
+    const env = { ...WIDE_BAND, REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_CHANNEL_PREFIX: `replay-${randomBytes(4).toString('hex')}:` };
     a = await startTestApp('mysql', env);
     b = await startReplica(a, env);
     for (let i = 0; i < 4; i++) traders.push(await trader(a.url, `replay${i}`));

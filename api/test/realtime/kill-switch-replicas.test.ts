@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReplica, startTestApp, type TestApp } from '../support/app.js';
+import { startReplica, startTestApp, WIDE_BAND, type TestApp } from '../support/app.js';
 import { IN_CI, mysqlReachable, redisReachable, REDIS_URL } from '../support/databases.js';
 import { ok, PLACE, trader } from '../support/gql.js';
 import { serverSubscribed, subscribe, wsClient } from '../support/ws.js';
@@ -20,7 +20,7 @@ describe.skipIf(!ready && !IN_CI)('kill switches across two replicas on one MySQ
 
   beforeAll(async () => {
     if (!ready) throw new Error('MySQL and Redis are needed (CI does not skip this test).');
-    const env = { REDIS_URL, REDIS_CHANNEL_PREFIX: `ks-${randomBytes(4).toString('hex')}:` };
+    const env = { ...WIDE_BAND, REDIS_URL, REDIS_CHANNEL_PREFIX: `ks-${randomBytes(4).toString('hex')}:` };
     a = await startTestApp('mysql', env);
     b = await startReplica(a, env);
   });
