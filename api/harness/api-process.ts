@@ -87,6 +87,9 @@ export function loopbackApiEnv(port: number, metricsPort: number): Record<string
     // A simulated client is one account sending as fast as the server answers: the per-account
     // order rate (a pre-trade check, still applied) is raised past what a run can send.
     ORDER_RATE_PER_SECOND: '1000000',
+    // The benches and proof runs trade at fixed prices around 100.00 on catalog symbols whatever
+    // their reference prices: the price band (still applied) is widened to 1000% for them.
+    RISK_PRICE_BAND_PERCENT: '1000',
   };
 }
 
@@ -98,9 +101,7 @@ export async function startApi(env: Record<string, string>, { readyTimeoutMs = 6
   const nodeArgs = process.env.API_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'api/dist/main.js')], {
     cwd: repoRoot,
-    // The benches trade at fixed prices around 100.00 on catalog symbols whatever their reference
-    // prices: the price band (still applied) is widened to 1000% for them.
-    env: { ...loopbackApiEnv(port, metricsPort), RISK_PRICE_BAND_PERCENT: '1000', ...env },
+    env: { ...loopbackApiEnv(port, metricsPort), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const kill = () => child.kill('SIGKILL');

@@ -28,7 +28,8 @@ describe.skipIf(!available && !CI)('kill switches and audit trail in Chromium', 
   beforeAll(async () => {
     if (!available) throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it (apt-get install -y chromium) or set CHROMIUM_PATH; CI does not skip browser tests.`);
     await buildIfStale();
-    [server, browser] = await Promise.all([startServer(), launchChromium()]);
+    // Orders far from the catalog references: the price band still applies, 100× wide.
+    [server, browser] = await Promise.all([startServer({ RISK_PRICE_BAND_PERCENT: '10000' }), launchChromium()]);
   }, 240_000);
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => {});
@@ -100,6 +101,8 @@ describe.skipIf(!available && !CI)('kill switches and audit trail in Chromium', 
     const trader = await newPage();
     await logIn(trader, name, password);
     await nav(trader).getByRole('link', { name: 'Quotes' }).click();
+    await trader.getByLabel('Search symbol or name').fill('TSLA');
+    await trader.locator('tr[data-symbol="TSLA"]').getByRole('button', { name: 'Trade TSLA' }).click();
     await trader.getByTestId('order-ticket').waitFor();
     expect(await trader.getByTestId('halt-control').count()).toBe(0);
 

@@ -77,7 +77,8 @@ describe.skipIf(!available && !CI)('trading sessions in Chromium', () => {
 
   it('shows the session on the Orderbook for the chosen symbol', async () => {
     await page.goto('/orderbook?symbol=TSLA');
-    const badge = page.locator('.orderbook-page [data-testid="session-state"]');
+    // The toolbar's badge (the Orderbook's own ticket shows the same session too).
+    const badge = page.locator('.orderbook-page .toolbar [data-testid="session-state"]');
     await expect.poll(() => badge.innerText()).toMatch(/^Closed\s+opens/);
     await page.goto('/orderbook?symbol=MSFT');
     await expect.poll(() => badge.innerText()).toMatch(/^Open\s+closes/);

@@ -101,7 +101,7 @@ describe('an open socket acts with its session as it is now (sqlite)', () => {
     expect(sockets()).toBe(1);
   });
 
-  it('a disabled account loses its sockets (4401) and hears no more execution reports', async () => {
+  it('a disabled account loses its sockets (4401), its resting orders are canceled, and it hears no more execution reports', async () => {
     const gone = await trader(t.url, 'gone');
     const other = await trader(t.url, 'other');
     const { client, closed } = watchedClient(t.url, gone.token);
@@ -114,10 +114,13 @@ describe('an open socket acts with its session as it is now (sqlite)', () => {
     await ok(t.url, DISABLE, { u: gone.id }, admin);
     // The close reason says why, so the user's screen can tell them.
     expect(await closed).toMatchObject({ code: 4401, reason: 'Account disabled' });
-    // Its resting order trades afterwards: the report is not delivered to the disabled account.
+    // Its resting order is canceled by the exchange (a disabled account trades no more), and that
+    // report is not delivered to the disabled account's closed socket.
+    const ORDER_STATE = 'query($id: ID!) { order(id: $id) { status reason } }';
+    await expect.poll(async () => (await ok(t.url, ORDER_STATE, { id: rest.placeOrder.id }, admin)).order, { timeout: 10_000 }).toEqual({ status: 'CANCELED', reason: 'ACCOUNT_DISABLED' });
     const take = await ok(t.url, PLACE, { i: { symbol: 'AAPL', side: 'BUY', type: 'LIMIT', price: '150.00', quantity: 5 } }, other.token);
-    expect(take.placeOrder.status).toBe('FILLED');
-    expect(reports.values.filter((r) => r.execType === 'TRADE')).toEqual([]);
+    expect(take.placeOrder.status).toBe('NEW');
+    expect(reports.values.filter((r) => r.execType !== 'NEW')).toEqual([]);
     expect((await gql(t.url, ME, {}, gone.token)).data).toEqual({ me: null });
   });
 });

@@ -53,6 +53,9 @@ export async function startLiveApi(env: Record<string, string>): Promise<LiveApi
       FIX_PORT: '0',
       WEB_DIST: '',
       SHUTDOWN_GRACE_SECONDS: '10',
+      // These checks trade at fixed prices whatever the catalog's references: the price band
+      // (still applied) is widened to 1000%.
+      RISK_PRICE_BAND_PERCENT: '1000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
