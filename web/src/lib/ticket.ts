@@ -6,8 +6,11 @@
 import type { OrdType, PlaceOrderInput, Side, TimeInForce } from '../graphql/generated/graphql';
 import { isDecimal, isOnTick, signOf } from '@trading-app/api/decimal';
 
-/** Largest order quantity the server accepts (MAX_ORDER_QTY default). */
-export const MAX_ORDER_QTY = 1_000_000_000;
+/**
+ * Largest quantity the API can carry (GraphQL Int). The product's own limit comes from the API
+ * (`riskLimits`, checked in lib/risk.ts), never from a constant here.
+ */
+export const LARGEST_QUANTITY = 2_147_483_647;
 
 /** Time in force allowed for each order type. */
 export const TIF_BY_TYPE: Readonly<Record<OrdType, readonly TimeInForce[]>> = {
@@ -57,8 +60,8 @@ export function validateTicket(draft: TicketDraft, product: TicketProduct, clOrd
   let quantity = 0;
   if (!/^\d+$/.test(qtyText) || (quantity = Number(qtyText)) <= 0) {
     errors.quantity = { reason: 'INVALID_QUANTITY', message: 'Quantity must be a positive whole number.' };
-  } else if (quantity > MAX_ORDER_QTY) {
-    errors.quantity = { reason: 'QUANTITY_TOO_LARGE', message: `Quantity must be at most ${MAX_ORDER_QTY.toLocaleString('en-US')}.` };
+  } else if (quantity > LARGEST_QUANTITY) {
+    errors.quantity = { reason: 'QUANTITY_TOO_LARGE', message: `Quantity must be at most ${LARGEST_QUANTITY.toLocaleString('en-US')}.` };
   }
 
   const priceText = draft.price.trim();
