@@ -159,9 +159,9 @@ async function loadWs(url: string, tokens: readonly string[]) {
   return { ordersPerSec: Math.round(total / seconds), p50Ms: pct(50), p99Ms: pct(99), errors };
 }
 
-/** The same load against Apollo Server alone with a no-op placeOrder (bench/support/apollo-floor.ts). */
+/** The same load against Apollo Server alone with a no-op placeOrder (harness/apollo-floor.ts). */
 async function apolloFloor(): Promise<{ ordersPerSec: number; p50Ms: number; p99Ms: number; errors: number }> {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('./support/apollo-floor.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('../harness/apollo-floor.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout! }).once('line', resolve);

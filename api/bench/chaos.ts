@@ -1,7 +1,7 @@
 /**
  * `npm run chaos`: trading on MySQL while the API is killed with SIGKILL and restarted; then
  * every acknowledged order, idempotency, the books and the audit are checked (see
- * support/proof-chaos.ts). Exit 0 when every check passed, 1 otherwise.
+ * harness/proof-chaos.ts). Exit 0 when every check passed, 1 otherwise.
  *
  *   npm run chaos -- [--kills 10] [--seconds 60] [--accounts 16] [--fix-accounts 2] [--symbols AAPL,MSFT,SPY,TSLA]
  *                    [--replicas 1] [--seed 1] [--no-build] [--keep-db] [--json]

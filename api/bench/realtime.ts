@@ -11,7 +11,7 @@
  * 2. idle capacity: a fresh API process; 10,000 graphql-ws clients, each with one orderBook
  *    subscription, held open; the server's RSS is read from /proc;
  * 3. fan-out: one order on that book; time from the send until all 10,000 clients have the delta.
- * The subscribers live in a child process (bench/support/subscribers.ts), so reading their
+ * The subscribers live in a child process (harness/subscribers.ts), so reading their
  * sockets does not delay the process that times the orders.
  * `--json`: last line is {"fillP50Ms","fillP99Ms","subscribers","clients","rssMiB","fanoutMs"}.
  * Options: --fills N (default 300), --clients N (default 10000), --book SYMBOL (the book the
@@ -40,7 +40,7 @@ const now = () => performance.timeOrigin + performance.now();
 type Msg = { type: string; [k: string]: unknown };
 
 function subscribers(options: Record<string, unknown>): { child: ChildProcess; next(type: string, ms: number): Promise<Msg>; on(type: string, f: (m: Msg) => void): void; stop(): Promise<void> } {
-  const child = fork(fileURLToPath(new URL('./support/subscribers.ts', import.meta.url)), [JSON.stringify(options)], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('../harness/subscribers.ts', import.meta.url)), [JSON.stringify(options)], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const handlers = new Map<string, (m: Msg) => void>();
   child.on('message', (m: Msg) => handlers.get(m.type)?.(m));
   return {

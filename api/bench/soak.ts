@@ -1,7 +1,7 @@
 /**
  * `npm run soak`: holds a placeOrder rate against the compiled API with subscribers attached,
  * then prints errors, latency percentiles per window and the server's RSS (see
- * support/proof-soak.ts for the flow and how memory growth is judged). Exit 0 when there was no
+ * harness/proof-soak.ts for the flow and how memory growth is judged). Exit 0 when there was no
  * error, the rate was held, memory stayed flat after warm-up and the audit is clean.
  *
  *   npm run soak -- [--rate 1000] [--seconds 60] [--warmup 30] [--subscribers 100] [--accounts 50]
