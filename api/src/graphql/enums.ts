@@ -5,7 +5,7 @@ import { ProductType, TradingStatus } from '../modules/products/product-model.js
 import { EXEC_TYPES } from '../modules/realtime/messages.js';
 
 /** A GraphQL enum object of a vocabulary list: each value's name is the value ({ BUY: 'BUY', … }). */
-function enumOf<const T extends string>(values: readonly T[]): { readonly [K in T]: K } {
+export function enumOf<const T extends string>(values: readonly T[]): { readonly [K in T]: K } {
   const object: Partial<Record<T, T>> = {};
   for (const v of values) object[v] = v;
   return object as { readonly [K in T]: K };

@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import { Role } from '../accounts/role.js';
 import { checkPageSize, pageComplexity, parseId } from '../../graphql/args.js';
 import { requireUser, type GqlContext } from '../../graphql/context.js';
-import { AuditLog, type AuditActor } from './audit-log.js';
+import { AuditLog, type AuditAction, type AuditActor } from './audit-log.js';
 import { AuditActionEnum, AuditConnection, AuditEntryGql } from './audit-log.types.js';
 
 /** The acting user of a request, as the audit trail records them. */
@@ -19,7 +19,7 @@ export class AuditLogResolver {
     @Ctx() ctx: GqlContext,
     @Arg('actorId', () => ID, { nullable: true, description: 'Only entries of this account.' }) actorId?: string,
     @Arg('actor', () => String, { nullable: true, description: 'Only entries of this username (case-insensitive).' }) actor?: string,
-    @Arg('actions', () => [AuditActionEnum], { nullable: true, description: 'Only these actions.' }) actions?: AuditActionEnum[],
+    @Arg('actions', () => [AuditActionEnum], { nullable: true, description: 'Only these actions.' }) actions?: AuditAction[],
     @Arg('since', () => Date, { nullable: true, description: 'Only entries at or after this time.' }) since?: Date,
     @Arg('until', () => Date, { nullable: true, description: 'Only entries before this time.' }) until?: Date,
     @Arg('first', () => Int, { nullable: true, description: 'Page size (default 50, at most the server limit).' }) first?: number,

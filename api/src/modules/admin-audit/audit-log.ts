@@ -8,25 +8,8 @@ import { badInput } from '../../errors.js';
  * row and a committed change always has one. Nothing here updates or deletes a row.
  */
 
-/** What was done. Logins are `LOGIN`; everything else is an admin action. */
-export type AuditAction =
-  | 'LOGIN'
-  | 'SET_ROLE'
-  | 'DISABLE_ACCOUNT'
-  | 'ENABLE_ACCOUNT'
-  | 'SET_MEMBER_SINCE'
-  | 'HALT'
-  | 'RESUME'
-  | 'CREATE_PRODUCT'
-  | 'UPDATE_PRODUCT'
-  | 'SET_LIMITS'
-  | 'CANCEL_ALL'
-  | 'SET_CANCEL_ON_DISCONNECT'
-  | 'BIND_FIX_COMP_ID'
-  | 'RELEASE_FIX_COMP_ID';
-
-/** Every {@link AuditAction}, for the GraphQL enum. */
-export const AUDIT_ACTIONS: readonly AuditAction[] = [
+/** What was done, each once (the GraphQL enum is built from this list). Logins are `LOGIN`; everything else is an admin action. */
+export const AUDIT_ACTIONS = [
   'LOGIN',
   'SET_ROLE',
   'DISABLE_ACCOUNT',
@@ -41,7 +24,8 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'SET_CANCEL_ON_DISCONNECT',
   'BIND_FIX_COMP_ID',
   'RELEASE_FIX_COMP_ID',
-];
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** Who acted, as the request knew them. */
 export interface AuditActor {

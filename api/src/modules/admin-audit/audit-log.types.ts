@@ -1,24 +1,10 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { PageInfo } from '../../graphql/page-info.js';
-import type { AuditAction, AuditRecord } from './audit-log.js';
+import { enumOf } from '../../graphql/enums.js';
+import { AUDIT_ACTIONS, type AuditAction, type AuditRecord } from './audit-log.js';
 
-/** The GraphQL enum of audit actions (the values of {@link AuditAction}). */
-export enum AuditActionEnum {
-  LOGIN = 'LOGIN',
-  SET_ROLE = 'SET_ROLE',
-  DISABLE_ACCOUNT = 'DISABLE_ACCOUNT',
-  ENABLE_ACCOUNT = 'ENABLE_ACCOUNT',
-  SET_MEMBER_SINCE = 'SET_MEMBER_SINCE',
-  HALT = 'HALT',
-  RESUME = 'RESUME',
-  CREATE_PRODUCT = 'CREATE_PRODUCT',
-  UPDATE_PRODUCT = 'UPDATE_PRODUCT',
-  SET_LIMITS = 'SET_LIMITS',
-  CANCEL_ALL = 'CANCEL_ALL',
-  SET_CANCEL_ON_DISCONNECT = 'SET_CANCEL_ON_DISCONNECT',
-  BIND_FIX_COMP_ID = 'BIND_FIX_COMP_ID',
-  RELEASE_FIX_COMP_ID = 'RELEASE_FIX_COMP_ID',
-}
+/** The GraphQL enum of audit actions, built from {@link AUDIT_ACTIONS}. */
+export const AuditActionEnum = enumOf(AUDIT_ACTIONS);
 registerEnumType(AuditActionEnum, {
   name: 'AuditAction',
   description: 'What an audit-trail entry records.',
@@ -58,7 +44,7 @@ export class AuditEntryGql {
   address!: string | null;
 
   @Field(() => AuditActionEnum, { description: 'What was done.' })
-  action!: AuditActionEnum;
+  action!: AuditAction;
 
   @Field(() => String, { nullable: true, description: 'What it was done to: an account id, a symbol or a CompID.' })
   target!: string | null;
@@ -76,7 +62,7 @@ export class AuditEntryGql {
       actorId: r.actorId === null ? null : String(r.actorId),
       actor: r.actor,
       address: r.address,
-      action: r.action as AuditActionEnum,
+      action: r.action,
       target: r.target,
       details: r.details,
       outcome: r.outcome,
@@ -93,20 +79,3 @@ export class AuditConnection {
   pageInfo!: PageInfo;
 }
 
-/** Compile-time check: the GraphQL enum and the domain union have the same values. */
-export const AUDIT_ENUM_MATCHES: Record<AuditAction, AuditActionEnum> = {
-  LOGIN: AuditActionEnum.LOGIN,
-  SET_ROLE: AuditActionEnum.SET_ROLE,
-  DISABLE_ACCOUNT: AuditActionEnum.DISABLE_ACCOUNT,
-  ENABLE_ACCOUNT: AuditActionEnum.ENABLE_ACCOUNT,
-  SET_MEMBER_SINCE: AuditActionEnum.SET_MEMBER_SINCE,
-  HALT: AuditActionEnum.HALT,
-  RESUME: AuditActionEnum.RESUME,
-  CREATE_PRODUCT: AuditActionEnum.CREATE_PRODUCT,
-  UPDATE_PRODUCT: AuditActionEnum.UPDATE_PRODUCT,
-  SET_LIMITS: AuditActionEnum.SET_LIMITS,
-  CANCEL_ALL: AuditActionEnum.CANCEL_ALL,
-  SET_CANCEL_ON_DISCONNECT: AuditActionEnum.SET_CANCEL_ON_DISCONNECT,
-  BIND_FIX_COMP_ID: AuditActionEnum.BIND_FIX_COMP_ID,
-  RELEASE_FIX_COMP_ID: AuditActionEnum.RELEASE_FIX_COMP_ID,
-};
