@@ -29,23 +29,74 @@ export class BatchSql {
   ) {}
 
   /**
-   * Runs statements in order and returns each one's rows (empty for writes): in one round trip
-   * when the connection takes several statements per query, else one by one.
+   * Opens a batch's transaction. With several statements per query (MySQL's order-path pool),
+   * the transaction is driven on a connection of its own, without knex's transaction wrapper:
+   * BEGIN goes with the reads and COMMIT with the writes, so a batch takes two round trips.
+   * Otherwise statements go one by one in a knex transaction (SQLite: in process, nothing to save).
    */
-  async run(trx: Knex.Transaction, statements: readonly Statement[]): Promise<Record<string, unknown>[][]> {
-    if (statements.length === 0) return [];
-    if (!this.multiStatements || statements.length === 1) {
-      const out: Record<string, unknown>[][] = [];
+  async begin(knex: Knex): Promise<BatchTransaction> {
+    if (!this.multiStatements) return this.knexTransaction(knex);
+    const client = knex.client as { acquireConnection(): Promise<MysqlConnection>; releaseConnection(c: MysqlConnection): Promise<void> };
+    const conn = await client.acquireConnection();
+    let done = false;
+    let released = false;
+    const send = (head: string[], statements: readonly Statement[], tail: string[]): Promise<Rows[][]> => {
+      const parts = statements.map((s) => s.toSQL().toNative());
+      const all = [...head, ...parts.map((p) => p.sql), ...tail];
+      return new Promise((resolve, reject) =>
+        conn.query(all.join(';\n'), parts.flatMap((p) => p.bindings), (err, results) => {
+          if (err) return reject(err);
+          try {
+            // One result per statement when there are several (a lone COMMIT answers with one result).
+            const each = all.length === 1 ? [results] : (results as unknown[]);
+            resolve(each.slice(head.length, head.length + parts.length).map((r) => (Array.isArray(r) ? (r as Rows[]) : [])));
+          } catch (e) {
+            reject(e);
+          }
+        }),
+      );
+    };
+    return {
+      db: onConnection(knex, conn),
+      read: (statements) => send(['START TRANSACTION'], statements, []),
+      commit: async (statements) => {
+        const out = await send([], statements, ['COMMIT']);
+        done = true;
+        return out;
+      },
+      // A failed statement stops the query before COMMIT: the transaction is still open.
+      rollback: () => (done ? Promise.resolve() : new Promise<void>((resolve) => conn.query('ROLLBACK', () => resolve()))),
+      release: () => {
+        if (released) return;
+        released = true;
+        void client.releaseConnection(conn);
+      },
+    };
+  }
+
+  private async knexTransaction(knex: Knex): Promise<BatchTransaction> {
+    const trx = await knex.transaction(this.dialect === 'mysql' ? { isolationLevel: 'read committed' } : undefined);
+    const each = async (statements: readonly Statement[]) => {
+      const out: Rows[][] = [];
       for (const s of statements) {
         const r: unknown = await s;
-        out.push(Array.isArray(r) ? (r as Record<string, unknown>[]) : []);
+        out.push(Array.isArray(r) ? (r as Rows[]) : []);
       }
       return out;
-    }
-    const parts = statements.map((s) => s.toSQL().toNative());
-    // mysql2 answers a multi-statement query with [results, fields]: one entry per statement.
-    const [results] = (await trx.raw(parts.map((p) => p.sql).join(';\n'), parts.flatMap((p) => p.bindings) as never[])) as [unknown[]];
-    return results.map((r) => (Array.isArray(r) ? (r as Record<string, unknown>[]) : []));
+    };
+    return {
+      db: trx,
+      read: each,
+      commit: async (statements) => {
+        const out = await each(statements);
+        await trx.commit();
+        return out;
+      },
+      rollback: async () => {
+        if (!trx.isCompleted()) await trx.rollback().catch(() => {});
+      },
+      release: () => {},
+    };
   }
 
   /** Locks the products of a batch (symbol order, so replicas never deadlock) and reads their book seq. */
@@ -70,22 +121,30 @@ export class BatchSql {
     return out;
   }
 
-  /** Replaces the stubs of orders from earlier transactions with their full rows plus the new state. */
-  async hydrate(trx: Knex.Transaction, w: BatchWork): Promise<void> {
+  /** The reads of the full rows of orders from earlier transactions that the batch changed (see {@link hydrate}). */
+  priorRows(db: Knex | Knex.Transaction, w: BatchWork): Statement[] {
     const ids = [...w.prior];
-    for (let i = 0; i < ids.length; i += 500) {
-      const rows = await trx('orders').whereIn('id', ids.slice(i, i + 500)).select('*');
-      for (const row of rows) {
-        const full = orderFromRow(row);
-        w.orders.set(full.id, hydrated(w.orders.get(full.id)!, full));
-        w.prior.delete(full.id);
-      }
+    const out: Statement[] = [];
+    for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) out.push(db('orders').whereIn('id', ids.slice(i, i + LOOKUP_CHUNK)).select('*'));
+    return out;
+  }
+
+  /**
+   * Replaces the stubs of orders from earlier transactions with their full rows (read by
+   * {@link priorRows}) plus the new state. Every stub must have its row: an order in a book
+   * always has one.
+   */
+  hydrate(w: BatchWork, rows: readonly Rows[]): void {
+    for (const row of rows) {
+      const full = orderFromRow(row);
+      w.orders.set(full.id, hydrated(w.orders.get(full.id)!, full));
+      w.prior.delete(full.id);
     }
     if (w.prior.size > 0) throw new Error(`orders ${[...w.prior].join(',')} changed in the book but have no row`);
   }
 
-  /** Writes a hydrated batch: new orders, changed orders, executions, products; `extra` statements go last. */
-  async write(trx: Knex.Transaction, w: BatchWork, extra: readonly Statement[] = []): Promise<void> {
+  /** The writes of a batch: new orders, changed orders, executions, products; `extra` statements go last. */
+  writes(db: Knex | Knex.Transaction, w: BatchWork, extra: readonly Statement[] = []): Statement[] {
     const inserts: Record<string, unknown>[] = [];
     const updates: OrderRecord[] = [];
     for (const o of w.orders.values()) {
@@ -94,15 +153,48 @@ export class BatchSql {
     }
     // Multi-row INSERTs in this transaction (knex's batchInsert would open a nested one: a savepoint per call).
     const statements: Statement[] = [];
-    for (let i = 0; i < inserts.length; i += INSERT_CHUNK) statements.push(trx('orders').insert(inserts.slice(i, i + INSERT_CHUNK)));
-    statements.push(...updateOrders(trx, updates));
+    for (let i = 0; i < inserts.length; i += INSERT_CHUNK) statements.push(db('orders').insert(inserts.slice(i, i + INSERT_CHUNK)));
+    statements.push(...updateOrders(db, updates));
     const executions = w.executions.map(executionToRow);
-    for (let i = 0; i < executions.length; i += INSERT_CHUNK) statements.push(trx('executions').insert(executions.slice(i, i + INSERT_CHUNK)));
-    const products = updateProducts(trx, w);
+    for (let i = 0; i < executions.length; i += INSERT_CHUNK) statements.push(db('executions').insert(executions.slice(i, i + INSERT_CHUNK)));
+    const products = updateProducts(db, w);
     if (products) statements.push(products);
     statements.push(...extra);
-    await this.run(trx, statements);
+    return statements;
   }
+}
+
+/** A row as the driver returns it. */
+export type Rows = Record<string, unknown>;
+
+/** One batch's transaction (see {@link BatchSql.begin}). */
+export interface BatchTransaction {
+  /** Builds statements, and runs the rare reads of a catch-up, on the transaction's connection. */
+  readonly db: Knex.Transaction;
+  /** Runs the batch's reads (after BEGIN); one result per statement. */
+  read(statements: readonly Statement[]): Promise<Rows[][]>;
+  /** Runs the batch's writes and commits; one result per statement. A failure leaves the transaction to {@link rollback}. */
+  commit(statements: readonly Statement[]): Promise<Rows[][]>;
+  /** Rolls back what was not committed; never throws. */
+  rollback(): Promise<void>;
+  /** Gives the connection back (once; later calls do nothing). */
+  release(): void;
+}
+
+/** The part of a mysql2 connection the order path drives. */
+interface MysqlConnection {
+  query(sql: string, values: unknown[], cb: (err: Error | null, results: unknown) => void): void;
+  query(sql: string, cb: (err: Error | null) => void): void;
+}
+
+/**
+ * A query handle whose statements run on `conn` (a transaction knex does not know of): builders
+ * for the batch's statements, and for the reads of a catch-up inside the batch's transaction.
+ */
+function onConnection(knex: Knex, conn: MysqlConnection): Knex.Transaction {
+  const db = ((table: string) => knex(table).connection(conn)) as unknown as Knex.Transaction;
+  Object.assign(db, { isTransaction: true, client: knex.client, raw: (sql: string, bindings: never[]) => knex.raw(sql, bindings).connection(conn) });
+  return db;
 }
 
 /** The product columns of trading sessions, read with the lock. */
@@ -125,7 +217,7 @@ export function productsFrom(rows: readonly Record<string, unknown>[]): Map<stri
 }
 
 /** Every touched product's book seq (and last trade) in one UPDATE … CASE. */
-function updateProducts(trx: Knex.Transaction, w: BatchWork): Statement | undefined {
+function updateProducts(trx: Knex | Knex.Transaction, w: BatchWork): Statement | undefined {
   const symbols = [...w.seqs.keys()];
   if (symbols.length === 0) return undefined;
   const bindings: unknown[] = [];
@@ -145,8 +237,11 @@ function updateProducts(trx: Knex.Transaction, w: BatchWork): Statement | undefi
   return trx.raw(`UPDATE products SET ${sets.join(', ')} WHERE symbol IN (${symbols.map(() => '?').join(', ')})`, bindings as never[]);
 }
 
-/** One UPDATE … CASE per 200 changed resting orders. */
-function updateOrders(trx: Knex.Transaction, orders: OrderRecord[]): Statement[] {
+/**
+ * One UPDATE … CASE per 200 changed resting orders. Orders of earlier transactions are stubs
+ * (see {@link hydrated}): a stub without a reason or a priority seq keeps the row's.
+ */
+function updateOrders(trx: Knex | Knex.Transaction, orders: OrderRecord[]): Statement[] {
   const out: Statement[] = [];
   const cols: [string, (o: OrderRecord) => unknown][] = [
     ['price_ticks', (o) => o.priceTicks],
@@ -155,8 +250,6 @@ function updateOrders(trx: Knex.Transaction, orders: OrderRecord[]): Statement[]
     ['leaves_qty', (o) => o.leavesQty],
     ['cum_notional', (o) => o.cumNotional],
     ['status', (o) => o.status],
-    ['reason', (o) => o.reason],
-    ['priority_seq', (o) => o.prioritySeq],
     ['updated_at', (o) => o.updatedAt],
   ];
   for (let i = 0; i < orders.length; i += 200) {
@@ -166,6 +259,13 @@ function updateOrders(trx: Knex.Transaction, orders: OrderRecord[]): Statement[]
     for (const [col, get] of cols) {
       sets.push(`${col} = CASE id ${chunk.map(() => 'WHEN ? THEN ?').join(' ')} END`);
       for (const o of chunk) bindings.push(o.id, get(o));
+    }
+    sets.push(`reason = CASE id ${chunk.map(() => 'WHEN ? THEN COALESCE(?, reason)').join(' ')} END`);
+    for (const o of chunk) bindings.push(o.id, o.reason ?? null);
+    const ranked = chunk.filter((o) => o.prioritySeq >= 0);
+    if (ranked.length > 0) {
+      sets.push(`priority_seq = CASE id ${ranked.map(() => 'WHEN ? THEN ?').join(' ')} ELSE priority_seq END`);
+      for (const o of ranked) bindings.push(o.id, o.prioritySeq);
     }
     bindings.push(...chunk.map((o) => o.id));
     out.push(trx.raw(`UPDATE orders SET ${sets.join(', ')} WHERE id IN (${chunk.map(() => '?').join(', ')})`, bindings as never[]));

@@ -355,54 +355,60 @@ export class OrderPath {
     const touchedBooks = new Set<string>();
 
     let work: BatchWork;
+    const tx = await this.sql.begin(knex);
     try {
-      work = await knex.transaction(async (trx) => {
-        const wanted = batch.flatMap((p) => (p.request.kind === 'new' && !p.request.clOrdIdGenerated ? [p.request] : []));
-        // The journal after each book's seq, read right after the locks: a book another replica
-        // moved on catches up from it without another round trip.
-        const bookSeqs = symbols.filter((s) => engine.has(s)).map((s) => [s, engine.book(s).seq] as const);
-        const [lockRows, journalRows, ...existingRows] = await this.sql.run(trx, [
-          this.sql.lockProducts(trx, symbols),
-          selectEntriesAfter(trx, bookSeqs),
-          ...this.sql.findExistingClOrdIds(trx, wanted),
-        ]);
-        // The group before has committed (or failed and its books were rebuilt): the books are
-        // the committed state from here on.
-        if (previous) {
-          const w0 = performance.now();
-          await previous;
-          waitedMs = performance.now() - w0;
+      const db = tx.db;
+      const wanted = batch.flatMap((p) => (p.request.kind === 'new' && !p.request.clOrdIdGenerated ? [p.request] : []));
+      // The journal after each book's seq, read right after the locks: a book another replica
+      // moved on catches up from it without another round trip.
+      const bookSeqs = symbols.filter((s) => engine.has(s)).map((s) => [s, engine.book(s).seq] as const);
+      const [lockRows, journalRows, ...existingRows] = await tx.read([this.sql.lockProducts(db, symbols), selectEntriesAfter(db, bookSeqs), ...this.sql.findExistingClOrdIds(db, wanted)]);
+      // The group before has committed (or failed and its books were rebuilt): the books are
+      // the committed state from here on.
+      if (previous) {
+        const w0 = performance.now();
+        await previous;
+        waitedMs = performance.now() - w0;
+      }
+      const products = productsFrom(lockRows!);
+      const journal = journalRows!.map(entryFromRow);
+      for (const symbol of symbols) {
+        const row = products.get(symbol);
+        if (!row) continue;
+        if (!engine.has(symbol) || engine.book(symbol).seq !== row.seq) {
+          touchedBooks.add(symbol);
+          // No book here: catch-up reads the journal from seq 0 itself (or reloads).
+          const entries = engine.has(symbol) ? journal.filter((e) => e.symbol === symbol && e.toSeq <= row.seq) : undefined;
+          await catchUp(engine, db, symbol, row.seq, this.options.sync, entries);
         }
-        const products = productsFrom(lockRows!);
-        const journal = journalRows!.map(entryFromRow);
-        for (const symbol of symbols) {
-          const row = products.get(symbol);
-          if (!row) continue;
-          if (!engine.has(symbol) || engine.book(symbol).seq !== row.seq) {
-            touchedBooks.add(symbol);
-            // No book here: catch-up reads the journal from seq 0 itself (or reloads).
-            const entries = engine.has(symbol) ? journal.filter((e) => e.symbol === symbol && e.toSeq <= row.seq) : undefined;
-            await catchUp(engine, trx, symbol, row.seq, this.options.sync, entries);
-          }
-        }
-        // Existing ClOrdIDs were read before any reload: a reload changes books, never order rows.
-        const existing = new Map<string, OrderRecord>();
-        for (const row of existingRows.flat()) {
-          const o = orderFromRow(row);
-          existing.set(clKey(o.accountId, o.clOrdId), o);
-        }
-        const t0 = performance.now();
-        const w = foldBatch(engine, batch.map((p) => p.request), { ids, products, existing, nowMs: this.now(), touched: touchedBooks, hashEvery: this.hashEvery, session: this.options.session });
-        engineMs = performance.now() - t0;
-        matched?.();
-        await this.sql.hydrate(trx, w);
-        const appended = insertEntries(trx, w.journal);
-        await this.sql.write(trx, w, appended ? [appended] : []);
-        return w;
-      }, this.options.dialect === 'mysql' && !this.options.multiStatements ? { isolationLevel: 'read committed' } : undefined);
+      }
+      // Existing ClOrdIDs were read before any reload: a reload changes books, never order rows.
+      const existing = new Map<string, OrderRecord>();
+      for (const row of existingRows.flat()) {
+        const o = orderFromRow(row);
+        existing.set(clKey(o.accountId, o.clOrdId), o);
+      }
+      const t0 = performance.now();
+      work = foldBatch(engine, batch.map((p) => p.request), { ids, products, existing, nowMs: this.now(), touched: touchedBooks, hashEvery: this.hashEvery, session: this.options.session });
+      engineMs = performance.now() - t0;
+      matched?.();
+      // Orders of earlier transactions that the batch changed are read (full rows) before the
+      // writes, which go with COMMIT: one more round trip.
+      const priorReads = this.sql.priorRows(db, work);
+      const appended = insertEntries(db, work.journal);
+      const results = await tx.commit([...priorReads, ...this.sql.writes(db, work, appended ? [appended] : [])]);
+      // Cannot fail for an order in a book (it has a row); if it did, the books are rebuilt from
+      // what was committed and the callers get the error.
+      this.sql.hydrate(work, results.slice(0, priorReads.length).flat());
     } catch (error) {
+      await tx.rollback();
+      // The connection goes back first: the rebuild reads through the pool, whose other
+      // connection the next group may hold while it waits for this one.
+      tx.release();
       await this.rebuildAfterFailure(touchedBooks, error);
       throw error;
+    } finally {
+      tx.release();
     }
 
     const elapsed = performance.now() - started - waitedMs;
