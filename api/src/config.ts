@@ -189,6 +189,12 @@ const schema = z.object({
   ORDER_ADMISSION_MIN_IN_FLIGHT: z.coerce.number().int().positive().default(128),
   /** Requests waiting for the order path's next transaction (every channel) beyond which SERVICE_UNAVAILABLE/ORDER_QUEUE_FULL. */
   ORDER_QUEUE_MAX: z.coerce.number().int().positive().default(4096),
+  /**
+   * MySQL: the order path's batch transactions run on connections driven from a worker thread
+   * (escaping, socket writes and answer parsing beside the event loop, on another core); false
+   * drives them from the event loop.
+   */
+  ORDER_PATH_DB_WORKER: bool.default(true),
   /** Journal entries carry the book's state hash every this many seqs (replicas check their replay against it); 0 = never. */
   JOURNAL_HASH_EVERY: z.coerce.number().int().min(0).default(100),
   /**

@@ -160,7 +160,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     metrics.bookSnapshotsRejected.inc({ reason });
     logger.error({ component: 'order-path', symbol, seq, reason, detail }, 'book snapshot rejected; book loaded from the order rows instead');
   };
-  const pathDb = orderPathKnex(orm, dialect);
+  const pathDb = orderPathKnex(orm, dialect, { worker: config.ORDER_PATH_DB_WORKER });
   /** Execution reports across replicas (set once the bus is up; see report-feed.ts). */
   let reports: ReportFeed | undefined;
   const sessions = new TradingSessions(config.TRADING_HOURS, deps.clock ?? systemClock);
@@ -169,6 +169,7 @@ export async function createServices(config: Config, logger: Logger, progress: (
     session: sessions.enforced ? (p, nowMs) => (p.hours ? sessions.state(p.hours, nowMs) : undefined) : undefined,
     knex: pathDb.knex,
     multiStatements: pathDb.multiStatements,
+    connections: pathDb.connections,
     dialect,
     engine,
     ids: new IdAllocator(knex, 'orders'),

@@ -1,5 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { knex, type Knex, type SqlEntityManager } from '@mikro-orm/mysql';
+import type { ConnectionOptions } from 'mysql2';
+import { WorkerConnections, type ConnectionSource } from './worker-connections.js';
 
 /** The knex instance behind the ORM (both drivers are knex-based): for set-based SQL on hot paths. */
 export function knexOf(orm: MikroORM): Knex {
@@ -13,9 +15,16 @@ export type { Knex };
  * and its writes each take one round trip, and sessions in READ COMMITTED (the product row
  * lock serializes what matters; gap locks would only block concurrent inserts). Only the order
  * path's generated statements run on it, with bound values; everything else keeps the ORM's pool,
- * which takes one statement per query. Other dialects get the ORM's knex back.
+ * which takes one statement per query. With `worker`, the batches' transactions run on
+ * connections driven from a worker thread (see worker-connections.ts); the pool serves the
+ * order path's other reads (book loads, catch-up between batches). Other dialects get the
+ * ORM's knex back.
  */
-export function orderPathKnex(orm: MikroORM, dialect: 'sqlite' | 'mysql'): { knex: Knex; multiStatements: boolean; close(): Promise<void> } {
+export function orderPathKnex(
+  orm: MikroORM,
+  dialect: 'sqlite' | 'mysql',
+  { worker = false }: { worker?: boolean } = {},
+): { knex: Knex; multiStatements: boolean; connections?: ConnectionSource; close(): Promise<void> } {
   const base = knexOf(orm);
   if (dialect !== 'mysql') return { knex: base, multiStatements: false, close: async () => {} };
   const config = base.client.config as Knex.Config;
@@ -30,5 +39,26 @@ export function orderPathKnex(orm: MikroORM, dialect: 'sqlite' | 'mysql'): { kne
         conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (err) => done(err, conn)),
     },
   });
-  return { knex: own, multiStatements: true, close: () => own.destroy() };
+  // Two transactions are in flight at most (see OrderPath.drain).
+  const connections = worker ? new WorkerConnections(workerOptions(connection), 2) : undefined;
+  return {
+    knex: own,
+    multiStatements: true,
+    connections,
+    close: async () => {
+      await connections?.close();
+      await own.destroy();
+    },
+  };
+}
+
+/** The connection settings a worker can be given (plain values only; the driver's defaults otherwise). */
+function workerOptions(connection: Record<string, unknown>): ConnectionOptions {
+  const keys = ['host', 'port', 'user', 'password', 'database', 'charset', 'socketPath', 'supportBigNumbers', 'bigNumberStrings', 'dateStrings', 'timezone', 'ssl'] as const;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const v = connection[k];
+    if (v !== undefined && typeof v !== 'function') out[k] = v;
+  }
+  return out as ConnectionOptions;
 }

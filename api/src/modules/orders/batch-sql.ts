@@ -1,5 +1,6 @@
 import type { Dialect } from '../../db/dialect.js';
 import type { Knex } from '../../db/knex.js';
+import type { ConnectionSource, QueryConnection } from '../../db/worker-connections.js';
 import { executionToRow, orderFromRow, orderToRow, type OrderRecord } from './order-record.js';
 import type { NewOrderRequest } from './order-request.js';
 import { hoursFromRow } from '../products/trading-schedule.js';
@@ -29,15 +30,15 @@ export class BatchSql {
   ) {}
 
   /**
-   * Opens a batch's transaction. With several statements per query (MySQL's order-path pool),
-   * the transaction is driven on a connection of its own, without knex's transaction wrapper:
-   * BEGIN goes with the reads and COMMIT with the writes, so a batch takes two round trips.
+   * Opens a batch's transaction. With several statements per query (MySQL's order-path
+   * connections: `connections`, else the pool of `knex`), the transaction is driven on a
+   * connection of its own, without knex's transaction wrapper: BEGIN goes with the reads and
+   * COMMIT with the writes, so a batch takes two round trips.
    * Otherwise statements go one by one in a knex transaction (SQLite: in process, nothing to save).
    */
-  async begin(knex: Knex): Promise<BatchTransaction> {
+  async begin(knex: Knex, connections: ConnectionSource = knexConnections(knex)): Promise<BatchTransaction> {
     if (!this.multiStatements) return this.knexTransaction(knex);
-    const client = knex.client as { acquireConnection(): Promise<MysqlConnection>; releaseConnection(c: MysqlConnection): Promise<void> };
-    const conn = await client.acquireConnection();
+    const conn = await connections.acquire();
     let done = false;
     let released = false;
     const send = (head: string[], statements: readonly Statement[], tail: string[]): Promise<Rows[][]> => {
@@ -65,11 +66,11 @@ export class BatchSql {
         return out;
       },
       // A failed statement stops the query before COMMIT: the transaction is still open.
-      rollback: () => (done ? Promise.resolve() : new Promise<void>((resolve) => conn.query('ROLLBACK', () => resolve()))),
+      rollback: () => (done ? Promise.resolve() : new Promise<void>((resolve) => conn.query('ROLLBACK', [], () => resolve()))),
       release: () => {
         if (released) return;
         released = true;
-        void client.releaseConnection(conn);
+        connections.release(conn);
       },
     };
   }
@@ -181,17 +182,21 @@ export interface BatchTransaction {
   release(): void;
 }
 
-/** The part of a mysql2 connection the order path drives. */
-interface MysqlConnection {
-  query(sql: string, values: unknown[], cb: (err: Error | null, results: unknown) => void): void;
-  query(sql: string, cb: (err: Error | null) => void): void;
+/** The connections of `knex`'s own pool (mysql2 connections), as a {@link ConnectionSource}. */
+function knexConnections(knex: Knex): ConnectionSource {
+  const client = knex.client as { acquireConnection(): Promise<QueryConnection>; releaseConnection(c: QueryConnection): Promise<void> };
+  return {
+    acquire: () => client.acquireConnection(),
+    release: (c) => void client.releaseConnection(c),
+    close: async () => {},
+  };
 }
 
 /**
  * A query handle whose statements run on `conn` (a transaction knex does not know of): builders
  * for the batch's statements, and for the reads of a catch-up inside the batch's transaction.
  */
-function onConnection(knex: Knex, conn: MysqlConnection): Knex.Transaction {
+function onConnection(knex: Knex, conn: QueryConnection): Knex.Transaction {
   const db = ((table: string) => knex(table).connection(conn)) as unknown as Knex.Transaction;
   Object.assign(db, { isTransaction: true, client: knex.client, raw: (sql: string, bindings: never[]) => knex.raw(sql, bindings).connection(conn) });
   return db;

@@ -2,6 +2,7 @@ import type { EngineEvent, MatchingEngine } from '../../engine/index.js';
 import type { Dialect } from '../../db/dialect.js';
 import type { Knex } from '../../db/knex.js';
 import type { IdAllocator } from '../../db/id-allocator.js';
+import type { ConnectionSource } from '../../db/worker-connections.js';
 import { DomainError, databaseUnavailable, unavailable } from '../../errors.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { orderFromRow, type ExecutionRecord, type OrderRecord } from './order-record.js';
@@ -51,6 +52,8 @@ export interface OrderPathOptions {
    * process, nothing to save) and MySQL transactions ask for READ COMMITTED themselves.
    */
   readonly multiStatements?: boolean;
+  /** Where a batch's transaction gets its connection with `multiStatements` (default: the pool of `knex`). */
+  readonly connections?: ConnectionSource;
   /** Wall clock in ms; the engine gets its time from here. */
   readonly now?: () => number;
   /** Largest number of requests committed in one transaction. */
@@ -355,7 +358,7 @@ export class OrderPath {
     const touchedBooks = new Set<string>();
 
     let work: BatchWork;
-    const tx = await this.sql.begin(knex);
+    const tx = await this.sql.begin(knex, this.options.connections);
     try {
       const db = tx.db;
       const wanted = batch.flatMap((p) => (p.request.kind === 'new' && !p.request.clOrdIdGenerated ? [p.request] : []));
