@@ -3,7 +3,7 @@
  * escaping of a batch's values, the socket writes and the parsing of the answers run here,
  * beside the event loop that serves requests, on the machine's other core.
  *
- * Messages in: `{ id, conn, sql, values }` (a query on connection `conn`, opened on first use,
+ * Messages in: `{ id, conn, sql }` (a query, its values bound on connection `conn`, opened on first use,
  * in READ COMMITTED) and `{ close: conn }`. Messages out: `{ id, results }` or `{ id, error }`
  * with the driver's error fields (code, errno, sqlState, fatal). A connection that failed
  * fatally is never opened again under its number (its transaction is gone: a later statement
@@ -15,8 +15,8 @@ import mysql from 'mysql2';
 interface QueryMessage {
   readonly id: number;
   readonly conn: number;
+  /** The statements with their values bound (see worker-connections.ts). */
   readonly sql: string;
-  readonly values: unknown[];
 }
 
 const options = workerData as mysql.ConnectionOptions;
@@ -61,7 +61,7 @@ parentPort!.on('message', (m: QueryMessage | { close: number }) => {
     parentPort!.postMessage({ id: m.id, error: LOST });
     return;
   }
-  c.query({ sql: m.sql, values: m.values }, (err, results) => {
+  c.query(m.sql, (err, results) => {
     if (err) {
       if ((err as { fatal?: boolean }).fatal) retire(m.conn);
       parentPort!.postMessage({ id: m.id, error: errorFields(err) });

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { ConnectionOptions } from 'mysql2';
+import { format, type ConnectionOptions } from 'mysql2';
 
 /** A connection as the order path drives it: mysql2's `query` (what knex calls on a connection too). */
 export interface QueryConnection {
@@ -66,11 +66,15 @@ export class WorkerConnections implements ConnectionSource {
   /** Connection numbers handed out or free. */
   private count = 0;
   private closed = false;
+  /** How dates are written into SQL (the connections' own setting). */
+  private readonly timezone: string;
 
   constructor(
     private readonly options: ConnectionOptions,
     private readonly max: number,
-  ) {}
+  ) {
+    this.timezone = options.timezone ?? 'local';
+  }
 
   acquire(): Promise<QueryConnection> {
     if (this.closed) return Promise.reject(toError({ ...LOST, message: 'Pool is closed' }));
@@ -119,9 +123,17 @@ export class WorkerConnections implements ConnectionSource {
       queueMicrotask(() => cb(toError(LOST)));
       return;
     }
+    let text: string;
+    try {
+      // Bound here: a string crosses to the worker far cheaper than an array of values (dates, numbers).
+      text = values.length > 0 ? format(sql, values as Parameters<typeof format>[1], false, this.timezone) : sql;
+    } catch (e) {
+      queueMicrotask(() => cb(e as Error));
+      return;
+    }
     const id = this.nextMessage++;
     this.pending.set(id, cb);
-    this.worker.postMessage({ id, conn: h.number, sql, values });
+    this.worker.postMessage({ id, conn: h.number, sql: text });
   }
 
   private start(): void {
