@@ -42,6 +42,9 @@ interface Figures {
   groupSize: number;
   commitMs: number;
   orderPathMs: number;
+  /** Share of the groups matched on top of a group still committing, and speculative groups rolled back. */
+  speculativeShare: number;
+  speculationFailed: number;
   /** The same load over graphql-ws on the same API (absent with --no-ws). */
   ws?: { ordersPerSec: number; p50Ms: number; p99Ms: number; errors: number };
 }
@@ -64,6 +67,9 @@ async function run(dialect: 'mysql' | 'sqlite'): Promise<Figures> {
     const metric = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)`, 'm').exec(metrics)?.[1] ?? 0);
     const tradeCount = metric('trading_trades_total');
     const groups = metric('trading_db_commit_group_size_count');
+    const labelled = (name: string, label: string) => Number(new RegExp(`^${name}\\{${label}\\} ([\\d.e+-]+)`, 'm').exec(metrics)?.[1] ?? 0);
+    const speculative = labelled('trading_order_path_groups_total', 'mode="speculative"');
+    const speculationFailed = labelled('trading_order_path_speculation_failures_total', 'reason="previous-failed"') + labelled('trading_order_path_speculation_failures_total', 'reason="product-changed"');
     const ws = process.argv.includes('--no-ws') ? undefined : await loadWs(`${api.url.replace(/^http/, 'ws')}/graphql`, tokens);
     return {
       ...result,
@@ -73,6 +79,8 @@ async function run(dialect: 'mysql' | 'sqlite'): Promise<Figures> {
       groupSize: groups ? metric('trading_db_commit_group_size_sum') / groups : 0,
       commitMs: groups ? (metric('trading_db_commit_duration_seconds_sum') / groups) * 1000 : 0,
       orderPathMs: (metric('trading_order_path_duration_seconds_sum') / Math.max(1, metric('trading_order_path_duration_seconds_count'))) * 1000,
+      speculativeShare: groups ? speculative / groups : 0,
+      speculationFailed,
     };
   } finally {
     await api.stop();
@@ -184,7 +192,7 @@ for (const dialect of ['mysql', 'sqlite'] as const) {
     `${dialect.padEnd(6)} ${f.ordersPerSec.toLocaleString('en')} orders/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms  errors ${f.errors}  (${f.orders} orders, ${f.trades} trades, ${connections} connections, ${accounts} accounts, ${seconds} s)`,
   );
   console.log(
-    `       order path: ${f.groupSize.toFixed(1)} requests per transaction, ${f.commitMs.toFixed(1)} ms per transaction, ${f.orderPathMs.toFixed(1)} ms queue+commit per request`,
+    `       order path: ${f.groupSize.toFixed(1)} requests per transaction, ${f.commitMs.toFixed(1)} ms per transaction, ${f.orderPathMs.toFixed(1)} ms queue+commit per request, ${Math.round(100 * f.speculativeShare)} % of the groups matched while the one before committed (${f.speculationFailed} rolled back)`,
   );
   if (f.ws) console.log(`${`${dialect}-ws`.padEnd(9)} ${f.ws.ordersPerSec.toLocaleString('en')} orders/s  p50 ${f.ws.p50Ms} ms  p99 ${f.ws.p99Ms} ms  errors ${f.ws.errors}  (graphql-ws, ${connections} sockets, same API after the HTTP load)`);
 }

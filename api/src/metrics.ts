@@ -3,6 +3,7 @@ import type { OrdType, Side, TimeInForce } from './engine/types.js';
 import type { Channel } from './modules/orders/order-record.js';
 import type { ReloadReason } from './modules/orders/book-recovery.js';
 import type { SnapshotRejection } from './modules/orders/snapshots.js';
+import type { SpeculationFailure } from './modules/orders/order-path.js';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5];
 
@@ -71,6 +72,18 @@ export function createMetrics() {
       name: 'trading_db_commit_group_size',
       help: 'Requests committed per order-path transaction (group commit).',
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers: [registry],
+    }),
+    orderPathGroups: new Counter({
+      name: 'trading_order_path_groups_total',
+      help: 'Order-path groups committed, by mode: locked (read under the product locks, then matched) or speculative (matched on top of a group still committing).',
+      labelNames: ['mode'] as const,
+      registers: [registry],
+    }),
+    orderPathSpeculationFailures: new Counter({
+      name: 'trading_order_path_speculation_failures_total',
+      help: 'Speculative groups rolled back and queued again (read under the lock then), by reason: previous-failed or product-changed.',
+      labelNames: ['reason'] as const,
       registers: [registry],
     }),
     wsConnections: new Gauge({ name: 'trading_ws_connections', help: 'Open GraphQL WebSocket connections.', registers: [registry] }),
@@ -151,6 +164,8 @@ export function createMetrics() {
   for (const side of sides) for (const ord_type of ordTypes) for (const tif of tifs) for (const channel of channels) m.ordersReceived.inc({ side, ord_type, tif, channel }, 0);
   for (const topic of SUBSCRIPTION_TOPICS) m.wsSubscriptions.set({ topic }, 0);
   for (const reason of RELOAD_REASONS) m.bookReloads.inc({ reason }, 0);
+  for (const mode of ['locked', 'speculative']) m.orderPathGroups.inc({ mode }, 0);
+  for (const reason of SPECULATION_FAILURES) m.orderPathSpeculationFailures.inc({ reason }, 0);
   for (const reason of WS_REFUSAL_REASONS) m.wsRefusals.inc({ reason }, 0);
   for (const reason of SNAPSHOT_REJECTIONS) m.bookSnapshotsRejected.inc({ reason }, 0);
   return m;
@@ -171,6 +186,9 @@ export const WS_REFUSAL_REASONS = [
 
 /** The `topic` label values of trading_ws_subscriptions: the subscription fields of the schema. */
 export const SUBSCRIPTION_TOPICS = ['executionReports', 'orderBook', 'trades', 'quotes', 'orderUpdates'] as const;
+
+/** The `reason` label values of trading_order_path_speculation_failures_total. */
+export const SPECULATION_FAILURES: readonly SpeculationFailure[] = ['previous-failed', 'product-changed'];
 
 /** The `reason` label values of trading_book_reloads_total. */
 export const RELOAD_REASONS: readonly ReloadReason[] = ['missing', 'ahead', 'pruned', 'divergence', 'failure'];

@@ -176,7 +176,9 @@ export async function createServices(config: Config, logger: Logger, progress: (
     onStats: (s) => {
       metrics.dbCommitGroupSize.observe(s.size);
       metrics.dbCommitDuration.observe(s.commitMs / 1000);
+      metrics.orderPathGroups.inc({ mode: s.speculative ? 'speculative' : 'locked' });
     },
+    onSpeculationFailed: (reason) => metrics.orderPathSpeculationFailures.inc({ reason }),
     onFailure: (error, symbols) => logger.error({ component: 'order-path', err: error, symbols }, 'order batch failed; books rebuilt from the database'),
     hashEvery: config.JOURNAL_HASH_EVERY,
     maxQueued: config.ORDER_QUEUE_MAX,

@@ -32,9 +32,10 @@ export function orderPathKnex(
   const own = knex({
     ...config,
     connection: { ...connection, multipleStatements: true },
+    // Two batch transactions in flight (without the worker) and the rebuild of a failed one's books.
     pool: {
       min: 1,
-      max: 2,
+      max: 3,
       afterCreate: (conn: { query(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) =>
         conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (err) => done(err, conn)),
     },

@@ -1,17 +1,20 @@
 /**
- * The pipelined order path (MySQL): the next group's transaction starts while the previous one
- * commits. A group that fails in the middle of a pipeline (a trigger refuses one marked order's
- * INSERT, after the group was matched, while the next group is in flight) must leave books,
- * orders and answers exactly as if it had never run: its books are rebuilt from the database,
- * the group after it matches on the committed state, its other requests are committed when
- * retried alone, and only the marked order is refused.
+ * The pipelined order path (MySQL): the next group is matched, on top of the books the group
+ * before left, while that group commits (a speculative group). A group that fails in the middle
+ * of a pipeline (a trigger refuses one marked order's INSERT, after the group was matched, while
+ * the next group is in flight) must leave books, orders and answers exactly as if it had never
+ * run: its books are rebuilt from the database, the speculative group matched on top of it is
+ * rolled back and matched again on the committed state, its other requests are committed when
+ * retried alone, and only the marked order is refused. A speculative group that finds, under
+ * the lock, a product changed since it read it (a halt committed meanwhile) is rolled back too,
+ * and its orders meet the halt.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { dialects } from '../support/databases.js';
 import { auditOrderPath } from '../support/audit.js';
-import { PLACE } from '../support/gql.js';
-import { adminClient, createProduct, newTrader, type TradingClient } from '../support/trading.js';
+import { PLACE, gql } from '../support/gql.js';
+import { HALT, adminClient, createProduct, newTrader, type TradingClient } from '../support/trading.js';
 
 const mysql = (await dialects()).find((d) => d.dialect === 'mysql')!;
 
@@ -36,6 +39,9 @@ describe.skipIf(mysql.skip)('pipelined order path on mysql', () => {
         IF NEW.cl_ord_id LIKE 'FAIL-%' THEN
           DO SLEEP(0.3);
           SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected commit failure';
+        END IF;
+        IF NEW.cl_ord_id LIKE 'SLOW-%' THEN
+          DO SLEEP(0.5);
         END IF;
       END`);
     const path = t.app.services.path;
@@ -63,29 +69,42 @@ describe.skipIf(mysql.skip)('pipelined order path on mysql', () => {
       return { clOrdId, trader, id: body.data?.placeOrder.id, error: body.errors?.[0] ? { code: body.errors[0].extensions?.code, message: body.errors[0].message } : undefined };
     };
     const answers: Answer[] = [];
-    // Three waves in flight together; the marked orders sit in the middle one.
-    const waves = [0, 1, 2].map(async (wave) => {
-      await new Promise((r) => setTimeout(r, wave * 15));
-      return Promise.all(
+    const wave = (n: number) =>
+      Promise.all(
         Array.from({ length: 30 }, (_, k) => {
-          const marked = wave === 1 && k % 10 === 5;
-          return send(traders[k % traders.length]!, `${marked ? 'FAIL' : 'ok'}-${wave}-${k}`, wave * 30 + k);
+          const marked = n === 1 && k % 10 === 5;
+          return send(traders[k % traders.length]!, `${marked ? 'FAIL' : 'ok'}-${n}-${k}`, n * 30 + k);
         }),
       );
-    });
-    for (const w of await Promise.all(waves)) answers.push(...w);
+    // A first wave loads the books; the marked orders go in the second; the third is sent while
+    // the second's commit is held in the trigger.
+    answers.push(...(await wave(0)));
+    const second = wave(1);
+    await untilSleeping();
+    const third = wave(2);
+    answers.push(...(await second), ...(await third));
+    // One marked order alone, and a wave sent while its commit is held: that wave is matched on
+    // top of it, then rolled back when it fails, and matched again on the committed books.
+    const failedBefore = await metric('trading_order_path_speculation_failures_total{reason="previous-failed"}');
+    const solo = send(traders[0]!, 'FAIL-solo', 0);
+    await untilSleeping();
+    const fourth = wave(3);
+    answers.push(await solo, ...(await fourth));
 
     // Answers: every unmarked order acknowledged; each marked one refused, nothing else.
     const marked = answers.filter((a) => a.clOrdId.startsWith('FAIL-'));
     const unmarked = answers.filter((a) => !a.clOrdId.startsWith('FAIL-'));
     expect(unmarked.filter((a) => !a.id).map((a) => [a.clOrdId, a.error])).toEqual([]);
-    expect(marked.length).toBe(3);
+    expect(marked.length).toBe(4);
     for (const a of marked) expect(a.error?.message).toMatch(/injected commit failure/);
 
     // The failure happened while the next group was in flight, and pipelining was in use.
     expect(failures.length).toBeGreaterThan(0);
     expect(Math.max(...failures.map((f) => f.inFlight))).toBeGreaterThanOrEqual(2);
     expect(pipelinedCommits).toBeGreaterThan(0);
+    // A group was matched on top of the failed one while it committed, then rolled back.
+    expect(await metric('trading_order_path_speculation_failures_total{reason="previous-failed"}')).toBeGreaterThan(failedBefore);
+    expect(await metric('trading_order_path_groups_total{mode="speculative"}')).toBeGreaterThan(0);
 
     // Orders: exactly the acknowledged ones are stored, with the ids they were answered with.
     const rows = (await t.app.services.knex('orders').whereIn('symbol', symbols).select('id', 'cl_ord_id')) as { id: number; cl_ord_id: string }[];
@@ -107,4 +126,48 @@ describe.skipIf(mysql.skip)('pipelined order path on mysql', () => {
     // Books: the books in memory equal the books rebuilt from the database; fills add up.
     expect(await auditOrderPath(t.app.services.knex, { engine: t.app.services.engine })).toEqual([]);
   });
+
+  it('a speculative group that finds under the lock a halt committed since it read the product is rolled back, and its orders meet the halt', async () => {
+    const admin = await adminClient(t.url);
+    const symbol = await createProduct(t.url, admin.token, 'PIPEH');
+    const [a, b] = traders;
+    const place = (trader: TradingClient, clOrdId: string, side: 'BUY' | 'SELL') =>
+      gql<{ placeOrder: { id: string } }>(t.url, PLACE, { i: { symbol, side, type: 'LIMIT', timeInForce: 'GTC', price: '100.00', quantity: 1, clOrdId } }, trader.token);
+    const changedBefore = await metric('trading_order_path_speculation_failures_total{reason="product-changed"}');
+    expect((await place(a!, 'warm-up', 'SELL')).data?.placeOrder.id).toBeTruthy();
+    // A group that holds the product's lock for 0.5 s while it commits...
+    const slow = place(a!, 'SLOW-1', 'SELL');
+    await untilSleeping();
+    // ... a halt waiting for that lock ...
+    const halt = gql<{ haltTrading: { status: string } }>(t.url, HALT, { s: symbol }, admin.token);
+    await new Promise((r) => setTimeout(r, 80));
+    // ... and orders matched meanwhile on top of the slow group (they would cross its order).
+    const late = await Promise.all(Array.from({ length: 4 }, (_, k) => place(b!, `late-${k}`, 'BUY')));
+    expect((await slow).errors).toBeUndefined();
+    expect((await slow).data?.placeOrder.id).toBeTruthy();
+    expect((await halt).data?.haltTrading.status).toBe('HALTED');
+    // The halt committed before them: each is refused, none was stored, nothing traded.
+    for (const r of late) expect(r.errors?.[0]?.extensions?.reason).toBe('SYMBOL_HALTED');
+    const rows = (await t.app.services.knex('orders').where({ symbol }).select('cl_ord_id', 'status')) as { cl_ord_id: string; status: string }[];
+    expect(rows.filter((r) => r.cl_ord_id !== 'warm-up')).toEqual([{ cl_ord_id: 'SLOW-1', status: 'NEW' }]);
+    expect(await metric('trading_order_path_speculation_failures_total{reason="product-changed"}')).toBeGreaterThan(changedBefore);
+    expect(await auditOrderPath(t.app.services.knex, { engine: t.app.services.engine })).toEqual([]);
+  });
+
+  /** Resolves once a connection of the database sits in the trigger's sleep (a marked order's commit is held). */
+  async function untilSleeping(): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      const [rows] = (await t.app.services.knex.raw(`SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE STATE = 'User sleep'`)) as [{ n: number }[]];
+      if (Number(rows[0]!.n) > 0) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error('no commit was held in the trigger');
+  }
+
+  async function metric(series: string): Promise<number> {
+    const text = await t.app.services.metrics.registry.metrics();
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line ? Number(line.slice(series.length + 1)) : NaN;
+  }
 });

@@ -60,6 +60,7 @@ export class BatchSql {
     return {
       db: onConnection(knex, conn),
       read: (statements) => send(['START TRANSACTION'], statements, []),
+      run: (statements) => send([], statements, []),
       commit: async (statements) => {
         const out = await send([], statements, ['COMMIT']);
         done = true;
@@ -88,6 +89,7 @@ export class BatchSql {
     return {
       db: trx,
       read: each,
+      run: each,
       commit: async (statements) => {
         const out = await each(statements);
         await trx.commit();
@@ -102,8 +104,13 @@ export class BatchSql {
 
   /** Locks the products of a batch (symbol order, so replicas never deadlock) and reads their book seq. */
   lockProducts(trx: Knex.Transaction, symbols: readonly string[]): Statement {
-    const q = trx('products').whereIn('symbol', symbols).orderBy('symbol').select('symbol', 'book_seq', 'status', 'last_price_ticks', ...SESSION_COLUMNS);
+    const q = this.readProducts(trx, symbols);
     return this.dialect === 'mysql' ? q.forUpdate() : q;
+  }
+
+  /** The same read without the lock (a speculative batch's first look; see OrderPath.commit). */
+  readProducts(trx: Knex.Transaction, symbols: readonly string[]): Knex.QueryBuilder {
+    return trx('products').whereIn('symbol', symbols).orderBy('symbol').select('symbol', 'book_seq', 'status', 'last_price_ticks', ...SESSION_COLUMNS);
   }
 
   /** The orders that already carry a new request's (account, ClOrdID): one query per chunk, any number of accounts. */
@@ -174,7 +181,9 @@ export interface BatchTransaction {
   readonly db: Knex.Transaction;
   /** Runs the batch's reads (after BEGIN); one result per statement. */
   read(statements: readonly Statement[]): Promise<Rows[][]>;
-  /** Runs the batch's writes and commits; one result per statement. A failure leaves the transaction to {@link rollback}. */
+  /** Runs more statements in the transaction; one result per statement. */
+  run(statements: readonly Statement[]): Promise<Rows[][]>;
+  /** Runs the batch's writes (if any) and commits; one result per statement. A failure leaves the transaction to {@link rollback}. */
   commit(statements: readonly Statement[]): Promise<Rows[][]>;
   /** Rolls back what was not committed; never throws. */
   rollback(): Promise<void>;

@@ -7,9 +7,9 @@ import { DomainError, databaseUnavailable, unavailable } from '../../errors.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { orderFromRow, type ExecutionRecord, type OrderRecord } from './order-record.js';
 import type { ExpireOutcome, OrderOutcome, OrderRequest, PathRequest } from './order-request.js';
-import type { FoldContext } from './batch-fold.js';
+import type { FoldContext, ProductLock } from './batch-fold.js';
 import { clKey, foldBatch, type BatchWork } from './batch-fold.js';
-import { BatchSql, productsFrom } from './batch-sql.js';
+import { BatchSql, productsFrom, type Rows } from './batch-sql.js';
 import { applyEntries, catchUp, loadAllBooks, reloadBook, type SyncHooks } from './book-recovery.js';
 import { entryFromRow, insertEntries, readEntries, selectEntriesAfter, type JournalEntry } from './journal.js';
 
@@ -38,6 +38,8 @@ export interface BatchStats {
   readonly size: number;
   readonly engineMs: number;
   readonly commitMs: number;
+  /** Matched on top of a group still committing (see {@link OrderPath.commit}). */
+  readonly speculative: boolean;
 }
 
 export interface OrderPathOptions {
@@ -71,6 +73,8 @@ export interface OrderPathOptions {
   /** Called for each request refused with SERVICE_UNAVAILABLE (queue full, database unavailable), for metrics. */
   readonly onRefused?: (reason: string) => void;
   readonly onStats?: (stats: BatchStats) => void;
+  /** Called when a speculative group was rolled back and its requests queued again (see {@link OrderPath.commit}). */
+  readonly onSpeculationFailed?: (reason: SpeculationFailure) => void;
   /** Called when a batch failed and its books were rebuilt from the database. */
   readonly onFailure?: (error: unknown, symbols: readonly string[]) => void;
   /** Journal entries record the book's state hash every this many seqs (0 = never); default 100. */
@@ -87,6 +91,39 @@ interface Pending {
   readonly reject: (e: unknown) => void;
   /** Retried in a group of its own (its group failed). */
   readonly alone?: boolean;
+  /** Retried after a speculation failed: its group reads under the lock first (never speculates). */
+  readonly careful?: boolean;
+}
+
+/** A group whose transaction is in flight, as a later group speculating on top of it sees it. */
+interface InFlight {
+  /** Resolves once the group has settled: true when committed, false when it failed (its books rebuilt). */
+  settled: Promise<boolean>;
+  /** Per symbol the group's fold changed: the book's seq before it (the database's until it commits). */
+  readonly fromSeqs: Map<string, number>;
+  /** (account, ClOrdID) keys of its new orders ({@link clKey}). */
+  readonly clKeys: Set<string>;
+  /**
+   * Resolves once the group holds its product locks (or failed without them). A later group asks
+   * for the same locks only after it, so no group ever waits in the database for a later one
+   * (which may be waiting for it to settle).
+   */
+  locked: Promise<void>;
+  /** The group in flight before it, until that one has settled (then cleared: no chain of past groups). */
+  before?: InFlight;
+}
+
+/** Why a speculative group was rolled back and its requests queued again (read under the lock then). */
+export type SpeculationFailure =
+  /** A group it matched on top of failed: its books were rebuilt without that group. */
+  | 'previous-failed'
+  /** Under the lock, a product was not as the speculation read it (another replica traded it, a halt, new hours). */
+  | 'product-changed';
+
+class SpeculationFailed extends Error {
+  constructor(readonly reason: SpeculationFailure) {
+    super(`speculative batch rolled back: ${reason}`);
+  }
 }
 
 /**
@@ -111,6 +148,8 @@ export class OrderPath {
   /** Book maintenance run between transactions, so it never interleaves with matching. */
   private readonly tasks: (() => Promise<void>)[] = [];
   private draining = false;
+  /** Set while the drain waits for the group in flight with nothing queued: a new request wakes it. */
+  private wake: (() => void) | undefined;
   private stopped = false;
   private readonly listeners = new Set<CommitListener>();
   private readonly now: () => number;
@@ -119,6 +158,8 @@ export class OrderPath {
   /** Whether the next group's transaction starts while the previous one commits (MySQL). */
   private readonly pipelined: boolean;
   private inFlightGroups = 0;
+  /** Groups matched and not yet settled: what a speculating group may find uncommitted. */
+  private readonly unsettled = new Set<InFlight>();
   /** Requests answered per ms, smoothed: the retry hint of a full queue. */
   private ratePerMs = 1;
   private idle: Promise<void> = Promise.resolve();
@@ -258,6 +299,12 @@ export class OrderPath {
    * this turn (several sockets read at once) goes into the same transaction.
    */
   private kick(): void {
+    if (this.wake) {
+      // The drain waits for the group in flight: take this request (and its turn's) at once.
+      const wake = this.wake;
+      this.wake = undefined;
+      setImmediate(wake);
+    }
     if (this.draining) return;
     this.draining = true;
     this.idle = new Promise((r) => (this.idleResolve = r));
@@ -266,41 +313,45 @@ export class OrderPath {
 
   /**
    * Takes groups off the queue and commits them, pipelined on MySQL: as soon as a group has been
-   * matched (its engine work done; its writes and COMMIT under way), the next group is taken and
-   * its transaction started: BEGIN, the product locks and its reads go to the database while the
-   * previous one commits (a lock on a shared symbol simply waits in the database for that
-   * COMMIT). Its engine work waits until the previous group has settled: committed and answered,
-   * or failed and its books rebuilt from the database. So the engine never holds uncommitted
-   * state of more than one group, a failed group's rollback needs nothing from the next, and
-   * answers and listeners follow commit order. At most two transactions are in flight (the order
-   * path's pool holds two connections). SQLite (one connection, in process) commits one group at
+   * matched (its engine work done; its writes and COMMIT under way), the next group is taken,
+   * its transaction started and, when it can, matched at once on top of the books the group
+   * before left, while that group commits (see {@link commit}: a speculative group). Answers
+   * and listeners follow commit order. SQLite (one connection, in process) commits one group at
    * a time. Book maintenance tasks run with nothing in flight.
    */
   private async drain(): Promise<void> {
     try {
-      let previous: Promise<void> | undefined;
+      let previous: InFlight | undefined;
       for (;;) {
         if (this.queue.length === 0 && this.tasks.length === 0) {
           if (!previous) break;
-          await previous;
-          previous = undefined;
+          // Until the group in flight settles, or a request arrives to be matched on top of it.
+          const settled = await Promise.race([previous.settled.then(() => true), new Promise<false>((r) => (this.wake = () => r(false)))]);
+          this.wake = undefined;
+          if (settled) previous = undefined;
           continue;
         }
         if (this.tasks.length > 0) {
-          await previous;
+          await previous?.settled;
           previous = undefined;
           for (const task of this.tasks.splice(0)) await task();
           continue;
         }
+        // At most two groups in flight: one committing, one matched on top of it.
+        if (previous?.before) {
+          await previous.before.settled;
+          previous.before = undefined;
+        }
         const batch = this.take();
         let matched!: () => void;
         const isMatched = new Promise<void>((r) => (matched = r));
+        const group: InFlight = { settled: Promise.resolve(true), locked: Promise.resolve(), fromSeqs: new Map(), clKeys: new Set(), before: this.pipelined ? previous : undefined };
         this.inFlightGroups++;
-        const done = this.settle(batch, this.pipelined ? previous : undefined, matched).finally(() => this.inFlightGroups--);
+        group.settled = this.settle(batch, this.pipelined ? previous : undefined, matched, group).finally(() => this.inFlightGroups--);
         if (this.pipelined) {
           await isMatched;
-          previous = done;
-        } else await done;
+          previous = group;
+        } else await group.settled;
       }
     } finally {
       this.draining = false;
@@ -317,17 +368,22 @@ export class OrderPath {
   }
 
   /**
-   * Commits a group after `previous` has settled; never rejects. A group that fails has its
-   * books rebuilt (in {@link commit}); its requests are refused as DATABASE_UNAVAILABLE when the
-   * database is away, else retried one at a time at the head of the queue, so one bad request
-   * cannot sink the others.
+   * Commits a group after `previous` has settled; never rejects; resolves true when the group
+   * committed. A group that fails has its books rebuilt (in {@link commit}); its requests are
+   * refused as DATABASE_UNAVAILABLE when the database is away; queued again at the head (to be
+   * read under the lock) when its speculation failed; else retried one at a time at the head
+   * of the queue, so one bad request cannot sink the others.
    */
-  private async settle(batch: Pending[], previous: Promise<void> | undefined, matched: () => void): Promise<void> {
+  private async settle(batch: Pending[], previous: InFlight | undefined, matched: () => void, group: InFlight): Promise<boolean> {
     try {
-      await this.commit(batch, previous, matched);
+      await this.commit(batch, previous, matched, group);
+      return true;
     } catch (error) {
       matched();
-      if (isDatabaseUnavailable(error)) {
+      if (error instanceof SpeculationFailed) {
+        this.options.onSpeculationFailed?.(error.reason);
+        this.queue.unshift(...batch.map((p) => ({ ...p, careful: true })));
+      } else if (isDatabaseUnavailable(error)) {
         // Nothing to learn from retrying one by one: every request gets the coded refusal.
         for (const p of batch) {
           this.options.onRefused?.('DATABASE_UNAVAILABLE');
@@ -335,18 +391,51 @@ export class OrderPath {
         }
       } else if (batch.length === 1) batch[0]!.reject(error);
       else this.queue.unshift(...batch.map((p) => ({ ...p, alone: true })));
+      return false;
     } finally {
       // A group that failed before reaching the engine still settles after the one before it.
-      if (previous) await previous;
+      if (previous) await previous.settled;
     }
   }
 
   /**
-   * Commits one group. Resolves each request's promise (or rejects those the engine refused).
-   * The engine is touched only once `previous` (the group before, in flight) has settled;
-   * `matched` is called once this group's engine work is done.
+   * Whether a group may be matched now, on top of the groups still committing, from what it
+   * read without the lock: every book is here and the database's seq is one the books went
+   * through since it last committed (the groups in flight may or may not have committed yet);
+   * no new order reuses an (account, ClOrdID) of an order still committing.
    */
-  private async commit(batch: Pending[], previous?: Promise<void>, matched?: () => void): Promise<void> {
+  private canSpeculate(products: ReadonlyMap<string, ProductLock>, wanted: readonly { accountId: number; clOrdId: string }[]): boolean {
+    const { engine } = this.options;
+    for (const [symbol, row] of products) {
+      if (!engine.has(symbol)) return false;
+      if (row.seq === engine.book(symbol).seq) continue;
+      let known = false;
+      for (const g of this.unsettled) if (g.fromSeqs.get(symbol) === row.seq) known = true;
+      if (!known) return false;
+    }
+    for (const r of wanted) for (const g of this.unsettled) if (g.clKeys.has(clKey(r.accountId, r.clOrdId))) return false;
+    return true;
+  }
+
+  /**
+   * Commits one group. Resolves each request's promise (or rejects those the engine refused);
+   * `matched` is called once this group's engine work is done.
+   *
+   * With no group in flight before it (or on SQLite), or when it is retried after a failed
+   * speculation: BEGIN and its reads under the products' row locks (which wait in the database
+   * for the group before to commit), then, once `previous` has settled, catch-up of any book
+   * another replica moved, the engine, and its writes with COMMIT: two round trips.
+   *
+   * Speculative (a group before it is still committing): its reads go without the lock, and if
+   * {@link canSpeculate} allows it, it is matched at once on top of the books as that group left
+   * them; then, in one round trip, the products are locked (waiting for that group's COMMIT)
+   * and its rows read and written; it commits only if the locked products are exactly as it
+   * matched them (seq, status, hours) and every group before it committed. Otherwise it rolls
+   * back, its books are rebuilt from the database once the groups before it have settled (so
+   * the engine holds exactly what committed), and its requests are queued again, to be read
+   * under the lock. No request is answered before its own COMMIT.
+   */
+  private async commit(batch: Pending[], previous: InFlight | undefined, matched: () => void, group: InFlight): Promise<void> {
     const { knex, engine } = this.options;
     const started = performance.now();
     const symbols = [...new Set(batch.map((p) => p.request.symbol))].sort();
@@ -355,69 +444,121 @@ export class OrderPath {
     let engineMs = 0;
     /** Time spent waiting for the group before (not this transaction's own time). */
     let waitedMs = 0;
+    const waitFor = async (g: InFlight): Promise<boolean> => {
+      const w0 = performance.now();
+      const ok = await g.settled;
+      waitedMs += performance.now() - w0;
+      return ok;
+    };
     const touchedBooks = new Set<string>();
+    // Only on top of a group still committing (one that has committed leaves nothing to overlap).
+    let speculative = previous !== undefined && this.unsettled.has(previous) && !batch.some((p) => p.careful || p.alone);
 
     let work: BatchWork;
-    const tx = await this.sql.begin(knex, this.options.connections);
+    let hasLocks!: () => void;
+    group.locked = new Promise<void>((r) => (hasLocks = r));
+    const tx = await this.sql.begin(knex, this.options.connections).catch((e: unknown) => {
+      hasLocks();
+      throw e;
+    });
     try {
       const db = tx.db;
       const wanted = batch.flatMap((p) => (p.request.kind === 'new' && !p.request.clOrdIdGenerated ? [p.request] : []));
-      // The journal after each book's seq, read right after the locks: a book another replica
+      // The journal after each book's seq, read with the products: a book another replica
       // moved on catches up from it without another round trip.
-      const bookSeqs = symbols.filter((s) => engine.has(s)).map((s) => [s, engine.book(s).seq] as const);
-      const [lockRows, journalRows, ...existingRows] = await tx.read([this.sql.lockProducts(db, symbols), selectEntriesAfter(db, bookSeqs), ...this.sql.findExistingClOrdIds(db, wanted)]);
-      // The group before has committed (or failed and its books were rebuilt): the books are
-      // the committed state from here on.
-      if (previous) {
-        const w0 = performance.now();
-        await previous;
-        waitedMs = performance.now() - w0;
+      const bookSeqs = () => symbols.filter((s) => engine.has(s)).map((s) => [s, engine.book(s).seq] as const);
+      const locked = () => [this.sql.lockProducts(db, symbols), selectEntriesAfter(db, bookSeqs()), ...this.sql.findExistingClOrdIds(db, wanted)];
+      // Product rows, journal rows (under the lock only), then the ClOrdID lookups.
+      const split = (results: Rows[][], withJournal: boolean) => ({ products: productsFrom(results[0]!), journal: withJournal ? results[1]! : [], existing: results.slice(withJournal ? 2 : 1) });
+      // The locks are asked for only once the group before holds its own (see InFlight.locked).
+      if (!speculative) await previous?.locked;
+      let read = speculative ? split(await tx.read([this.sql.readProducts(db, symbols), ...this.sql.findExistingClOrdIds(db, wanted)]), false) : split(await tx.read(locked()), true);
+      let products = read.products;
+      if (speculative && !this.canSpeculate(products, wanted)) {
+        // Not now: wait for the groups before, then read again under the lock.
+        speculative = false;
+        await waitFor(previous!);
+        read = split(await tx.run(locked()), true);
+        products = read.products;
       }
-      const products = productsFrom(lockRows!);
-      const journal = journalRows!.map(entryFromRow);
-      for (const symbol of symbols) {
-        const row = products.get(symbol);
-        if (!row) continue;
-        if (!engine.has(symbol) || engine.book(symbol).seq !== row.seq) {
-          touchedBooks.add(symbol);
-          // No book here: catch-up reads the journal from seq 0 itself (or reloads).
-          const entries = engine.has(symbol) ? journal.filter((e) => e.symbol === symbol && e.toSeq <= row.seq) : undefined;
-          await catchUp(engine, db, symbol, row.seq, this.options.sync, entries);
+      if (!speculative) {
+        hasLocks();
+        // The group before has committed (or failed and its books were rebuilt): the books are
+        // the committed state from here on.
+        if (previous) await waitFor(previous);
+        const journal = read.journal.map(entryFromRow);
+        for (const symbol of symbols) {
+          const row = products.get(symbol);
+          if (!row) continue;
+          if (!engine.has(symbol) || engine.book(symbol).seq !== row.seq) {
+            touchedBooks.add(symbol);
+            // No book here: catch-up reads the journal from seq 0 itself (or reloads).
+            const entries = engine.has(symbol) ? journal.filter((e) => e.symbol === symbol && e.toSeq <= row.seq) : undefined;
+            await catchUp(engine, db, symbol, row.seq, this.options.sync, entries);
+          }
         }
       }
       // Existing ClOrdIDs were read before any reload: a reload changes books, never order rows.
       const existing = new Map<string, OrderRecord>();
-      for (const row of existingRows.flat()) {
+      for (const row of read.existing.flat()) {
         const o = orderFromRow(row);
         existing.set(clKey(o.accountId, o.clOrdId), o);
       }
+      const before = new Map(symbols.filter((s) => engine.has(s)).map((s) => [s, engine.book(s).seq] as const));
       const t0 = performance.now();
       work = foldBatch(engine, batch.map((p) => p.request), { ids, products, existing, nowMs: this.now(), touched: touchedBooks, hashEvery: this.hashEvery, session: this.options.session });
       engineMs = performance.now() - t0;
-      matched?.();
-      // Orders of earlier transactions that the batch changed are read (full rows) before the
-      // writes, which go with COMMIT: one more round trip.
+      // What a group speculating on top of this one must know, until this one settles.
+      // (A book the fold created had none before: seq 0, as its product row says.)
+      for (const [symbol, seq] of work.seqs) if (seq !== (before.get(symbol) ?? 0)) group.fromSeqs.set(symbol, before.get(symbol) ?? 0);
+      for (const o of work.orders.values()) if (work.inserted.has(o.id)) group.clKeys.add(clKey(o.accountId, o.clOrdId));
+      this.unsettled.add(group);
+      matched();
       const priorReads = this.sql.priorRows(db, work);
       const appended = insertEntries(db, work.journal);
-      const results = await tx.commit([...priorReads, ...this.sql.writes(db, work, appended ? [appended] : [])]);
+      const writes = this.sql.writes(db, work, appended ? [appended] : []);
+      let priorRows: Rows[];
+      if (speculative) {
+        // Locks first (in symbol order, as every batch), then the rows and writes; COMMIT only
+        // once the products are as matched and every group before has committed.
+        await previous!.locked;
+        const [lockedRows, ...rest] = await tx.run([this.sql.lockProducts(db, symbols), ...priorReads, ...writes]).finally(hasLocks);
+        if (!(await waitFor(previous!))) throw new SpeculationFailed('previous-failed');
+        const now = productsFrom(lockedRows!);
+        for (const [symbol, read] of products) {
+          const row = now.get(symbol);
+          if (!row || row.seq !== (before.get(symbol) ?? 0) || row.halted !== read.halted || !sameHours(row, read)) throw new SpeculationFailed('product-changed');
+        }
+        await tx.commit([]);
+        priorRows = rest.slice(0, priorReads.length).flat();
+      } else {
+        const results = await tx.commit([...priorReads, ...writes]);
+        priorRows = results.slice(0, priorReads.length).flat();
+      }
       // Cannot fail for an order in a book (it has a row); if it did, the books are rebuilt from
       // what was committed and the callers get the error.
-      this.sql.hydrate(work, results.slice(0, priorReads.length).flat());
+      this.sql.hydrate(work, priorRows);
     } catch (error) {
+      hasLocks();
       await tx.rollback();
       // The connection goes back first: the rebuild reads through the pool, whose other
       // connection the next group may hold while it waits for this one.
       tx.release();
+      // A speculative group's books hold what the groups before it matched: rebuilt once they
+      // have settled, they are exactly what committed.
+      if (previous) await previous.settled;
+      this.unsettled.delete(group);
       await this.rebuildAfterFailure(touchedBooks, error);
       throw error;
     } finally {
       tx.release();
+      this.unsettled.delete(group);
     }
 
     const elapsed = performance.now() - started - waitedMs;
     this.ratePerMs = 0.8 * this.ratePerMs + 0.2 * (batch.length / Math.max(1, elapsed));
     const commitMs = elapsed - engineMs;
-    this.options.onStats?.({ size: batch.length, engineMs, commitMs });
+    this.options.onStats?.({ size: batch.length, engineMs, commitMs, speculative });
     const committed: CommittedBatch = {
       events: work.events,
       orders: work.orders,
@@ -445,6 +586,8 @@ export class OrderPath {
   }
 
   private async rebuildAfterFailure(symbols: Set<string>, error: unknown): Promise<void> {
+    // A failed speculation is reported on its own (onSpeculationFailed): not a failure.
+    const failed = !(error instanceof SpeculationFailed);
     const list = [...symbols];
     for (const symbol of list) {
       try {
@@ -455,6 +598,14 @@ export class OrderPath {
         this.options.engine.drop(symbol);
       }
     }
-    this.options.onFailure?.(error, list);
+    if (failed) this.options.onFailure?.(error, list);
   }
+}
+
+/** Whether two reads of a product give it the same trading hours. */
+function sameHours(a: ProductLock, b: ProductLock): boolean {
+  const x = a.hours;
+  const y = b.hours;
+  if (!x || !y) return x === y;
+  return x.timeZone === y.timeZone && x.open === y.open && x.close === y.close && x.days.join() === y.days.join();
 }
