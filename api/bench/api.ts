@@ -69,7 +69,7 @@ async function run(dialect: 'mysql' | 'sqlite'): Promise<Figures> {
     const groups = metric('trading_db_commit_group_size_count');
     const labelled = (name: string, label: string) => Number(new RegExp(`^${name}\\{${label}\\} ([\\d.e+-]+)`, 'm').exec(metrics)?.[1] ?? 0);
     const speculative = labelled('trading_order_path_groups_total', 'mode="speculative"');
-    const speculationFailed = labelled('trading_order_path_speculation_failures_total', 'reason="previous-failed"') + labelled('trading_order_path_speculation_failures_total', 'reason="product-changed"');
+    const speculationFailed = ['previous-failed', 'product-changed', 'write-failed'].reduce((n, r) => n + labelled('trading_order_path_speculation_failures_total', `reason="${r}"`), 0);
     const ws = process.argv.includes('--no-ws') ? undefined : await loadWs(`${api.url.replace(/^http/, 'ws')}/graphql`, tokens);
     return {
       ...result,

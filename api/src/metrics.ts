@@ -82,7 +82,7 @@ export function createMetrics() {
     }),
     orderPathSpeculationFailures: new Counter({
       name: 'trading_order_path_speculation_failures_total',
-      help: 'Speculative groups rolled back and queued again (read under the lock then), by reason: previous-failed or product-changed.',
+      help: 'Speculative groups rolled back and queued again (read under the lock then), by reason: previous-failed, product-changed or write-failed.',
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
@@ -188,7 +188,7 @@ export const WS_REFUSAL_REASONS = [
 export const SUBSCRIPTION_TOPICS = ['executionReports', 'orderBook', 'trades', 'quotes', 'orderUpdates'] as const;
 
 /** The `reason` label values of trading_order_path_speculation_failures_total. */
-export const SPECULATION_FAILURES: readonly SpeculationFailure[] = ['previous-failed', 'product-changed'];
+export const SPECULATION_FAILURES: readonly SpeculationFailure[] = ['previous-failed', 'product-changed', 'write-failed'];
 
 /** The `reason` label values of trading_book_reloads_total. */
 export const RELOAD_REASONS: readonly ReloadReason[] = ['missing', 'ahead', 'pruned', 'divergence', 'failure'];

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 const api = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The files reachable from `entries` through relative imports (static and dynamic). */
+/** The files reachable from `entries` through relative imports (static and dynamic) and worker entry URLs (`new URL('./x.js', import.meta.url)`). */
 function reachable(entries: string[]): Set<string> {
   const seen = new Set<string>();
   const todo = [...entries];
@@ -20,7 +20,7 @@ function reachable(entries: string[]): Set<string> {
     if (seen.has(file)) continue;
     seen.add(file);
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
+    for (const m of text.matchAll(/(?:from|import|new URL)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
       const target = resolve(dirname(file), m[1]!).replace(/\.js$/, '.ts');
       if (target.endsWith('.ts')) todo.push(target);
     }

@@ -118,7 +118,12 @@ export type SpeculationFailure =
   /** A group it matched on top of failed: its books were rebuilt without that group. */
   | 'previous-failed'
   /** Under the lock, a product was not as the speculation read it (another replica traded it, a halt, new hours). */
-  | 'product-changed';
+  | 'product-changed'
+  /** Its writes failed (another replica wrote the same journal seq, a unique key): it is read under the lock again, where a real fault fails for good. */
+  | 'write-failed';
+
+/** How long after another replica moved a book its groups are read under the lock (no speculation). */
+const CONTENDED_MS = 2_000;
 
 class SpeculationFailed extends Error {
   constructor(readonly reason: SpeculationFailure) {
@@ -158,6 +163,11 @@ export class OrderPath {
   /** Whether the next group's transaction starts while the previous one commits (MySQL). */
   private readonly pipelined: boolean;
   private inFlightGroups = 0;
+  /**
+   * Symbols another replica moved lately (performance.now() of the last time): their groups are
+   * read under the lock rather than speculate, which would mostly be rolled back.
+   */
+  private readonly contended = new Map<string, number>();
   /** Groups matched and not yet settled: what a speculating group may find uncommitted. */
   private readonly unsettled = new Set<InFlight>();
   /** Requests answered per ms, smoothed: the retry hint of a full queue. */
@@ -245,6 +255,7 @@ export class OrderPath {
       const seq = engine.has(entry.symbol) ? engine.book(entry.symbol).seq : 0;
       if (entry.toSeq <= seq) return;
       const entries = entry.fromSeq === seq ? [entry] : [...(await readEntries(knex, entry.symbol, seq, entry.fromSeq)), entry];
+      this.contended.set(entry.symbol, performance.now());
       const outcome = applyEntries(engine, entries, sync);
       if (outcome === 'applied') return;
       try {
@@ -451,8 +462,10 @@ export class OrderPath {
       return ok;
     };
     const touchedBooks = new Set<string>();
+    /** Each book's seq when this group was matched: what the database must hold for it to commit. */
+    let expected: ReadonlyMap<string, number> = new Map();
     // Only on top of a group still committing (one that has committed leaves nothing to overlap).
-    let speculative = previous !== undefined && this.unsettled.has(previous) && !batch.some((p) => p.careful || p.alone);
+    let speculative = previous !== undefined && this.unsettled.has(previous) && !batch.some((p) => p.careful || p.alone) && !symbols.some((s) => this.isContended(s));
 
     let work: BatchWork;
     let hasLocks!: () => void;
@@ -492,6 +505,8 @@ export class OrderPath {
           if (!row) continue;
           if (!engine.has(symbol) || engine.book(symbol).seq !== row.seq) {
             touchedBooks.add(symbol);
+            // A book here and behind: another replica moved it.
+            if (engine.has(symbol)) this.contended.set(symbol, performance.now());
             // No book here: catch-up reads the journal from seq 0 itself (or reloads).
             const entries = engine.has(symbol) ? journal.filter((e) => e.symbol === symbol && e.toSeq <= row.seq) : undefined;
             await catchUp(engine, db, symbol, row.seq, this.options.sync, entries);
@@ -505,6 +520,7 @@ export class OrderPath {
         existing.set(clKey(o.accountId, o.clOrdId), o);
       }
       const before = new Map(symbols.filter((s) => engine.has(s)).map((s) => [s, engine.book(s).seq] as const));
+      expected = before;
       const t0 = performance.now();
       work = foldBatch(engine, batch.map((p) => p.request), { ids, products, existing, nowMs: this.now(), touched: touchedBooks, hashEvery: this.hashEvery, session: this.options.session });
       engineMs = performance.now() - t0;
@@ -522,7 +538,18 @@ export class OrderPath {
         // Locks first (in symbol order, as every batch), then the rows and writes; COMMIT only
         // once the products are as matched and every group before has committed.
         await previous!.locked;
-        const [lockedRows, ...rest] = await tx.run([this.sql.lockProducts(db, symbols), ...priorReads, ...writes]).finally(hasLocks);
+        let results: Rows[][];
+        try {
+          results = await tx.run([this.sql.lockProducts(db, symbols), ...priorReads, ...writes]);
+        } catch (error) {
+          // Its writes may have met what it did not know of (another replica's journal entry at
+          // the same seq): decided under the lock, in a group of its own kind, not here.
+          if (isDatabaseUnavailable(error)) throw error;
+          throw new SpeculationFailed((await previous!.settled) ? 'write-failed' : 'previous-failed');
+        } finally {
+          hasLocks();
+        }
+        const [lockedRows, ...rest] = results;
         if (!(await waitFor(previous!))) throw new SpeculationFailed('previous-failed');
         const now = productsFrom(lockedRows!);
         for (const [symbol, read] of products) {
@@ -548,7 +575,8 @@ export class OrderPath {
       // have settled, they are exactly what committed.
       if (previous) await previous.settled;
       this.unsettled.delete(group);
-      await this.rebuildAfterFailure(touchedBooks, error);
+      if (error instanceof SpeculationFailed) await this.replayBooks(touchedBooks, expected);
+      else await this.rebuildAfterFailure(touchedBooks, error);
       throw error;
     } finally {
       tx.release();
@@ -585,9 +613,42 @@ export class OrderPath {
     }
   }
 
+  /** Whether another replica moved the symbol's book within the last {@link CONTENDED_MS}. */
+  private isContended(symbol: string): boolean {
+    const at = this.contended.get(symbol);
+    if (at === undefined) return false;
+    if (performance.now() - at < CONTENDED_MS) return true;
+    this.contended.delete(symbol);
+    return false;
+  }
+
+  /**
+   * Rolls back a speculative group's books: each is dropped and brought to the committed seq
+   * as a book missing here is, by replaying the journal (from seq 0 while it is short, else from
+   * the newest snapshot), the order rows only when neither serves. The replay reports what
+   * another replica committed meanwhile, as catch-up does; what this process reported already
+   * is not reported again. A book found past the seq it was matched on (`expected`) is marked
+   * contended.
+   */
+  private async replayBooks(symbols: Set<string>, expected: ReadonlyMap<string, number>): Promise<void> {
+    const { engine, knex, sync } = this.options;
+    for (const symbol of symbols) {
+      try {
+        engine.drop(symbol);
+        const row = await knex('products').where({ symbol }).first('book_seq');
+        if (!row) continue;
+        // Not the seq it was matched on: another replica moved the book meanwhile.
+        if (Number(row.book_seq) !== (expected.get(symbol) ?? 0)) this.contended.set(symbol, performance.now());
+        await catchUp(engine, knex, symbol, Number(row.book_seq), sync);
+      } catch {
+        // The database is unreachable: the book stays dropped; the next command reloads it.
+        engine.drop(symbol);
+      }
+    }
+  }
+
   private async rebuildAfterFailure(symbols: Set<string>, error: unknown): Promise<void> {
-    // A failed speculation is reported on its own (onSpeculationFailed): not a failure.
-    const failed = !(error instanceof SpeculationFailed);
+
     const list = [...symbols];
     for (const symbol of list) {
       try {
@@ -598,7 +659,7 @@ export class OrderPath {
         this.options.engine.drop(symbol);
       }
     }
-    if (failed) this.options.onFailure?.(error, list);
+    this.options.onFailure?.(error, list);
   }
 }
 
