@@ -90,6 +90,8 @@ export function loopbackApiEnv(port: number, metricsPort: number): Record<string
     // The benches and proof runs trade at fixed prices around 100.00 on catalog symbols whatever
     // their reference prices: the price band (still applied) is widened to 1000% for them.
     RISK_PRICE_BAND_PERCENT: '1000',
+    // A/B runs of the order path's worker thread (unset: the default).
+    ORDER_PATH_DB_WORKER: process.env.ORDER_PATH_DB_WORKER,
   };
 }
 
