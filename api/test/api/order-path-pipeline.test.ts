@@ -18,7 +18,8 @@ import { HALT, adminClient, createProduct, newTrader, type TradingClient } from 
 
 const mysql = (await dialects()).find((d) => d.dialect === 'mysql')!;
 
-describe.skipIf(mysql.skip)('pipelined order path on mysql', () => {
+// Both ways of driving the order path's connections: from a worker thread (the default) and from the event loop.
+describe.skipIf(mysql.skip).each(['true', 'false'])('pipelined order path on mysql (ORDER_PATH_DB_WORKER=%s)', (worker) => {
   let t: TestApp;
   let traders: TradingClient[];
   let symbols: string[];
@@ -27,7 +28,7 @@ describe.skipIf(mysql.skip)('pipelined order path on mysql', () => {
   const heard: { symbol: string; fromSeq: number; toSeq: number }[] = [];
 
   beforeAll(async () => {
-    t = await startTestApp('mysql');
+    t = await startTestApp('mysql', { ORDER_PATH_DB_WORKER: worker });
     const admin = await adminClient(t.url);
     traders = await Promise.all(['pipe-a', 'pipe-b', 'pipe-c'].map((n) => newTrader(t.url, n)));
     symbols = [await createProduct(t.url, admin.token, 'PIPEA'), await createProduct(t.url, admin.token, 'PIPEB')];
