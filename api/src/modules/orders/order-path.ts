@@ -575,7 +575,8 @@ export class OrderPath {
       // have settled, they are exactly what committed.
       if (previous) await previous.settled;
       this.unsettled.delete(group);
-      if (error instanceof SpeculationFailed) await this.replayBooks(touchedBooks, expected);
+      // (After a failed group before it, the database is behind what it matched on by that group.)
+      if (error instanceof SpeculationFailed) await this.replayBooks(touchedBooks, error.reason === 'previous-failed' ? undefined : expected);
       else await this.rebuildAfterFailure(touchedBooks, error);
       throw error;
     } finally {
@@ -630,7 +631,7 @@ export class OrderPath {
    * is not reported again. A book found past the seq it was matched on (`expected`) is marked
    * contended.
    */
-  private async replayBooks(symbols: Set<string>, expected: ReadonlyMap<string, number>): Promise<void> {
+  private async replayBooks(symbols: Set<string>, expected: ReadonlyMap<string, number> | undefined): Promise<void> {
     const { engine, knex, sync } = this.options;
     for (const symbol of symbols) {
       try {
@@ -638,7 +639,7 @@ export class OrderPath {
         const row = await knex('products').where({ symbol }).first('book_seq');
         if (!row) continue;
         // Not the seq it was matched on: another replica moved the book meanwhile.
-        if (Number(row.book_seq) !== (expected.get(symbol) ?? 0)) this.contended.set(symbol, performance.now());
+        if (expected && Number(row.book_seq) !== (expected.get(symbol) ?? 0)) this.contended.set(symbol, performance.now());
         await catchUp(engine, knex, symbol, Number(row.book_seq), sync);
       } catch {
         // The database is unreachable: the book stays dropped; the next command reloads it.
@@ -648,7 +649,6 @@ export class OrderPath {
   }
 
   private async rebuildAfterFailure(symbols: Set<string>, error: unknown): Promise<void> {
-
     const list = [...symbols];
     for (const symbol of list) {
       try {
