@@ -463,7 +463,7 @@ export class OrderPath {
     };
     const touchedBooks = new Set<string>();
     /** Each book's seq when this group was matched: what the database must hold for it to commit. */
-    let expected: ReadonlyMap<string, number> = new Map();
+    let before: ReadonlyMap<string, number> = new Map();
     // Only on top of a group still committing (one that has committed leaves nothing to overlap).
     let speculative = previous !== undefined && this.unsettled.has(previous) && !batch.some((p) => p.careful || p.alone) && !symbols.some((s) => this.isContended(s));
 
@@ -519,8 +519,7 @@ export class OrderPath {
         const o = orderFromRow(row);
         existing.set(clKey(o.accountId, o.clOrdId), o);
       }
-      const before = new Map(symbols.filter((s) => engine.has(s)).map((s) => [s, engine.book(s).seq] as const));
-      expected = before;
+      before = new Map(symbols.filter((s) => engine.has(s)).map((s) => [s, engine.book(s).seq] as const));
       const t0 = performance.now();
       work = foldBatch(engine, batch.map((p) => p.request), { ids, products, existing, nowMs: this.now(), touched: touchedBooks, hashEvery: this.hashEvery, session: this.options.session });
       engineMs = performance.now() - t0;
@@ -576,7 +575,7 @@ export class OrderPath {
       if (previous) await previous.settled;
       this.unsettled.delete(group);
       // (After a failed group before it, the database is behind what it matched on by that group.)
-      if (error instanceof SpeculationFailed) await this.replayBooks(touchedBooks, error.reason === 'previous-failed' ? undefined : expected);
+      if (error instanceof SpeculationFailed) await this.replayBooks(touchedBooks, error.reason === 'previous-failed' ? undefined : before);
       else await this.rebuildAfterFailure(touchedBooks, error);
       throw error;
     } finally {
